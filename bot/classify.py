@@ -1,0 +1,277 @@
+"""Competition verdict for a Notice (DESIGN §5): sole_source, limited, competed or unknown. Pure.
+
+Reads `notice.codes` (each a list of strings, as published) under these keys:
+  extent_competed           FPDS/Contract Awards/USAspending extentCompeted (A, C, NDO, ...)
+  reason_not_competed       reasonNotCompeted / otherThanFullAndOpenCompetition (ONE, UNQ, ...)
+  solicitation_procedures   solicitationProcedures (SSS, NP, ...)
+  fair_opportunity          statutoryExceptionToFairOpportunity / fair_opportunity_limited
+  set_aside                 typeOfSetAside (8AN, HZS, ..., NONE)
+  justification_authority   SAM J&A authority, "Stauth" (far1 ... far13, brand)
+  notice_type               SAM `type` label ("Justification", "Special Notice", ...), eForms notice
+                            type (veat), UK FTS UK5, CanadaBuys "Advance Contract Award Notice"
+  notice_subtype            eForms notice type / form type / subtype (veat, dir-awa-pre, 25-28)
+  procedure                 OCDS procurementMethod (direct, limited, open, selective), eForms
+                            procedure-type (neg-wo-call, open, restricted, ...), CanadaBuys method
+  procedure_details         OCDS procurementMethodDetails free text ("Single tender action ...")
+  direct_award_justification  eForms BT-136 codes (exclusive, technical, urgency, ...)
+  limited_tender_reason     CanadaBuys limitedTenderingReason, AusTender limitedTenderReason(Code)
+plus cues quoted from `title` and `description`.
+
+Precedence: the codes decide first; sole-source evidence beats limited, limited beats competed,
+and conflicting evidence is all listed. Text cues only ever make `sole_source`, and only when the
+codes are silent or say `limited` (text never overrides a coded `competed`). Competitive wording in
+text ("full and open competition") decides nothing. A cue preceded by a negation in the same clause
+("this is not a sole source requirement") is ignored. When nothing decides, the verdict and evidence
+the source already set are kept. New sources add codes by adding table rows, not code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from bot.notice import Notice
+
+SOLE, LIMITED, COMPETED = "sole_source", "limited", "competed"
+RANK = {SOLE: 0, LIMITED: 1, COMPETED: 2}
+BLANK = {"", "NULL", "NONE", "N/A", "NA", "NOT APPLICABLE"}
+
+# Each table: code as published -> (verdict or None, label shown in the evidence).
+EXTENT_COMPETED = {
+    "A": (COMPETED, "Full and Open Competition"), "B": (SOLE, "Not Available for Competition"),
+    "C": (SOLE, "Not Competed"), "D": (COMPETED, "Full and Open Competition after Exclusion of Sources"),
+    "E": (COMPETED, "Follow On to Competed Action"), "F": (COMPETED, "Competed under SAP"),
+    "G": (SOLE, "Not Competed under SAP"), "CDO": (COMPETED, "Competitive Delivery Order"),
+    "NDO": (SOLE, "Non-Competitive Delivery Order"),
+}
+REASON_NOT_COMPETED = {  # any value, known or not, means sole source
+    "UNQ": (SOLE, "Unique Source, FAR 6.302-1(b)(1)"),
+    "FOC": (SOLE, "Follow-On Contract, FAR 6.302-1(a)(2)(ii/iii)"),
+    "UR": (SOLE, "Unsolicited Research Proposal, FAR 6.302-1(a)(2)(i)"),
+    "PDR": (SOLE, "Patent or Data Rights, FAR 6.302-1(b)(2)"),
+    "UT": (SOLE, "Utilities, FAR 6.302-1(b)(3)"), "STD": (SOLE, "Standardization, FAR 6.302-1(b)(4)"),
+    "ONE": (SOLE, "Only One Source-Other, FAR 6.302-1"),
+    "BND": (SOLE, "Brand Name Description, FAR 6.302-1(c)"), "URG": (SOLE, "Urgency, FAR 6.302-2"),
+    "MES": (SOLE, "Mobilization, Essential R&D, FAR 6.302-3"),
+    "IA": (SOLE, "International Agreement, FAR 6.302-4"),
+    "OTH": (SOLE, "Authorized by Statute, FAR 6.302-5(a)(2)(i)"),
+    "RES": (SOLE, "Authorized Resale, FAR 6.302-5(a)(2)(ii)"),
+    "NS": (SOLE, "National Security, FAR 6.302-6"), "PI": (SOLE, "Public Interest, FAR 6.302-7"),
+    "MPT": (SOLE, "Less than or equal to the Micro-Purchase Threshold"),
+    "SP2": (SOLE, "SAP Non-Competition, FAR 13"),
+}
+SOLICITATION_PROCEDURES = {
+    "NP": (None, "Negotiated Proposal/Quote"), "SB": (None, "Sealed Bid"), "TS": (None, "Two Step"),
+    "SP1": (None, "Simplified Acquisition"), "AE": (None, "Architect-Engineer FAR 6.102"),
+    "BR": (None, "Basic Research"), "AS": (None, "Alternative Sources"),
+    "SSS": (SOLE, "Only One Source"), "MAFO": (None, "Subject to Multiple Award Fair Opportunity"),
+}
+FAIR_OPPORTUNITY = {
+    "URG": (SOLE, "Urgency, FAR 16.505(b)(2)(i)(A)"),
+    "ONE": (SOLE, "Only One Source - Other, FAR 16.505(b)(2)(i)(B)"),
+    "FOO": (SOLE, "Follow-on Action Following Competitive Initial Action, FAR 16.505(b)(2)(i)(C)"),
+    "MG": (SOLE, "Minimum Guarantee, FAR 16.505(b)(2)(i)(D)"),
+    "OSA": (SOLE, "Other Statutory Authority, FAR 16.505(b)(2)(i)(E)"), "SS": (SOLE, "Sole Source"),
+    "FAIR": (COMPETED, "Fair Opportunity Given"), "CSA": (COMPETED, "Competitive Set Aside"),
+}
+SET_ASIDE = {
+    "8AN": (SOLE, "8(a) Sole Source"), "HZS": (SOLE, "HUBZone Sole Source"),
+    "SDVOSBS": (SOLE, "SDVOSB Sole Source"), "WOSBSS": (SOLE, "WOSB Program Sole Source"),
+    "EDWOSBSS": (SOLE, "EDWOSB Program Sole Source"), "VSS": (SOLE, "Veteran-Owned Sole Source (VA)"),
+    "SBA": (None, "Total Small Business Set-Aside"), "SBP": (None, "Partial Small Business Set-Aside"),
+    "8A": (None, "8(a) Set-Aside"), "HZC": (None, "HUBZone Set-Aside"),
+    "SDVOSBC": (None, "SDVOSB Set-Aside"), "WOSB": (None, "WOSB Program Set-Aside"),
+    "EDWOSB": (None, "EDWOSB Program Set-Aside"), "LAS": (None, "Local Area Set-Aside"),
+    "IEE": (None, "Indian Economic Enterprise Set-Aside"), "BICIV": (None, "Buy Indian Set-Aside"),
+    "ISBEE": (None, "Indian Small Business Economic Enterprise Set-Aside"),
+    "VSA": (None, "Veteran-Owned Small Business Set-Aside"),
+}
+JUSTIFICATION_AUTHORITY = {
+    "far1": (SOLE, "Only one responsible source, FAR 6.302-1"),
+    "brand": (SOLE, "Brand name, FAR 6.302-1(c)"),
+    "far2": (SOLE, "Unusual and compelling urgency, FAR 6.302-2"),
+    "far3": (SOLE, "Industrial mobilization, R&D or expert services, FAR 6.302-3"),
+    "far4": (SOLE, "International agreement, FAR 6.302-4"),
+    "far5": (SOLE, "Authorized or required by statute, FAR 6.302-5"),
+    "far6": (SOLE, "National security, FAR 6.302-6"), "far7": (SOLE, "Public interest, FAR 6.302-7"),
+    "far13": (SOLE, "Simplified procedures for one source, FAR 13.501"),
+}
+NOTICE_TYPES = {  # matched as case-insensitive prefixes of the published label
+    "Justification": (SOLE, "J&A"), "veat": (SOLE, "Voluntary ex-ante transparency notice"),
+    "dir-awa-pre": (SOLE, "Direct award prenotification (VEAT)"),
+    "25": (SOLE, "VEAT, Directive 2014/24"), "26": (SOLE, "VEAT, Directive 2014/25"),
+    "27": (SOLE, "VEAT, Directive 2014/23"), "28": (SOLE, "VEAT, Directive 2009/81"),
+    "UK5": (SOLE, "Transparency notice: intention to award directly"),
+    "Advance Contract Award Notice": (SOLE, "ACAN: intent to sole-source"),
+}
+PROCEDURES = {
+    "neg-wo-call": (SOLE, "Negotiated without prior call for competition"),
+    "direct": (SOLE, "Direct award to a single supplier"),
+    "limited": (LIMITED, "Limited: buyer contacts suppliers of its choice"),
+    "open": (COMPETED, "Open"), "selective": (COMPETED, "Selective"),
+    "restricted": (COMPETED, "Restricted"), "comp-dial": (COMPETED, "Competitive dialogue"),
+    "neg-w-call": (COMPETED, "Negotiated with prior call for competition"),
+    "innovation": (COMPETED, "Innovation partnership"), "comp-tend": (COMPETED, "Competitive tendering"),
+    "oth-single": (None, "Other single stage procedure"),
+    "oth-mult": (None, "Other multiple stage procedure"),
+    "Advance contract award notice": (SOLE, "ACAN"), "TN": (SOLE, "Non-competitive (Canada)"),
+    "AC": (SOLE, "ACAN (Canada)"), "Competitive - Open bidding": (COMPETED, "Open bidding"),
+    "Competitive - Selective tendering": (COMPETED, "Selective tendering"),
+    "OB": (COMPETED, "Open bidding (Canada)"), "ST": (COMPETED, "Selective tendering (Canada)"),
+    "TC": (COMPETED, "Traditional competitive (Canada)"),
+}
+DIRECT_AWARD_JUSTIFICATION = {  # any value, known or not, means sole source (eForms BT-136)
+    "exclusive": (SOLE, "exclusive rights"), "technical": (SOLE, "no competition for technical reasons"),
+    "artistic": (SOLE, "unique work of art"), "urgency": (SOLE, "extreme urgency"),
+    "crisis": (SOLE, "crisis urgency"), "additional": (SOLE, "additional works by original contractor"),
+    "repetition": (SOLE, "repetition of existing works or services"),
+    "existing": (SOLE, "extension of existing supplies by original supplier"),
+    "irregular": (SOLE, "only irregular tenders in previous procedure"),
+    "unsuitable": (SOLE, "no suitable tenders in previous procedure"),
+    "commodity": (SOLE, "commodity market"), "bargain": (SOLE, "bargain purchase"),
+    "closure": (SOLE, "supplier winding up"), "liquidator": (SOLE, "purchase from liquidator"),
+    "contest": (SOLE, "winner of design contest"), "rd": (SOLE, "research and development"),
+    "resd": (SOLE, "pure research"), "in-house": (SOLE, "in-house award"),
+    "other-exclusive": (SOLE, "other exclusive rights"), "sc-right": (SOLE, "exclusive right"),
+    "below-thres": (SOLE, "below procurement thresholds"), "int-oper": (SOLE, "internal operator"),
+}
+
+
+class Rule(NamedTuple):
+    """How one codes key is read: evidence lead-in, table, verdict for any value, prefix match."""
+
+    shown_as: str
+    table: dict[str, tuple[str | None, str]]
+    any_value: str | None = None
+    prefix: bool = False
+
+
+RULES = {
+    "extent_competed": Rule("extentCompeted=", EXTENT_COMPETED),
+    "reason_not_competed": Rule("reasonNotCompeted=", REASON_NOT_COMPETED, SOLE),
+    "solicitation_procedures": Rule("solicitationProcedures=", SOLICITATION_PROCEDURES),
+    "fair_opportunity": Rule("fairOpportunity=", FAIR_OPPORTUNITY),
+    "set_aside": Rule("typeOfSetAside=", SET_ASIDE),
+    "justification_authority": Rule("justificationAuthority=", JUSTIFICATION_AUTHORITY),
+    "notice_type": Rule("notice type: ", NOTICE_TYPES, prefix=True),
+    "notice_subtype": Rule("notice type: ", NOTICE_TYPES, prefix=True),
+    "procedure": Rule("procedure-type=", PROCEDURES),
+    "direct_award_justification": Rule("direct-award justification=", DIRECT_AWARD_JUSTIFICATION, SOLE),
+    "limited_tender_reason": Rule("limited-tender reason=", {}, SOLE),
+}
+
+# Text cues that the buyer chose one supplier; matched case-insensitively, one clause at a time.
+CUES = re.compile(
+    r"sole[\s-]*sourc(?:e|ed|ing)\b|single[\s-]source|only\s+one\s+(?:responsible\s+)?source"
+    r"|\b6\.302(?:-[1-7])?|13\.106-1\s*\(b\)|\b13\.501\b|brand[\s-]name(?![\s-]+(?:or|and/or)\s+equal)"
+    r"|\bJ\s*&\s*A\b|justification\s+(?:and|&)\s+(?:approval|authori[sz]ation)"
+    r"|limited[\s-]sources?\s+justification|other\s+than\s+full\s+and\s+open\s+competition"
+    r"|negotiated\s+(?:procedure\s+)?without\s+(?:prior\s+)?(?:publication|(?:a\s+)?call\s+for\s+competition)"
+    r"|single\s+tender\s+action|direct\s+award",
+    re.IGNORECASE,
+)
+NEGATION = re.compile(r"\b(?:not|never|neither|nor|cannot)\b|\bno\b(?!\.)|n't\b", re.IGNORECASE)
+CLAUSE_BREAK = re.compile(r"[,;:()\[\]]|\b(?:and|but|however|although|though|whereas)\b", re.I)
+NEGATION_WORDS = 8  # how far back in the clause a negation still applies to a cue
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
+ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs)\.)$")
+QUOTE_CHARS = 200
+AUTHORITY = re.compile(r"\bFAR\s+(?:part\s+)?(6\.302-[1-7]|13\.106-1\(b\)|13\.501|8\.405-6|16\.505\(b\)\(2\))"
+                       r"((?:\([a-z0-9]+\))*)", re.IGNORECASE)
+
+
+def classify(notice: Notice) -> Notice:
+    """Return a copy with `competition` and `competition_evidence` set."""
+    coded = sorted(coded_evidence(notice.codes), key=lambda item: RANK[item[0]])
+    verdict = coded[0][0] if coded else None
+    evidence = [text for _, text in coded]
+    quotes = text_evidence(notice.title) + text_evidence(notice.description)
+    if verdict in (None, LIMITED, SOLE) and quotes:
+        verdict, evidence = SOLE, evidence + quotes[:1] + cited_authorities(notice.title, notice.description)
+    if verdict is None:
+        return notice.replace()
+    return notice.replace(competition=verdict, competition_evidence=list(dict.fromkeys(evidence)))
+
+
+def coded_evidence(codes: dict) -> list[tuple[str, str]]:
+    """(verdict, evidence) for every code that decides something, in key order."""
+    found = []
+    for key, rule in RULES.items():
+        for value in values(codes, key):
+            verdict, label = lookup(rule, value)
+            if verdict:
+                found.append((verdict, f"{rule.shown_as}{value} ({label})"))
+    for value in values(codes, "procedure_details"):
+        value = " ".join(value.split())
+        if (match := CUES.search(value)) and not negated(value, match.start()):
+            found.append((SOLE, f'procedure details: "{trim(value, match)}"'))
+    return found
+
+
+def values(codes: dict, key: str) -> list[str]:
+    """The non-blank values under one codes key (a list, a lone string or nothing)."""
+    raw = codes.get(key) or []
+    raw = [raw] if isinstance(raw, str) else raw
+    return [str(v).strip() for v in raw if v is not None and str(v).strip().upper() not in BLANK]
+
+
+def lookup(rule: Rule, value: str) -> tuple[str | None, str]:
+    """(verdict, label) for one value under a rule; unknown codes get "(unknown code)"."""
+    folded = value.casefold()
+    for code, row in rule.table.items():
+        code = code.casefold()
+        if folded == code or (rule.prefix and folded.startswith(code)):
+            return row
+    return rule.any_value, "unknown code"
+
+
+def cited_authorities(*texts: str) -> list[str]:
+    """`authority cited: FAR 6.302-1` for each FAR sole-source authority named in the text."""
+    found = {f"FAR {m.group(1)}{m.group(2)}" for t in texts for m in AUTHORITY.finditer(t or "")}
+    return [f"authority cited: {a}" for a in sorted(found)]
+
+
+def sole_source_cue(text: str) -> str | None:
+    """The first quoted sentence of `text` with a non-negated sole-source cue, or None."""
+    quotes = text_evidence(text)
+    return quotes[0] if quotes else None
+
+
+def text_evidence(text: str) -> list[str]:
+    """Quoted sentences of `text` holding a sole-source cue that is not negated."""
+    quotes = []
+    for sentence in sentences(text or ""):
+        for match in CUES.finditer(sentence):
+            if not negated(sentence, match.start()):
+                quotes.append(f'"{trim(sentence, match)}"')
+                break
+    return quotes
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences, re-joining splits made after abbreviations such as U.S. or Inc."""
+    out: list[str] = []
+    for piece in SENTENCE_END.split(text):
+        piece = " ".join(piece.split())
+        if out and ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def negated(sentence: str, start: int) -> bool:
+    """True when a negation sits in the same clause, a few words before position `start`."""
+    clause = CLAUSE_BREAK.split(sentence[:start])[-1]
+    return bool(NEGATION.search(" ".join(clause.split()[-NEGATION_WORDS:])))
+
+
+def trim(sentence: str, match: re.Match) -> str:
+    """The (whitespace-collapsed) sentence cut at word breaks to about QUOTE_CHARS around the cue."""
+    if len(sentence) <= QUOTE_CHARS:
+        return sentence
+    start = 0 if match.end() <= QUOTE_CHARS * 3 // 4 else match.start() - QUOTE_CHARS // 3
+    start = sentence.find(" ", start) + 1 if start > 0 else 0
+    end = start + QUOTE_CHARS
+    end = max(sentence.rfind(" ", start, end), match.end()) if end < len(sentence) else len(sentence)
+    return ("…" if start else "") + sentence[start:end].strip() + ("…" if end < len(sentence) else "")

@@ -1,0 +1,105 @@
+"""The `procwatch` command: argument parsing and the one place errors become a clean line + exit code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import __version__
+from .config import Config, config_path, load
+from .errors import BotError, ConfigError
+from .http import Http
+
+log = logging.getLogger("procwatch")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    _logging(args.verbose)
+    try:
+        return args.func(args)
+    except ConfigError as e:
+        for line in e.problems:
+            print(line, file=sys.stderr)
+        return 1
+    except BotError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # last resort: one line, traceback only with -v
+        log.debug("internal error", exc_info=True)
+        print(f"Error: internal error: {type(e).__name__}: {e} (run with -v for details)", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="procwatch", description="Catch sole-source government contracts "
+                                "the day they are posted and tell the people watching.")
+    p.add_argument("--version", action="version", version=f"procwatch {__version__}")
+    p.add_argument("--config", metavar="PATH", help="configuration file (default: $PROCWATCH_CONFIG, "
+                   "else ./feeds.toml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging, with tracebacks")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    commands = [
+        ("run", cmd_run, "run the bot: poll every source on its schedule and deliver alerts"),
+        ("once", cmd_once, "poll every enabled source once, then deliver what is due"),
+        ("check", cmd_check, "validate feeds.toml and the environment, print a summary"),
+    ]
+    for name, func, text in commands:
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.set_defaults(func=func)
+    return p
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s procwatch: %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+    for noisy in ("apscheduler", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def _config(args) -> Config:
+    config = load(config_path(args.config))
+    for warning in config.warnings:
+        log.warning("%s", warning)
+    return config
+
+
+def _app(config: Config):
+    from .app import App
+    return App(config, Http(contact=config.bot.contact))
+
+
+def cmd_check(args) -> int:
+    """Validate and summarise; exit 0 when the file is valid (disabled parts are warnings)."""
+    config = _config(args)
+    print(f"{config.path}: OK")
+    print(f"  database: {config.bot.database}")
+    for s in config.sources.values():
+        state = "enabled" if s.enabled else "DISABLED"
+        print(f"  source   {s.name} ({s.kind}) every {int(s.every)}s, {state}, {s.base_url}")
+    for w in config.watchlists.values():
+        print(f"  watchlist {w.name}: {len(w.vendors)} vendors, {len(w.keywords)} keywords, "
+              f"{len(w.agencies)} agencies; verdicts {', '.join(w.competition)}")
+    for c in config.channels.values():
+        print(f"  channel  {c.name} ({c.kind}) {c.deliver}: {', '.join(c.watchlists) or 'no watchlists'}")
+    if not any(s.enabled for s in config.sources.values()):
+        print("  warning: no source is enabled; nothing will be polled")
+    return 0
+
+
+def cmd_once(args) -> int:
+    """Exit 0 when every source polled cleanly, 2 when at least one failed (the rest still ran)."""
+    return _app(_config(args)).once()
+
+
+def cmd_run(args) -> int:
+    from .scheduler import run
+    run(_app(_config(args)))
+    return 0

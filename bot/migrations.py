@@ -1,0 +1,48 @@
+"""Schema migrations (sqlite-utils' built-in `Migrations`): each runs once, in order, in a transaction."""
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("procwatch")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """The tables of DESIGN §6."""
+    db["notices"].create({
+        "uid": str, "source": str, "native_id": str, "kind": str, "title": str, "description": str,
+        "agency": str, "agency_path": str, "vendor_name": str, "vendor_ids": str, "amount": str,
+        "currency": str, "posted_at": str, "awarded_at": str, "period_start": str, "period_end": str,
+        "reference": str, "codes": str, "competition": str, "competition_evidence": str, "url": str,
+        "content_hash": str, "version": int, "first_seen_at": str, "last_seen_at": str,
+        "withdrawn": int,
+    }, pk="uid")
+    db["notices"].create_index(["source", "posted_at"])
+    db["notices"].create_index(["reference"])
+    db["notices"].enable_fts(["title", "description", "vendor_name", "agency"], fts_version="FTS5",
+                             create_triggers=True)
+    db["notice_versions"].create({
+        "uid": str, "version": int, "content_hash": str, "seen_at": str, "changes": str,
+        "material": int, "content": str, "raw": str,
+    }, pk=("uid", "version"))
+    db["details"].create({"uid": str, "summary_hash": str, "description": str, "fetched_at": str},
+                         pk="uid")
+    db["matches"].create({"uid": str, "version": int, "watchlist": str, "hits": str, "matched_at": str},
+                         pk=("uid", "version", "watchlist"))
+    db["outbox"].create({
+        "id": int, "channel": str, "recipient": str, "uid": str, "version": int, "watchlists": str,
+        "hits": str, "is_update": int, "changes": str, "state": str, "digest_id": str,
+        "attempts": int, "next_attempt_at": str, "last_error": str, "created_at": str, "sent_at": str,
+    }, pk="id", not_null={"channel", "recipient", "uid", "version", "state"})
+    db["outbox"].create_index(["channel", "recipient", "uid", "version"], unique=True)
+    db["outbox"].create_index(["state", "next_attempt_at"])
+    db["digests"].create({
+        "id": str, "channel": str, "recipient": str, "created_at": str, "sent_at": str,
+        "items": int, "message_ref": str,
+    }, pk="id")
+    db["cursors"].create({"source": str, "cursor": str, "updated_at": str}, pk="source")
+    db["source_health"].create({
+        "source": str, "last_attempt_at": str, "last_ok_at": str, "last_new_at": str,
+        "consecutive_failures": int, "last_error": str, "fetched": int, "new": int,
+    }, pk="source")
+    db["baselines"].create({"source": str, "held_back": int, "created_at": str}, pk="source")
+    db["request_budget"].create({"key_id": str, "day": str, "used": int}, pk=("key_id", "day"))

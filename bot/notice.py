@@ -1,0 +1,89 @@
+"""The one normalised record every source produces and every later stage consumes (DESIGN §4).
+
+No I/O here: only the fields, the identity (`uid`) and the content hash that decides whether a
+record seen again is a no-op, a new version, or a material update worth alerting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+KINDS = ("intent", "justification", "award", "modification", "tender", "other")
+COMPETITIONS = ("sole_source", "limited", "competed", "unknown")
+
+# Fields a reader cares about: a change in any of them makes a new version.
+CONTENT_FIELDS = (
+    "title", "description", "kind", "agency_path", "vendor_name", "vendor_ids", "amount",
+    "currency", "posted_at", "awarded_at", "period_start", "period_end", "reference",
+    "competition", "url",
+)
+# A new version that changes one of these is a material update and is alerted again.
+MATERIAL_FIELDS = ("vendor_name", "amount", "competition", "awarded_at")
+
+
+@dataclass
+class Notice:
+    """A procurement record, whatever its source.
+
+    Dates are ISO 8601 strings as published (date-only or with an offset). `codes` holds the
+    classification codes (naics, psc, cpv) and the competition codes that `classify` reads
+    (extent_competed, reason_not_competed, solicitation_procedures, fair_opportunity, set_aside,
+    notice_type, procedure, ...), each as a list of strings.
+    """
+
+    source: str
+    native_id: str
+    title: str = ""
+    url: str = ""
+    kind: str = "other"
+    description: str = ""
+    agency_path: list[str] = field(default_factory=list)
+    vendor_name: str = ""
+    vendor_ids: list[str] = field(default_factory=list)
+    amount: Decimal | None = None
+    currency: str | None = None
+    posted_at: str | None = None
+    awarded_at: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    reference: str = ""
+    codes: dict[str, list[str]] = field(default_factory=dict)
+    competition: str = "unknown"
+    competition_evidence: list[str] = field(default_factory=list)
+    raw: str = ""
+
+    @property
+    def uid(self) -> str:
+        """Stable identity across polls: `{source}:{native id}`."""
+        return f"{self.source}:{self.native_id}"
+
+    def content(self) -> dict:
+        """The reader-facing fields as plain JSON-able values."""
+        out = {}
+        for name in CONTENT_FIELDS:
+            value = getattr(self, name)
+            out[name] = str(value) if isinstance(value, Decimal) else value
+        return out
+
+    def content_hash(self) -> str:
+        """Hash of the reader-facing fields: same hash means nothing a reader cares about changed."""
+        text = json.dumps(self.content(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    def replace(self, **changes) -> Notice:
+        """A copy with some fields changed (notices are passed around, not mutated in place)."""
+        return dataclasses.replace(self, **changes)
+
+
+def changed_fields(old: dict, new: dict) -> dict[str, list]:
+    """`{field: [old, new]}` for every content field that differs between two `content()` dicts."""
+    return {k: [old.get(k), new.get(k)] for k in CONTENT_FIELDS if old.get(k) != new.get(k)}
+
+
+def is_material(changes: dict) -> bool:
+    """True when a change touches vendor, amount, competition or award data."""
+    return any(k in changes for k in MATERIAL_FIELDS)

@@ -1,0 +1,54 @@
+"""What every channel provides: its config keys, its recipients, and `send(digest)`.
+
+`send` never raises for a delivery failure: it returns a Result saying sent, failed (with the
+reason) or retry after N seconds, and the outbox keeps the rows until they are delivered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..config import ChannelConfig
+from ..digest import Digest
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    error: str = ""
+    retry_after: float | None = None
+    message_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who one digest goes to, which watchlists they follow, and when they get it."""
+
+    id: str
+    watchlists: tuple[str, ...]
+    deliver: str
+
+
+class Channel:
+    """Base class: subclasses set the class attributes and implement `send`."""
+
+    kind: ClassVar[str]
+    OPTIONS: ClassVar[dict[str, Any]] = {}
+    SECRETS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: ChannelConfig):
+        self.config = config
+        self.name = config.name
+
+    @classmethod
+    def check_options(cls, options: dict) -> list[tuple[str, str]]:
+        """(key, problem) pairs for option values that have the right type but a bad value."""
+        return []
+
+    def recipients(self) -> list[Recipient]:
+        """One recipient (the channel itself) unless the channel has subscribers."""
+        return [Recipient("", self.config.watchlists, self.config.deliver)]
+
+    def send(self, digest: Digest) -> Result:
+        raise NotImplementedError

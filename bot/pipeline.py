@@ -1,0 +1,155 @@
+"""run_source(): one source through fetch → parse → classify → store → match → outbox.
+
+This is the one place that catches a source's errors and records its health: a failing source
+leaves its cursor where it was (nothing skipped) and never stops the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from . import outbox
+from .classify import classify
+from .errors import BotError, RetryLater
+from .match import Matcher
+from .notice import Notice
+from .sources.base import Source
+from .store import Database
+
+log = logging.getLogger("procwatch")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where matches go: a channel's recipient and the watchlists it follows."""
+
+    channel: str
+    recipient: str
+    watchlists: frozenset[str]
+
+
+@dataclass
+class RunResult:
+    source: str
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    queued: int = 0
+    held_back: int = 0
+    error: str | None = None
+    retry_after: float | None = None
+    matched: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the log."""
+        if self.error:
+            return f"{self.source}: FAILED: {self.error}"
+        line = (f"{self.source}: {self.fetched} fetched, {self.new} new, {self.updated} updated, "
+                f"{self.queued} queued for delivery")
+        return line + (f", {self.held_back} older held back as first-run baseline" if self.held_back else "")
+
+
+class DailyBudget:
+    """A key's daily request allowance, counted in the database per UTC day."""
+
+    def __init__(self, db: Database, secret: str, limit: int, clock):
+        self.db, self.limit, self.clock = db, limit, clock
+        self.key_id = hashlib.sha256(secret.encode()).hexdigest()[:16]  # never the key itself
+
+    def spend(self, n: int = 1) -> None:
+        now = self.clock()
+        day = now.date().isoformat()
+        if self.db.budget_used(self.key_id, day) + n > self.limit:
+            tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), timezone.utc)
+            raise RetryLater(f"daily request budget of {self.limit} spent", (tomorrow - now).total_seconds(),
+                             f"waiting for the next UTC day ({tomorrow:%Y-%m-%d}); raise daily_request_limit if your key allows more")
+        self.db.spend_budget(self.key_id, day, n)
+
+
+def run_source(db: Database, source: Source, matcher: Matcher, routes: list[Route],
+               first_run_alert_days: int, now: datetime) -> RunResult:
+    """Poll one source to the end of its pages; errors are recorded, never raised."""
+    result = RunResult(source.name)
+    stamp = now.isoformat(timespec="seconds")
+    baseline_before = _baseline_cutoff(db, source.name, first_run_alert_days, now)
+    try:
+        for payload, cursor in source.fetch(db.cursor(source.name), now):
+            notices = [_prepare(db, source, matcher, n, baseline_before, stamp) for n in source.parse(payload)]
+            held_before = result.held_back
+            with db.transaction():
+                for notice in notices:
+                    _store(db, notice, matcher, routes, baseline_before, stamp, result)
+                db.set_cursor(source.name, cursor, stamp)
+                if result.held_back > held_before:
+                    db.add_baseline(source.name, result.held_back - held_before, stamp)
+    except BotError as e:
+        result.error = str(e)
+        result.retry_after = e.seconds if isinstance(e, RetryLater) else None
+    except Exception as e:  # a parser bug must not stop the other sources
+        log.debug("unexpected error in %s", source.name, exc_info=True)
+        result.error = f"internal error: {type(e).__name__}: {e}"
+    db.record_health(source.name, stamp, result.error, result.fetched, result.new)
+    return result
+
+
+def _baseline_cutoff(db: Database, name: str, days: int, now: datetime) -> str | None:
+    """On a source's first successful poll, notices posted before this date are baseline only."""
+    health = [h for h in db.health() if h["source"] == name]
+    if health and health[0]["last_ok_at"]:
+        return None
+    return (now - timedelta(days=days)).date().isoformat()
+
+
+def _is_baseline(notice: Notice, cutoff: str | None) -> bool:
+    return cutoff is not None and bool(notice.posted_at) and notice.posted_at[:10] < cutoff
+
+
+def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, cutoff, stamp) -> Notice:
+    """Add the paid-for description when the notice is a candidate, then classify."""
+    summary_hash = notice.content_hash()
+    description = db.detail(notice.uid, summary_hash)
+    if description is None and not _is_baseline(notice, cutoff) and (
+            source.wants_detail(notice) or matcher.prefilter(notice)):
+        try:
+            description = source.fetch_detail(notice)
+        except NotImplementedError:
+            description = None
+        if description is not None:
+            db.save_detail(notice.uid, summary_hash, description, stamp)
+    if description:
+        notice = notice.replace(description=description)
+    notice = classify(notice)
+    if notice.competition == "sole_source" and notice.kind in ("tender", "other"):
+        notice = notice.replace(kind="intent")
+    return notice
+
+
+def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], cutoff, stamp,
+           result: RunResult) -> None:
+    """Save one notice; queue a new or materially changed version for each route it matches."""
+    result.fetched += 1
+    saved = db.save(notice, stamp)
+    if saved.status == "same":
+        return
+    if saved.status == "new":
+        result.new += 1
+    else:
+        result.updated += 1
+    hits = {m.watchlist: [dataclasses.asdict(h) for h in m.hits] for m in matcher.match(notice)}
+    for watchlist, found in hits.items():
+        db.save_match(saved.uid, saved.version, watchlist, found, stamp)
+    if not hits or (saved.status == "updated" and not saved.material):
+        return
+    if _is_baseline(notice, cutoff):
+        result.held_back += 1
+        return
+    result.matched.append(notice.uid)
+    for route in routes:
+        wanted = sorted(set(hits) & route.watchlists)
+        if wanted and outbox.enqueue(db, route.channel, route.recipient, saved.uid, saved.version, wanted,
+                                     {w: hits[w] for w in wanted}, saved.changes, stamp):
+            result.queued += 1

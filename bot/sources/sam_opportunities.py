@@ -1,0 +1,211 @@
+"""SAM.gov Get Opportunities API v2: J&As, intent notices and award notices (notes/sources-us.md §1).
+
+The search answers date-only `postedFrom`/`postedTo` windows, so each poll re-reads the last
+`overlap_days` to catch late postings; descriptions cost one request each and are fetched only for
+candidates the pipeline asks about.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterator
+
+from bs4 import BeautifulSoup
+
+from ..classify import sole_source_cue
+from ..errors import SourceError
+from ..http import parse_json
+from ..notice import Notice
+from .base import Source
+
+SEARCH_PATH = "/opportunities/v2/search"
+DESCRIPTION_PATH = "/prod/opportunities/v1/noticedesc"
+TYPES = {"u": "Justification", "p": "Presolicitation", "a": "Award Notice", "r": "Sources Sought",
+         "s": "Special Notice", "o": "Solicitation", "g": "Sale of Surplus Property",
+         "k": "Combined Synopsis/Solicitation", "i": "Intent to Bundle"}
+KINDS = {"Justification": "justification", "Award Notice": "award", "Presolicitation": "tender",
+         "Solicitation": "tender", "Combined Synopsis/Solicitation": "tender"}
+DETAIL_TYPES = ("Justification", "Special Notice", "Presolicitation", "Award Notice", "Solicitation")
+# Titles that announce an intent to sole-source without saying so in classify's stricter terms.
+INTENT_TITLE = re.compile(r"\b(notice of intent|intent to (award|sole[- ]source)|noi|j\s*&\s*a|sole[- ]source)\b", re.I)
+# A dot between path levels follows a word of two or more letters ("U.S. CUSTOMS" is one level).
+PATH_SPLIT = re.compile(r"(?<=[^.\s]{2})\.(?=\S)")
+
+
+class SamOpportunities(Source):
+    kind = "sam_opportunities"
+    BASE_URL = "https://api.sam.gov"
+    EVERY = "30m"
+    SECRETS = ("api_key",)
+    OPTIONS = {"notice_types": ["u", "s", "p", "a", "k", "o"], "limit": 1000, "overlap_days": 2,
+               "lookback_days": 14, "daily_request_limit": 1000, "fetch_descriptions": True}
+
+    @classmethod
+    def check_options(cls, options: dict) -> list[tuple[str, str]]:
+        problems = [("notice_types", f"unknown notice type {t!r} (one of {', '.join(TYPES)})")
+                    for t in options["notice_types"] if t not in TYPES]
+        if not 1 <= options["limit"] <= 1000:
+            problems.append(("limit", "must be between 1 and 1000"))
+        if not 1 <= options["lookback_days"] <= 364:
+            problems.append(("lookback_days", "must be between 1 and 364 (the API allows a year)"))
+        if options["overlap_days"] < 0 or options["daily_request_limit"] < 1:
+            problems.append(("overlap_days", "overlap_days must be ≥ 0, daily_request_limit ≥ 1"))
+        return problems
+
+    def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
+        """Page through the posted-date window that starts at the cursor (with overlap)."""
+        start, end, offset = self._window(cursor, now.date())
+        limit = self.options["limit"]
+        while True:
+            payload = self._search(start, end, offset, limit)
+            rows = len(payload.get("opportunitiesData") or [])
+            offset += rows
+            total = _int(payload.get("totalRecords"), offset)
+            done = rows < limit or offset >= total
+            yield payload, ({"done_to": end.isoformat()} if done else
+                            {"from": start.isoformat(), "to": end.isoformat(), "offset": offset})
+            if done:
+                return
+
+    def _window(self, cursor: dict | None, today: date) -> tuple[date, date, int]:
+        """(postedFrom, postedTo, offset): resume a half-read window, else overlap the last one."""
+        if cursor and "offset" in cursor:
+            return date.fromisoformat(cursor["from"]), date.fromisoformat(cursor["to"]), cursor["offset"]
+        if cursor and "done_to" in cursor:
+            start = date.fromisoformat(cursor["done_to"]) - timedelta(days=self.options["overlap_days"])
+        else:
+            start = today - timedelta(days=self.options["lookback_days"])
+        return max(start, today - timedelta(days=364)), today, 0
+
+    def _search(self, start: date, end: date, offset: int, limit: int) -> dict:
+        """One search request; 404 "No Data found" is an empty page."""
+        self.budget.spend()
+        params = {"api_key": self.config.secrets.get("api_key", ""), "postedFrom": _us_date(start),
+                  "postedTo": _us_date(end), "ptype": ",".join(self.options["notice_types"]),
+                  "limit": limit, "offset": offset}
+        resp = self.http.request("GET", self.base_url + SEARCH_PATH, params=params, ok=(200, 404))
+        if resp.status == 404:
+            return {"totalRecords": 0, "opportunitiesData": []}
+        payload = parse_json(resp)
+        if not isinstance(payload, dict) or not isinstance(payload.get("opportunitiesData", []), (list, type(None))):
+            raise SourceError("SAM.gov answered without opportunitiesData", str(payload)[:120])
+        return payload
+
+    def parse(self, payload: Any) -> list[Notice]:
+        """Notices of the selected types from one search page."""
+        wanted = {TYPES[t] for t in self.options["notice_types"]}
+        records = payload.get("opportunitiesData") or []
+        return [self._notice(r) for r in records
+                if isinstance(r, dict) and r.get("noticeId") and _type_in(r.get("type"), wanted)]
+
+    def _notice(self, r: dict) -> Notice:
+        award = r.get("award") or {}
+        awardee = award.get("awardee") or {}
+        notice_type = _text(r.get("type"))
+        return Notice(
+            source=self.name, native_id=r["noticeId"], title=_text(r.get("title")),
+            url=_text(r.get("uiLink")) or f"https://sam.gov/opp/{r['noticeId']}/view",
+            kind=_kind(notice_type), agency_path=_agency_path(r),
+            vendor_name=_text(awardee.get("name")),
+            vendor_ids=[f"{k}:{_text(awardee.get(f))}" for k, f in (("uei", "ueiSAM"), ("cage", "cageCode"))
+                        if _text(awardee.get(f))],
+            amount=_amount(award.get("amount")), currency="USD" if _amount(award.get("amount")) else None,
+            posted_at=_date(r.get("postedDate")), awarded_at=_date(award.get("date")),
+            reference=_text(award.get("number")) or _text(r.get("solicitationNumber")),
+            codes=_codes(r, notice_type), raw=json.dumps(r, ensure_ascii=False, sort_keys=True))
+
+    def wants_detail(self, notice: Notice) -> bool:
+        """J&As always; other notice types when the title already reads like a sole-source intent."""
+        if not self.options["fetch_descriptions"]:
+            return False
+        notice_type = (notice.codes.get("notice_type") or [""])[0]
+        if notice_type.lower().startswith("justification"):
+            return True
+        title = notice.title
+        return notice_type in DETAIL_TYPES and bool(INTENT_TITLE.search(title) or sole_source_cue(title))
+
+    def fetch_detail(self, notice: Notice) -> str:
+        """The description as text; JSON-wrapped HTML, bare HTML and 404 are all accepted."""
+        self.budget.spend()
+        params = {"noticeid": notice.native_id, "api_key": self.config.secrets.get("api_key", "")}
+        resp = self.http.request("GET", self.base_url + DESCRIPTION_PATH, params=params, ok=(200, 404))
+        if resp.status == 404:
+            return ""
+        body = resp.text().strip()
+        if body.startswith("{"):
+            body = _text(parse_json(resp).get("description"))
+        return html_to_text(body)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML fragment, whitespace folded."""
+    if "<" not in markup:
+        return " ".join(markup.split())
+    return " ".join(BeautifulSoup(markup, "html.parser").get_text(" ").split())
+
+
+def _text(value) -> str:
+    """A trimmed string; SAM's string "null" and JSON null both become ""."""
+    if value is None or not isinstance(value, (str, int, float)):
+        return ""
+    text = str(value).strip()
+    return "" if text.lower() == "null" else text
+
+
+def _type_in(value, wanted: set[str]) -> bool:
+    text = _text(value).lower()
+    return any(text.startswith(w.lower()) for w in wanted)
+
+
+def _kind(notice_type: str) -> str:
+    if notice_type.lower().startswith("justification"):
+        return "justification"
+    return KINDS.get(notice_type, "other")
+
+
+def _agency_path(r: dict) -> list[str]:
+    """Department › sub-tier › office from fullParentPathName, or the legacy fields."""
+    full = _text(r.get("fullParentPathName"))
+    if full:
+        return [p.strip() for p in PATH_SPLIT.split(full) if p.strip()]
+    return [_text(r.get(k)) for k in ("department", "subTier", "office") if _text(r.get(k))]
+
+
+def _codes(r: dict, notice_type: str) -> dict[str, list[str]]:
+    naics = r.get("naicsCodes") or ([r.get("naicsCode")] if _text(r.get("naicsCode")) else [])
+    set_aside = r.get("typeOfSetAside")
+    set_aside = set_aside if isinstance(set_aside, list) else [set_aside]
+    codes = {"naics": [_text(n) for n in naics if _text(n)], "psc": [_text(r.get("classificationCode"))],
+             "set_aside": [_text(s) for s in set_aside], "notice_type": [notice_type]}
+    return {k: [v for v in vs if v and v.upper() != "NONE"] for k, vs in codes.items() if any(vs)}
+
+
+def _amount(value) -> Decimal | None:
+    text = _text(value).replace(",", "").replace("$", "")
+    try:
+        amount = Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+    return amount if amount is not None and amount.is_finite() else None
+
+
+def _date(value) -> str | None:
+    """Date-only or 'YYYY-MM-DD HH:MM:SS' → ISO 8601 text; anything else is kept as published."""
+    text = _text(value)
+    if not text:
+        return None
+    return text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", text) else text
+
+
+def _us_date(d: date) -> str:
+    return d.strftime("%m/%d/%Y")
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
