@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
-
-from bs4 import BeautifulSoup
 
 from ..classify import sole_source_cue
 from ..errors import SourceError
 from ..http import parse_json
 from ..notice import Notice
 from .base import Source
+from .fields import amount as _amount, html_to_text, iso_date as _date, text as _text, to_int as _int
 
 SEARCH_PATH = "/opportunities/v2/search"
 DESCRIPTION_PATH = "/prod/opportunities/v1/noticedesc"
@@ -140,21 +138,6 @@ class SamOpportunities(Source):
         return html_to_text(body)
 
 
-def html_to_text(markup: str) -> str:
-    """Visible text of an HTML fragment, whitespace folded."""
-    if "<" not in markup:
-        return " ".join(markup.split())
-    return " ".join(BeautifulSoup(markup, "html.parser").get_text(" ").split())
-
-
-def _text(value) -> str:
-    """A trimmed string; SAM's string "null" and JSON null both become ""."""
-    if value is None or not isinstance(value, (str, int, float)):
-        return ""
-    text = str(value).strip()
-    return "" if text.lower() == "null" else text
-
-
 def _type_in(value, wanted: set[str]) -> bool:
     text = _text(value).lower()
     return any(text.startswith(w.lower()) for w in wanted)
@@ -183,29 +166,5 @@ def _codes(r: dict, notice_type: str) -> dict[str, list[str]]:
     return {k: [v for v in vs if v and v.upper() != "NONE"] for k, vs in codes.items() if any(vs)}
 
 
-def _amount(value) -> Decimal | None:
-    text = _text(value).replace(",", "").replace("$", "")
-    try:
-        amount = Decimal(text) if text else None
-    except InvalidOperation:
-        return None
-    return amount if amount is not None and amount.is_finite() else None
-
-
-def _date(value) -> str | None:
-    """Date-only or 'YYYY-MM-DD HH:MM:SS' → ISO 8601 text; anything else is kept as published."""
-    text = _text(value)
-    if not text:
-        return None
-    return text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", text) else text
-
-
 def _us_date(d: date) -> str:
     return d.strftime("%m/%d/%Y")
-
-
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default

@@ -1,0 +1,49 @@
+"""Small field parsers every source shares: published values → clean strings, Decimals, ISO dates."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from bs4 import BeautifulSoup
+
+
+def text(value) -> str:
+    """A trimmed string; JSON null and the string "null" (SAM.gov publishes both) become ""."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return ""
+    out = str(value).strip()
+    return "" if out.lower() == "null" else out
+
+
+def amount(value) -> Decimal | None:
+    """`"225000.00"`, `225000`, `"$1,200"` → Decimal; blank, invalid or infinite → None."""
+    raw = text(value).replace(",", "").replace("$", "")
+    try:
+        number = Decimal(raw) if raw else None
+    except InvalidOperation:
+        return None
+    return number if number is not None and number.is_finite() else None
+
+
+def iso_date(value) -> str | None:
+    """Date-only or `YYYY-MM-DD HH:MM:SS` → ISO 8601 text; anything else is kept as published."""
+    raw = text(value)
+    if not raw:
+        return None
+    return raw.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", raw) else raw
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML fragment, whitespace folded."""
+    if "<" not in markup:
+        return " ".join(markup.split())
+    return " ".join(BeautifulSoup(markup, "html.parser").get_text(" ").split())
+
+
+def to_int(value, default: int) -> int:
+    """Counters that arrive as numbers, strings or null."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
