@@ -101,6 +101,8 @@ def load(path: str, env: Mapping[str, str] | None = None) -> Config:
         text = open(path, encoding="utf-8").read()
     except OSError as e:
         raise ConfigError([f"{path}: cannot read: {e.strerror} (create it, or pass --config PATH)"])
+    except UnicodeDecodeError as e:
+        raise ConfigError([f"{path}: cannot read: not UTF-8 text at byte {e.start} (save it as UTF-8)"])
     return parse(text, path, os.environ if env is None else env)
 
 
@@ -216,7 +218,7 @@ class _Validator:
     def _check_bot(self, bot: BotConfig) -> None:
         try:
             ZoneInfo(bot.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a directory
             self.problem(("bot", "timezone"), f"unknown timezone {bot.timezone!r}", "e.g. UTC, America/New_York")
         if bot.first_run_alert_days < 0:
             self.problem(("bot", "first_run_alert_days"), "must be 0 or more")
@@ -229,15 +231,18 @@ class _Validator:
             return None
         return registry[kind]
 
-    def _secrets(self, where: tuple, table: dict, names) -> tuple[dict, str | None]:
+    def _secrets(self, where: tuple, table: dict, names, required: bool = False) -> tuple[dict, str | None]:
         """Resolve each `NAME_env`; return (secrets, name of the first missing variable)."""
         secrets, missing = {}, None
         for name in names:
             var = table.get(f"{name}_env")
             if var is None:
+                missing = missing or (f"{name}_env" if required else None)
                 continue
-            if not isinstance(var, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
-                self.problem(where + (f"{name}_env",), "must name an environment variable", 'e.g. "SAM_API_KEY"')
+            if not isinstance(var, str) or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", var):
+                # The value is not echoed: it may be a pasted secret.
+                self.problem(where + (f"{name}_env",), "must name an environment variable in capitals",
+                             'e.g. "SAM_API_KEY"; the secret itself goes in that variable, not here')
                 continue
             value = resolve_secret(var, self.env)
             if value is None:
@@ -275,11 +280,11 @@ class _Validator:
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             self.problem(where + ("enabled",), "must be true or false")
-        secrets, missing = self._secrets(where, table, impl.SECRETS)
+        secrets, missing = self._secrets(where, table, impl.SECRETS, required=True)
         if missing and enabled is True:
             enabled = False
             self.warnings.append(f"{self.path}:{self._line(where)}: sources.{name}: {missing} is not set; "
-                                 f"source disabled (export {missing}=… or {missing}_FILE=path)")
+                                 f"source disabled ({_secret_hint(missing)})")
         return SourceConfig(name, impl.kind, parse_duration(every), str(base_url).rstrip("/"),
                             enabled is True, options, secrets)
 
@@ -296,7 +301,7 @@ class _Validator:
         for c in values["codes"]:
             if ":" not in c:
                 self.problem(where + ("codes",), f"bad code {c!r}", 'write scheme:value, e.g. "naics:541511"')
-        if values["min_amount"] < 0:
+        if not values["min_amount"] >= 0:  # also rejects nan
             self.problem(where + ("min_amount",), "must be 0 or more")
         lists = {k: tuple(values[k]) for k in WATCHLIST_LISTS}
         return Watchlist(name, min_amount=Decimal(str(values["min_amount"])), **lists)
@@ -332,6 +337,13 @@ class _Validator:
         return out
 
 
+def _secret_hint(missing: str) -> str:
+    """How to supply a missing secret: name a variable in feeds.toml, or set the variable."""
+    if missing.endswith("_env"):
+        return f'add {missing} = "VARIABLE_NAME" to this source and set that variable'
+    return f"export {missing}=… or {missing}_FILE=path"
+
+
 def _secretish(key: str) -> bool:
     return any(word in key for word in ("key", "token", "password", "secret"))
 
@@ -355,7 +367,8 @@ def _key_lines(text: str) -> dict[tuple, int]:
         header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
         if header:
             table = tuple(_split_dotted(header.group(1)))
-            lines.setdefault(table, number)
+            for n in range(1, len(table) + 1):  # [sourcs.sam] puts `sourcs` on this line too
+                lines.setdefault(table[:n], number)
             continue
         key = re.match(r"^([A-Za-z0-9_\-\"'. ]+?)\s*=", stripped)
         if key:
