@@ -60,8 +60,8 @@ def _parser() -> argparse.ArgumentParser:
 def _logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s procwatch: %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
-    for noisy in ("apscheduler", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)  # its debug lines carry URLs with API keys
 
 
 def _config(args) -> Config:

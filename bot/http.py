@@ -57,7 +57,7 @@ class Http:
                 return resp
             wait = self._wait_for(resp, attempt)
             if wait is None or attempt == self.retries:
-                raise SourceError(f"HTTP {resp.status} from {_where(url)}", _snippet(resp))
+                raise SourceError(f"HTTP {resp.status} from {_where(url)}", snippet(resp))
             self.sleep(wait)
         raise AssertionError("unreachable")
 
@@ -101,7 +101,7 @@ def parse_json(resp: Response) -> Any:
     """Decode a JSON body, rejecting HTML pages and invalid numbers such as `1e9999` cleanly."""
     head = resp.body[:512].lstrip().lower()
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<h1", b"<")):
-        raise SourceError(f"expected JSON from {_where(resp.url)}, got an HTML/XML page", _snippet(resp))
+        raise SourceError(f"expected JSON from {_where(resp.url)}, got an HTML/XML page", snippet(resp))
     try:
         return json.loads(resp.body, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as e:
@@ -144,8 +144,8 @@ def _reason(exc: Exception) -> str:
     return text[:160]
 
 
-def _snippet(resp: Response) -> str:
-    """The first readable words of an error body, for the log line."""
+def snippet(resp: Response) -> str:
+    """The first readable words of an error body, for the log line (keys masked)."""
     text = re.sub(r"<[^>]+>", " ", resp.text()[:400])
     text = re.sub(r"api_key=[^&\s]+", "api_key=***", " ".join(text.split()))
     return text[:120]

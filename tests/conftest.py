@@ -107,12 +107,12 @@ def make_app(tmp_path, httpserver, monkeypatch):
     """Build an App on a config pointing at the local server; `clock` fixed unless given."""
     monkeypatch.setenv("SAM_API_KEY", "test-key-123")
 
-    def make(source_extra: str = "", clock=lambda: NOW, text: str | None = None) -> App:
+    def make(source_extra: str = "", clock=lambda: NOW, text: str | None = None, timeout: float = 2) -> App:
         path = tmp_path / "feeds.toml"
         base = httpserver.url_for("").rstrip("/")
         path.write_text(text or CONFIG.format(db=tmp_path / "state" / "procwatch.db", base=base,
                                               source_extra=source_extra))
-        return App(load(str(path)), Http(contact="tests@example.org", timeout=2, sleep=lambda s: None),
+        return App(load(str(path)), Http(contact="tests@example.org", timeout=timeout, sleep=lambda s: None),
                    clock=clock)
 
     return make

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from ..classify import sole_source_cue
 from ..errors import SourceError
-from ..http import parse_json
+from ..http import parse_json, snippet
 from ..notice import Notice
 from .base import Source
 from .fields import amount as _amount, html_to_text, iso_date as _date, text as _text, to_int as _int
@@ -84,7 +84,10 @@ class SamOpportunities(Source):
         params = {"api_key": self.config.secrets.get("api_key", ""), "postedFrom": _us_date(start),
                   "postedTo": _us_date(end), "ptype": ",".join(self.options["notice_types"]),
                   "limit": limit, "offset": offset}
-        resp = self.http.request("GET", self.base_url + SEARCH_PATH, params=params, ok=(200, 404))
+        resp = self.http.request("GET", self.base_url + SEARCH_PATH, params=params, ok=(200, 401, 403, 404))
+        if resp.status in (401, 403):
+            raise SourceError(f"SAM.gov refused the API key (HTTP {resp.status}: {snippet(resp)})",
+                              "check the key in the variable api_key_env names; SAM.gov keys expire every 90 days")
         if resp.status == 404:
             return {"totalRecords": 0, "opportunitiesData": []}
         payload = parse_json(resp)
