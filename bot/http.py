@@ -139,8 +139,11 @@ def _where(url: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
-    """A short, key-free reason from a requests exception."""
-    text = re.sub(r"api_key=[^&\s')]+", "api_key=***", str(exc))
+    """The innermost, key-free cause of a requests exception ("Connection refused", a DNS failure)."""
+    inner = exc.args[0] if exc.args else exc
+    inner = getattr(inner, "reason", inner)
+    text = re.sub(r"^<[^>]+>:\s*", "", str(inner))
+    text = re.sub(r"api_key=[^&\s')]+", "api_key=***", text)
     return text[:160]
 
 
