@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from . import __version__
@@ -91,7 +92,18 @@ def cmd_check(args) -> int:
         print(f"  channel  {c.name} ({c.kind}) {c.deliver}: {', '.join(c.watchlists) or 'no watchlists'}")
     if not any(s.enabled for s in config.sources.values()):
         print("  warning: no source is enabled; nothing will be polled")
+    if not _writable(config.bot.database):
+        raise BotError(f"cannot write the database {config.bot.database}",
+                       "make its folder writable for this user, or change [bot] database")
     return 0
+
+
+def _writable(path: str) -> bool:
+    """Whether the database (or the nearest existing folder above it) can be written."""
+    target = os.path.abspath(path)
+    while not os.path.exists(target):
+        target = os.path.dirname(target)
+    return os.access(target, os.W_OK)
 
 
 def cmd_once(args) -> int:
