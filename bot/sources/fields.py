@@ -47,3 +47,17 @@ def to_int(value, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(value, limit: int) -> str:
+    """Untrusted markup or text → inert plain text: tags and control characters dropped, clipped.
+
+    For sources that publish free-form HTML (feeds, web pages): a `<script>` becomes nothing, a
+    bidi override cannot reorder a line, and a 1 MB title is cut to `limit` characters with "…".
+    """
+    out = CONTROL_CHARS.sub(" ", html_to_text(text(value)))
+    out = " ".join(out.split())
+    return out if len(out) <= limit else out[:limit - 1].rstrip() + "…"
