@@ -207,9 +207,10 @@ def _codes(row: Row, langs) -> dict[str, list[str]]:
 
 def _description(row: Row, langs) -> str:
     """The description in each language, the other languages' titles included, preferred first."""
+    shown = row.first("title", langs)
     parts = [row.get("tenderDescription", langs[0])]
     for lang in langs[1:]:
-        parts += [row.get("title", lang), row.get("tenderDescription", lang)]
+        parts += [t for t in (row.get("title", lang),) if t != shown] + [row.get("tenderDescription", lang)]
     return "\n\n".join(p for p in parts if p)
 
 
