@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 
 from . import digest, outbox
 from .config import DAYS
-from .notify.base import Channel, Recipient
+from .notify.base import Channel, Recipient, Result
 from .store import Database
 
 log = logging.getLogger("procwatch")
+MAX_BATCHES = 20  # per recipient per delivery: earlier failed batches first, then the fresh one
 
 
 def is_due(schedule: str, last_sent: str | None, now: datetime, tz: str = "UTC") -> bool:
@@ -39,36 +40,62 @@ def _latest_slot(schedule: str, local_now: datetime) -> datetime:
     return slot - step if slot > local_now else slot
 
 
-def deliver(db: Database, channels: list[Channel], now: datetime, tz: str = "UTC") -> list[str]:
-    """Send every due digest; return one summary line per digest attempted."""
+def deliver(db: Database, channels: list[Channel], now: datetime, tz: str = "UTC",
+            force: bool = False) -> list[str]:
+    """Send every due digest (every pending one when `force`); one summary line per attempt."""
     lines = []
     stamp = now.isoformat(timespec="seconds")
     for channel in channels:
         for recipient in channel.recipients():
-            line = _deliver_one(db, channel, recipient, now, stamp, tz)
-            if line:
-                lines.append(line)
+            if force or is_due(recipient.deliver, outbox.last_sent(db, channel.name, recipient.id), now, tz):
+                lines += _deliver_recipient(db, channel, recipient, stamp)
     return lines
 
 
-def _deliver_one(db: Database, channel: Channel, recipient: Recipient, now, stamp, tz) -> str | None:
+def _deliver_recipient(db: Database, channel: Channel, recipient: Recipient, stamp: str) -> list[str]:
+    """Batches until the queue is empty or a send fails (an earlier failed batch goes first)."""
+    lines = []
+    for _ in range(MAX_BATCHES):
+        digest_id, rows = outbox.claim(db, channel.name, recipient.id, stamp)
+        if not rows:
+            break
+        line, ok = _send(db, channel, recipient, digest_id, rows, stamp)
+        if line:
+            lines.append(line)
+        if not ok:
+            break
+    return lines
+
+
+def _send(db: Database, channel: Channel, recipient: Recipient, digest_id: str, rows: list[dict],
+          stamp: str) -> tuple[str | None, bool]:
+    """Render and send one claimed batch, then mark it; never raises for a channel failure."""
     last = outbox.last_sent(db, channel.name, recipient.id)
-    if not is_due(recipient.deliver, last, now, tz):
-        return None
-    digest_id, rows = outbox.claim(db, channel.name, recipient.id, stamp)
-    if not rows:
-        return None
-    built = digest.build(db, digest_id, channel.name, recipient.id, rows, db.baselines_since(last))
+    built = digest.build(db, digest_id, channel.name, recipient.id, rows, db.baselines_since(last), stamp)
+    if not built.items:  # never send an empty digest
+        outbox.bury(db, digest_id, "notice no longer stored; nothing to send")
+        return None, True
     who = f"{channel.name}" + (f" → {recipient.id}" if recipient.id else "")
     try:
         result = channel.send(built)
     except Exception as e:  # a channel bug must not lose the rows
         log.debug("channel %s raised", channel.name, exc_info=True)
-        result = None
-        error = f"internal error: {type(e).__name__}: {e}"
-    if result is not None and result.ok:
-        outbox.mark_sent(db, digest_id, stamp, result.message_ref)
-        return f"{who}: delivered {len(built.items)} notices"
-    error = result.error if result is not None else error
-    outbox.mark_failed(db, digest_id, error, stamp, result.retry_after if result else None)
-    return f"{who}: delivery FAILED, will retry: {error}"
+        result = Result(False, f"internal error: {type(e).__name__}: {e}")
+    if result.ok:
+        outbox.mark_sent(db, digest_id, stamp, result.message_ref, result.threads)
+        return f"{who}: delivered {len(built.items)} notices", True
+    outbox.mark_failed(db, digest_id, result.error, stamp, result.retry_after)
+    return f"{who}: delivery FAILED, will retry: {result.error}", False
+
+
+def preview(db: Database, channel: Channel, now: datetime) -> list[str]:
+    """What each recipient of a channel would get now, rendered by the channel; nothing is sent or marked."""
+    stamp = now.isoformat(timespec="seconds")
+    out = []
+    for recipient in channel.recipients():
+        rows = outbox.peek(db, channel.name, recipient.id, stamp)
+        built = digest.build(db, "dry-run", channel.name, recipient.id, rows,
+                             db.baselines_since(outbox.last_sent(db, channel.name, recipient.id)), stamp)
+        if built.items:
+            out.append(channel.preview(built))
+    return out

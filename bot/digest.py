@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from . import outbox
 from .notice import Notice
 from .store import Database
 
@@ -31,6 +33,7 @@ class Item:
     watchlists: list[str]
     hits: dict[str, list[dict]]  # watchlist → [{kind, term, field, text}]
     changes: dict = field(default_factory=dict)  # field → [old, new] for an update
+    thread: str = ""  # for an update: the message that first alerted this notice (or its thread)
 
 
 @dataclass
@@ -40,19 +43,64 @@ class Digest:
     recipient: str
     items: list[Item]
     held_back: dict[str, int] = field(default_factory=dict)  # source → notices stored as baseline
+    created_at: str = ""  # when this attempt was made (ISO 8601, UTC)
+    resend: bool = False  # an earlier attempt of this digest was not confirmed: it may have arrived
+    notes: list[str] = field(default_factory=list)  # operator alerts (bot/health.py): one line each
+
+    def sections(self) -> list[tuple[str, list[Item]]]:
+        """Items grouped by watchlist, each notice listed once: under the first watchlist it hit."""
+        groups: dict[str, list[Item]] = {}
+        for item in self.items:
+            groups.setdefault(item.watchlists[0] if item.watchlists else "", []).append(item)
+        return sorted(groups.items())
 
 
 def build(db: Database, digest_id: str, channel: str, recipient: str, rows: list[dict],
-          held_back: dict[str, int] | None = None) -> Digest:
-    """A Digest from outbox rows; each notice once, at the version the row names."""
+          held_back: dict[str, int] | None = None, now: str = "") -> Digest:
+    """A Digest from outbox rows: each notice once (its versions merged), updates with their thread."""
     items = []
-    for row in rows:
-        notice = db.notice(row["uid"])
+    for uid, versions in _by_notice(rows).items():
+        notice = db.notice(uid)
         if notice is None:
             continue
-        items.append(Item(notice, row["version"], json.loads(row["watchlists"]),
-                          json.loads(row["hits"] or "{}"), json.loads(row["changes"] or "{}")))
-    return Digest(digest_id, channel, recipient, items, held_back or {})
+        changes = _merged_changes(versions)
+        thread = outbox.thread_for(db, channel, recipient, uid, notice.reference) if changes else ""
+        watchlists = sorted({w for r in versions for w in json.loads(r["watchlists"])})
+        hits = {w: h for r in versions for w, h in json.loads(r["hits"] or "{}").items()}
+        items.append(Item(notice, versions[-1]["version"], watchlists, hits, changes, thread))
+    resend = any(r["attempts"] for r in rows)
+    return Digest(digest_id, channel, recipient, items, held_back or {}, now, resend)
+
+
+def _by_notice(rows: list[dict]) -> dict[str, list[dict]]:
+    """Outbox rows grouped per notice, versions in order (two queued versions are one item)."""
+    out: dict[str, list[dict]] = {}
+    for row in sorted(rows, key=lambda r: r["id"]):
+        out.setdefault(row["uid"], []).append(row)
+    for versions in out.values():
+        versions.sort(key=lambda r: r["version"])
+    return out
+
+
+def _merged_changes(versions: list[dict]) -> dict:
+    """What changed across the queued versions; {} when one of them is the notice's first alert."""
+    if any(not r["is_update"] for r in versions):
+        return {}
+    merged: dict = {}
+    for row in versions:
+        for name, (old, new) in json.loads(row["changes"] or "{}").items():
+            merged[name] = [merged.get(name, [old])[0], new]
+    return {k: v for k, v in merged.items() if v[0] != v[1]}
+
+
+def top(items: list[Item], attr: str) -> str:
+    """The most frequent vendor (or agency) among the items, for subject lines."""
+    if attr == "agency":
+        names = [i.notice.agency_path[-1] if i.notice.agency_path else "" for i in items]
+    else:
+        names = [getattr(i.notice, attr) or "" for i in items]
+    counts = Counter(n for n in names if n)
+    return counts.most_common(1)[0][0] if counts else ""
 
 
 def clean(text) -> str:
@@ -84,6 +132,7 @@ def change_lines(changes: dict) -> list[str]:
     for name, (old, new) in changes.items():
         if name in ("amount",):
             old, new = (money(Decimal(v), None) if v else "none" for v in (old, new))
+        old, new = (" › ".join(v) if isinstance(v, list) else v for v in (old, new))
         out.append(f"{name.replace('_', ' ').capitalize()}: {old or 'none'} → {new or 'none'}")
     return out
 

@@ -46,3 +46,14 @@ def m001_initial(db: Database) -> None:
     }, pk="source")
     db["baselines"].create({"source": str, "held_back": int, "created_at": str}, pk="source")
     db["request_budget"].create({"key_id": str, "day": str, "used": int}, pk=("key_id", "day"))
+
+
+@migrations()
+def m002_alert_threads(db: Database) -> None:
+    """Where each notice was first alerted (e.g. a Slack message ts), so updates go in its thread."""
+    db["alert_threads"].create({
+        "channel": str, "recipient": str, "uid": str, "reference": str, "message_ref": str,
+        "created_at": str,
+    }, pk=("channel", "recipient", "uid"))
+    db["alert_threads"].create_index(["channel", "recipient", "reference"])
+

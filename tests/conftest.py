@@ -116,3 +116,124 @@ def make_app(tmp_path, httpserver, monkeypatch):
                    clock=clock)
 
     return make
+
+
+# -- delivery fakes: a local Slack Web API and a real SMTP server (aiosmtpd) ------------------------
+
+SLACK_TOKEN = "xoxb-test-token"
+
+
+class FakeSlack:
+    """Slack's Web API as the bot uses it: chat.postMessage, conversations.history/replies.
+
+    Checks the bearer token, records every accepted post (with its fake-clock time when `clock`
+    is set), and answers from `script` first: (status, json body, headers) or a number of
+    seconds to stall (a timeout). `lose_next` accepts a post but fails the answer (a lost
+    confirmation).
+    """
+
+    def __init__(self, server):
+        self.posts: list[dict] = []
+        self.script: list = []
+        self.lose_next = 0
+        self.clock = None
+        self.times: list[float] = []
+        self.base_url = server.url_for("/api/")
+        server.expect_request("/api/chat.postMessage", method="POST").respond_with_handler(self._post)
+        server.expect_request("/api/conversations.history").respond_with_handler(self._history)
+        server.expect_request("/api/conversations.replies").respond_with_handler(self._replies)
+
+    def _json(self, body, status=200, headers=None):
+        return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
+
+    def _post(self, request):
+        if request.headers.get("Authorization") != f"Bearer {SLACK_TOKEN}":
+            return self._json({"ok": False, "error": "invalid_auth"})
+        if self.script:
+            step = self.script.pop(0)
+            if isinstance(step, (int, float)):
+                import time
+                time.sleep(step)  # the fake server stalls; the client's timeout fires
+                return self._json({"ok": False, "error": "late"})
+            status, body, headers = step
+            return self._json(body, status, headers)
+        payload = request.get_json()
+        ts = f"{1790000000 + len(self.posts)}.000100"
+        self.posts.append(dict(payload, ts=ts))
+        if self.clock is not None:
+            self.times.append(self.clock())
+        if self.lose_next:
+            self.lose_next -= 1
+            return Response("<html>502 Bad Gateway</html>", status=502, content_type="text/html")
+        return self._json({"ok": True, "channel": payload["channel"], "ts": ts})
+
+    def _view(self, post, with_metadata):
+        msg = {"type": "message", "ts": post["ts"], "text": post["text"]}
+        if post.get("thread_ts"):
+            msg["thread_ts"] = post["thread_ts"]
+        if with_metadata and post.get("metadata"):
+            msg["metadata"] = post["metadata"]
+        return msg
+
+    def _history(self, request):
+        meta = request.values.get("include_all_metadata") in ("1", "true", "True")
+        messages = [self._view(p, meta) for p in reversed(self.posts) if not p.get("thread_ts")]
+        return self._json({"ok": True, "messages": messages, "has_more": False})
+
+    def _replies(self, request):
+        meta = request.values.get("include_all_metadata") in ("1", "true", "True")
+        ts = request.values["ts"]
+        thread = [p for p in self.posts if p["ts"] == ts or p.get("thread_ts") == ts]
+        return self._json({"ok": True, "messages": [self._view(p, meta) for p in thread], "has_more": False})
+
+    def main_posts(self) -> list[dict]:
+        return [p for p in self.posts if not p.get("thread_ts")]
+
+    def text_of(self, post: dict) -> str:
+        """Everything a reader sees in a post: the fallback text and every block's text."""
+        parts = [post["text"]]
+        for block in post.get("blocks", []):
+            if "text" in block:
+                parts.append(block["text"]["text"])
+            parts += [e.get("text", "") for e in block.get("elements", [])]
+        return "\n".join(parts)
+
+
+@pytest.fixture
+def fake_slack(httpserver, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_TOKEN)
+    return FakeSlack(httpserver)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (aiosmtpd's Controller cannot take port 0: aiosmtpd#388)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpSink:
+    """aiosmtpd handler keeping every message it accepts, parsed, with its envelope recipients."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1: `.port`, `.sink.messages`; stopped after the test."""
+    from aiosmtpd.controller import Controller
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.sink = sink
+    yield controller
+    controller.stop()

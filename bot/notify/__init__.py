@@ -2,7 +2,11 @@
 
 from .base import Channel
 from .console import Console
+from .email import Email
+from .slack import Slack
 
 REGISTRY: dict[str, type[Channel]] = {
     "console": Console,
+    "email": Email,
+    "slack": Slack,
 }

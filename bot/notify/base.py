@@ -6,11 +6,11 @@ reason) or retry after N seconds, and the outbox keeps the rows until they are d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..config import ChannelConfig
-from ..digest import Digest
+from ..digest import Digest, render_text
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Result:
     error: str = ""
     retry_after: float | None = None
     message_ref: str = ""
+    threads: dict[str, str] = field(default_factory=dict)  # uid → message that alerted it (Slack ts)
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,7 @@ class Channel:
 
     def send(self, digest: Digest) -> Result:
         raise NotImplementedError
+
+    def preview(self, digest: Digest) -> str:
+        """What `send` would deliver, as text (for `procwatch digest --dry-run`)."""
+        return render_text(digest)
