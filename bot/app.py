@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import outbox
+from . import health, outbox
 from .config import Config
 from .delivery import deliver
 from .http import Http
@@ -32,6 +33,7 @@ class App:
     config: Config
     http: Http
     clock: Callable[[], datetime] = utc_now
+    stopping: threading.Event = field(default_factory=threading.Event)  # set on SIGTERM: stop after the page in hand
 
     def __post_init__(self):
         self.matcher = Matcher(self.config.watchlists.values(), self.config.aliases)
@@ -49,7 +51,9 @@ class App:
         budget = None
         if "daily_request_limit" in cfg.options and cfg.secrets.get("api_key"):
             budget = DailyBudget(db, cfg.secrets["api_key"], cfg.options["daily_request_limit"], self.clock)
-        return impl(cfg, self.http, budget)
+        source = impl(cfg, self.http, budget)
+        source.fetch = _until_stopped(source.fetch, self.stopping)
+        return source
 
     def poll(self, name: str) -> RunResult:
         """Poll one source once and log one line about it."""
@@ -57,10 +61,17 @@ class App:
         try:
             result = run_source(db, self.source(name, db), self.matcher, self.routes,
                                 self.config.bot.first_run_alert_days, self.clock())
+            self.check_health(db)
         finally:
             db.close()
         (log.warning if result.error else log.info)(result.summary())
         return result
+
+    def check_health(self, db: Database) -> None:
+        """Open/close source-health incidents and tell the operator channels what changed."""
+        now = self.clock()
+        health.review(db, self.config, now)
+        health.announce(db, self.channels, now)
 
     def enabled_sources(self) -> list[str]:
         return [n for n, s in self.config.sources.items() if s.enabled]
@@ -93,3 +104,13 @@ class App:
                 log.warning("recovered %d outbox rows left mid-delivery by an earlier run", n)
         finally:
             db.close()
+
+
+def _until_stopped(fetch, stopping: threading.Event):
+    """`fetch` that ends after the page in hand once `stopping` is set (its cursor is committed first)."""
+    def fetch_until_stopped(cursor, now):
+        for page in fetch(cursor, now):
+            yield page
+            if stopping.is_set():
+                return
+    return fetch_until_stopped

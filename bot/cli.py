@@ -8,6 +8,7 @@ import os
 import sys
 
 from . import __version__
+from .commands import backfill, search, status, watch
 from .config import Config, config_path, load
 from .errors import BotError, ConfigError
 from .http import Http
@@ -51,10 +52,21 @@ def _parser() -> argparse.ArgumentParser:
         ("run", cmd_run, "run the bot: poll every source on its schedule and deliver alerts"),
         ("once", cmd_once, "poll every enabled source once, then deliver what is due"),
         ("check", cmd_check, "validate feeds.toml and the environment, print a summary"),
+        ("status", cmd_status, "sources, outbox and digests on one screen; --check for health checks",
+         status.arguments),
+        ("watch", cmd_watch, "list, add, remove or test watchlists (feeds.toml comments are kept)",
+         watch.arguments),
+        ("search", cmd_search, "full-text search over stored notices", search.search_arguments),
+        ("show", cmd_show, "one notice: versions, verdict evidence, why it matched, where it went",
+         search.show_arguments),
+        ("backfill", cmd_backfill, "read a past window of one source (stores; alerts only with --alert)",
+         backfill.arguments),
     ]
-    for name, func, text in commands:
+    for name, func, text, *arguments in commands:
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.set_defaults(func=func)
+        for add in arguments:
+            add(cmd)
     return p
 
 
@@ -112,6 +124,26 @@ def cmd_once(args) -> int:
 
 
 def cmd_run(args) -> int:
+    """Exit 0 after SIGTERM/SIGINT, 1 after a fatal error (the database or disk failed)."""
     from .scheduler import run
-    run(_app(_config(args)))
-    return 0
+    return run(_app(_config(args)))
+
+
+def cmd_status(args) -> int:
+    return status.main(args, _config(args), sys.stdout)
+
+
+def cmd_watch(args) -> int:
+    return watch.main(args, _config(args), sys.stdout)
+
+
+def cmd_search(args) -> int:
+    return search.search(args, _config(args), sys.stdout)
+
+
+def cmd_show(args) -> int:
+    return search.show(args, _config(args), sys.stdout)
+
+
+def cmd_backfill(args) -> int:
+    return backfill.main(args, _app(_config(args)), sys.stderr)

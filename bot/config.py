@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,9 @@ class SourceConfig:
     enabled: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    failures_before_alert: int = 3  # consecutive failed polls that raise an operator alert
+    expect_new_within: float | None = None  # seconds without a new notice that raise an alert
+    api_key_expires: date | None = None  # warn operators 14 days ahead
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class ChannelConfig:
     deliver: str = "instant"
     options: Mapping[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    operator: bool = False  # receives source-health and config-reload alerts
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,10 @@ class Config:
 # Loading and validation
 
 BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "contact": "", "timezone": "UTC"}
-SOURCE_KEYS = {"kind", "every", "base_url", "enabled"}
+SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
+               "api_key_expires"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
-CHANNEL_KEYS = {"kind", "watchlists", "deliver"}
+CHANNEL_KEYS = {"kind", "watchlists", "deliver", "operator"}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DURATION = re.compile(r"^(?:\d+[smhd])+$")
 DELIVER = re.compile(r"^(instant|hourly|daily ([01]\d|2[0-3]):[0-5]\d|weekly (%s) ([01]\d|2[0-3]):[0-5]\d)$"
@@ -286,7 +292,29 @@ class _Validator:
             self.warnings.append(f"{self.path}:{self._line(where)}: sources.{name}: {missing} is not set; "
                                  f"source disabled ({_secret_hint(missing)})")
         return SourceConfig(name, impl.kind, parse_duration(every), str(base_url).rstrip("/"),
-                            enabled is True, options, secrets)
+                            enabled is True, options, secrets, **self._health_keys(where, table))
+
+    def _health_keys(self, where: tuple, table: dict) -> dict:
+        """The common source keys that drive operator alerts (bot/health.py)."""
+        out = {}
+        failures = table.get("failures_before_alert", 3)
+        if not isinstance(failures, int) or isinstance(failures, bool) or failures < 1:
+            self.problem(where + ("failures_before_alert",), "must be a whole number of 1 or more")
+        else:
+            out["failures_before_alert"] = failures
+        silent = table.get("expect_new_within")
+        if silent is not None:
+            if not isinstance(silent, str) or not DURATION.match(silent) or parse_duration(silent) <= 0:
+                self.problem(where + ("expect_new_within",), f"bad duration {silent!r}", 'e.g. "3d", "12h"')
+            else:
+                out["expect_new_within"] = parse_duration(silent)
+        expires = table.get("api_key_expires")
+        if expires is not None:
+            if type(expires) is not date:  # TOML local date; datetimes are not dates here
+                self.problem(where + ("api_key_expires",), "must be a date", "e.g. api_key_expires = 2027-02-01")
+            else:
+                out["api_key_expires"] = expires
+        return out
 
     def _watchlist(self, name: str, table: dict, sources: dict) -> Watchlist:
         where = ("watchlists", name)
@@ -326,8 +354,11 @@ class _Validator:
             self.warnings.append(f"{self.path}:{self._line(where)}: channels.{name}: {missing} is not set; "
                                  f"channel disabled (export {missing}=… or {missing}_FILE=path)")
             return None
+        operator = table.get("operator", False)
+        if not isinstance(operator, bool):
+            self.problem(where + ("operator",), "must be true or false")
         return ChannelConfig(name, impl.kind, tuple(names) if isinstance(names, list) else (),
-                             str(deliver), options, secrets)
+                             str(deliver), options, secrets, operator is True)
 
     def _aliases(self, table: dict) -> dict:
         out = {}

@@ -57,3 +57,13 @@ def m002_alert_threads(db: Database) -> None:
     }, pk=("channel", "recipient", "uid"))
     db["alert_threads"].create_index(["channel", "recipient", "reference"])
 
+
+@migrations()
+def m003_health_incidents(db: Database) -> None:
+    """Operator-alert incidents (one row per problem, opened and closed once) and daemon facts (heartbeat)."""
+    db["health_incidents"].create({
+        "id": int, "source": str, "kind": str, "message": str, "opened_at": str, "closed_at": str,
+        "opened_alerted_at": str, "closed_alerted_at": str,
+    }, pk="id", not_null={"source", "kind", "opened_at"})
+    db["health_incidents"].create_index(["source", "closed_at"])
+    db["meta"].create({"key": str, "value": str}, pk="key")

@@ -175,6 +175,99 @@ class Database:
             " ON CONFLICT(key_id, day) DO UPDATE SET used = used + excluded.used", (key_id, day, n))
         return self.budget_used(key_id, day)
 
+    # -- search and show --------------------------------------------------------------------
+
+    def search(self, query: str, source: str | None = None, since: str | None = None,
+               competition: str | None = None, limit: int = 20) -> list[dict]:
+        """Full-text search (FTS5, the query quoted so user input is never FTS syntax), best first."""
+        where, args = [], {}
+        for column, value, op in (("source", source, "="), ("posted_at", since, ">="),
+                                  ("competition", competition, "=")):
+            if value:
+                where.append(f"{column} {op} :{column}")
+                args[column] = value
+        return list(self.db["notices"].search(query, where=" AND ".join(where) or None, where_args=args,
+                                              limit=limit, quote=True))
+
+    def versions(self, uid: str) -> list[dict]:
+        """Every stored version of a notice, oldest first, with what changed."""
+        return self.rows("SELECT version, seen_at, changes, material FROM notice_versions WHERE uid = ?"
+                         " ORDER BY version", (uid,))
+
+    def matches(self, uid: str) -> list[dict]:
+        return self.rows("SELECT version, watchlist, hits, matched_at FROM matches WHERE uid = ?"
+                         " ORDER BY version, watchlist", (uid,))
+
+    def deliveries(self, uid: str) -> list[dict]:
+        """Outbox rows of a notice with the digest each went out in."""
+        return self.rows("SELECT o.channel, o.recipient, o.version, o.state, o.attempts, o.last_error,"
+                         " o.sent_at, d.message_ref FROM outbox o LEFT JOIN digests d ON d.id = o.digest_id"
+                         " WHERE o.uid = ? ORDER BY o.id", (uid,))
+
+    def uids_like(self, prefix: str, limit: int = 5) -> list[str]:
+        """Stored uids starting with `prefix` (so `show` can accept a native id or a prefix)."""
+        return [r["uid"] for r in self.rows("SELECT uid FROM notices WHERE uid LIKE ? ESCAPE '\\'"
+                                            " OR native_id = ? ORDER BY uid LIMIT ?",
+                                            (prefix.replace("%", "\\%").replace("_", "\\_") + "%",
+                                             prefix, limit))]
+
+    def notices_since(self, since: str) -> list[Notice]:
+        """Current versions of notices posted (or, undated, first seen) on or after `since`."""
+        rows = self.rows("SELECT n.source, n.native_id, n.codes, n.competition_evidence, v.content, v.raw"
+                         " FROM notices n JOIN notice_versions v ON v.uid = n.uid AND v.version = n.version"
+                         " WHERE coalesce(n.posted_at, n.first_seen_at) >= ? ORDER BY n.posted_at DESC",
+                         (since,))
+        return [notice_from_content(r, json.loads(r["content"]), r["raw"]) for r in rows]
+
+    # -- status and operator alerts -------------------------------------------------------------
+
+    def new_since(self, since: str) -> dict[str, int]:
+        """Notices first seen at or after `since`, per source."""
+        return {r["source"]: r["n"] for r in self.rows(
+            "SELECT source, count(*) AS n FROM notices WHERE first_seen_at >= ? GROUP BY source", (since,))}
+
+    def dead_letters(self, limit: int = 5) -> list[dict]:
+        return self.rows("SELECT channel, recipient, uid, attempts, last_error FROM outbox"
+                         " WHERE state = 'dead' ORDER BY id DESC LIMIT ?", (limit,))
+
+    def last_digests(self) -> list[dict]:
+        """The latest sent digest per channel and recipient."""
+        return self.rows("SELECT channel, recipient, max(sent_at) AS sent_at, count(*) AS digests"
+                         " FROM digests WHERE sent_at IS NOT NULL GROUP BY channel, recipient"
+                         " ORDER BY channel, recipient")
+
+    def incidents(self, source: str | None = None, open_only: bool = True) -> list[dict]:
+        where = ["closed_at IS NULL"] if open_only else []
+        args: tuple = ()
+        if source:
+            where.append("source = ?")
+            args = (source,)
+        sql = "SELECT * FROM health_incidents" + (" WHERE " + " AND ".join(where) if where else "")
+        return self.rows(sql + " ORDER BY id", args)
+
+    def open_incident(self, source: str, kind: str, message: str, now: str) -> None:
+        self.db["health_incidents"].insert({"source": source, "kind": kind, "message": message,
+                                            "opened_at": now})
+
+    def close_incident(self, incident_id: int, now: str) -> None:
+        self.db.execute("UPDATE health_incidents SET closed_at = ? WHERE id = ?", (now, incident_id))
+
+    def unannounced_incidents(self) -> list[dict]:
+        """Incidents whose opening or recovery has not been told to an operator yet."""
+        return self.rows("SELECT * FROM health_incidents WHERE opened_alerted_at IS NULL"
+                         " OR (closed_at IS NOT NULL AND closed_alerted_at IS NULL) ORDER BY id")
+
+    def mark_announced(self, incident_id: int, column: str, now: str) -> None:
+        assert column in ("opened_alerted_at", "closed_alerted_at")
+        self.db.execute(f"UPDATE health_incidents SET {column} = ? WHERE id = ?", (now, incident_id))
+
+    def meta(self, key: str) -> str | None:
+        rows = self.rows("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
 
 def _notice_row(n: Notice) -> dict:
     row = {k: v for k, v in n.content().items()}

@@ -56,6 +56,7 @@ class SamOpportunities(Source):
     def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
         """Page through the posted-date window that starts at the cursor (with overlap)."""
         start, end, offset = self._window(cursor, now.date())
+        until = {"until": cursor["until"]} if cursor and cursor.get("until") else {}  # a backfill's end
         limit = self.options["limit"]
         while True:
             payload = self._search(start, end, offset, limit)
@@ -63,20 +64,27 @@ class SamOpportunities(Source):
             offset += rows
             total = _int(payload.get("totalRecords"), offset)
             done = rows < limit or offset >= total
-            yield payload, ({"done_to": end.isoformat()} if done else
-                            {"from": start.isoformat(), "to": end.isoformat(), "offset": offset})
+            yield payload, until | ({"done_to": end.isoformat()} if done else
+                                    {"from": start.isoformat(), "to": end.isoformat(), "offset": offset})
             if done:
                 return
 
     def _window(self, cursor: dict | None, today: date) -> tuple[date, date, int]:
-        """(postedFrom, postedTo, offset): resume a half-read window, else overlap the last one."""
-        if cursor and "offset" in cursor:
+        """(postedFrom, postedTo, offset): resume a half-read window, else overlap the last one.
+
+        `procwatch backfill` passes {"since", "until"}: that window as asked (the API refuses more
+        than a year), and every later cursor keeps `until` as the end instead of today."""
+        cursor = cursor or {}
+        end = date.fromisoformat(cursor["until"]) if cursor.get("until") else today
+        if "offset" in cursor:
             return date.fromisoformat(cursor["from"]), date.fromisoformat(cursor["to"]), cursor["offset"]
-        if cursor and "done_to" in cursor:
+        if "done_to" in cursor:
             start = date.fromisoformat(cursor["done_to"]) - timedelta(days=self.options["overlap_days"])
+        elif "since" in cursor:
+            return date.fromisoformat(cursor["since"]), end, 0
         else:
             start = today - timedelta(days=self.options["lookback_days"])
-        return max(start, today - timedelta(days=364)), today, 0
+        return max(start, end - timedelta(days=364)), end, 0
 
     def _search(self, start: date, end: date, offset: int, limit: int) -> dict:
         """One search request; 404 "No Data found" is an empty page."""

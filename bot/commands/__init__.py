@@ -1,0 +1,1 @@
+"""Command implementations too big for cli.py: each module has `arguments(parser)` and `main(args, config)`."""

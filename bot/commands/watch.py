@@ -1,0 +1,112 @@
+"""`procwatch watch list|add|rm|test`: read and edit watchlists; try one against stored notices."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
+from .. import config_edit
+from ..config import Config
+from ..errors import BotError
+from ..digest import clean, money, why
+from ..match import Matcher
+from ..store import Database
+
+
+def arguments(parser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub.add_parser("list", help="show every watchlist and where it is delivered")
+    for name, text in (("add", "add terms to a watchlist (created when new); comments in feeds.toml are kept"),
+                       ("rm", "remove terms from a watchlist, or the whole watchlist when no term is given")):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("name")
+        p.add_argument("--vendor", action="append", default=[], metavar="NAME", help="vendor name or uei:ID (repeatable)")
+        p.add_argument("--keyword", action="append", default=[], metavar="TEXT", help="word or phrase (repeatable)")
+        p.add_argument("--agency", action="append", default=[], metavar="NAME", help="agency or acronym (repeatable)")
+        if name == "add":
+            p.add_argument("--channel", action="append", default=[], metavar="NAME",
+                           help="also deliver this watchlist on that channel (repeatable)")
+    p = sub.add_parser("test", help="show which stored notices a watchlist would have matched, and why "
+                       "(nothing is sent)")
+    p.add_argument("name")
+    p.add_argument("--days", type=int, default=90, help="how far back to look (default 90)")
+
+
+def main(args, config: Config, out) -> int:
+    return {"list": _list, "add": _add, "rm": _rm, "test": _test}[args.action](args, config, out)
+
+
+def _terms(args) -> dict[str, list[str]]:
+    return {"vendors": args.vendor, "keywords": args.keyword, "agencies": args.agency}
+
+
+def _list(args, config: Config, out) -> int:
+    if not config.watchlists:
+        print("no watchlists (add one: procwatch watch add NAME --vendor …)", file=out)
+    for w in config.watchlists.values():
+        channels = [c.name for c in config.channels.values() if w.name in c.watchlists]
+        print(f"{w.name}  → {', '.join(channels) or 'no channel'}", file=out)
+        for label, values in (("vendors", w.vendors), ("keywords", w.keywords), ("agencies", w.agencies),
+                              ("exclude", w.exclude), ("codes", w.codes), ("sources", w.sources)):
+            if values:
+                print(f"  {label + ':':10} {', '.join(values)}", file=out)
+        print(f"  {'verdicts:':10} {', '.join(w.competition)}" +
+              (f"; at least {money(w.min_amount, None)}" if w.min_amount else ""), file=out)
+    return 0
+
+
+def _add(args, config: Config, out) -> int:
+    terms = _terms(args)
+    if not any(terms.values()) and args.name not in config.watchlists:
+        raise BotError(f"watchlist {args.name} is new and needs a term", "give --vendor, --keyword or --agency")
+    text = config_edit.add(_read(config.path), args.name, terms, args.channel)
+    new = config_edit.write_validated(config.path, text)
+    _routed(new, args.name, out)
+    return 0
+
+
+def _rm(args, config: Config, out) -> int:
+    text = config_edit.remove(_read(config.path), args.name, _terms(args))
+    config_edit.write_validated(config.path, text)
+    what = ", ".join(v for vs in _terms(args).values() for v in vs)
+    print(f"{config.path}: removed {what + ' from ' if what else ''}watchlist {args.name}", file=out)
+    return 0
+
+
+def _routed(config: Config, name: str, out) -> None:
+    w = config.watchlists[name]
+    channels = [c.name for c in config.channels.values() if name in c.watchlists]
+    print(f"{config.path}: watchlist {name} now has {len(w.vendors)} vendors, {len(w.keywords)} keywords, "
+          f"{len(w.agencies)} agencies; delivered to {', '.join(channels) or 'no channel'}", file=out)
+    if not channels:
+        print(f"  hint: add --channel NAME to deliver it (channels: {', '.join(config.channels) or 'none'})",
+              file=out)
+    print("  a running `procwatch run` picks the change up within seconds", file=out)
+
+
+def _test(args, config: Config, out) -> int:
+    watchlist = config.watchlists.get(args.name)
+    if watchlist is None:
+        raise BotError(f"no watchlist named {args.name!r}", "see `procwatch watch list`")
+    since = (datetime.now(timezone.utc) - timedelta(days=args.days)).date().isoformat()
+    db = Database(config.bot.database)
+    try:
+        notices = db.notices_since(since)
+    finally:
+        db.close()
+    matcher = Matcher([watchlist], config.aliases)
+    hits = [(n, m) for n in notices for m in matcher.match(n)]
+    for notice, match in hits:
+        print(f"\n{notice.posted_at or '?':10}  {clean(notice.title)}", file=out)
+        print(f"  {notice.uid} · {clean(' › '.join(notice.agency_path))} · {clean(notice.vendor_name) or 'vendor not stated'}"
+              f" · {money(notice.amount, notice.currency)} · {notice.competition.replace('_', ' ')}", file=out)
+        for line in why({match.watchlist: [dataclasses.asdict(h) for h in match.hits]}):
+            print(f"  matched: {clean(line)}", file=out)
+    print(f"\n{len(hits)} of {len(notices)} stored notices since {since} would have matched {args.name} "
+          "(nothing was sent)", file=out)
+    return 0
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()

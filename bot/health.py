@@ -1,0 +1,128 @@
+"""Source-health incidents and operator alerts (DESIGN §9): told once when a problem starts, once when it ends.
+
+An incident is one (source, kind) problem: `failing` (N polls in a row failed), `silent` (no new
+notice for longer than `expect_new_within`), `budget` (the day's request allowance is spent) or
+`key_expiring` (`api_key_expires` is 14 days away or past). `review` opens and closes incidents from
+the stored health; `announce` tells channels marked `operator = true` through their normal `send`.
+An announcement that no operator channel accepted is retried on the next review.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+
+from .config import Config, SourceConfig
+from .digest import Digest
+from .notify.base import Channel
+from .pipeline import DailyBudget
+from .store import Database
+
+log = logging.getLogger("procwatch")
+KEY_WARNING_DAYS = 14
+
+
+def budget(db: Database, source: SourceConfig, now: datetime) -> tuple[int, int] | None:
+    """(requests used today, daily limit) for a source with a request budget, else None."""
+    limit = source.options.get("daily_request_limit")
+    secret = source.secrets.get("api_key")
+    if not limit or not secret:
+        return None
+    key_id = DailyBudget(db, secret, limit, lambda: now).key_id
+    return db.budget_used(key_id, now.date().isoformat()), limit
+
+
+def problems(db: Database, source: SourceConfig, row: dict | None, now: datetime) -> dict[str, str]:
+    """The problems a source has right now: kind → one-line message."""
+    found = {}
+    row = row or {}
+    failures = row.get("consecutive_failures") or 0
+    if failures >= source.failures_before_alert:
+        found["failing"] = f"{source.name}: {failures} polls in a row failed; last error: {row.get('last_error')}"
+    last_new = row.get("last_new_at")
+    if source.expect_new_within and last_new:
+        quiet = now - datetime.fromisoformat(last_new)
+        if quiet.total_seconds() > source.expect_new_within:
+            found["silent"] = (f"{source.name}: no new notice since {last_new[:16]} ({_days(quiet)}); "
+                               f"expected one within {_days(timedelta(seconds=source.expect_new_within))}")
+    spent = budget(db, source, now)
+    if spent and spent[0] >= spent[1]:
+        found["budget"] = f"{source.name}: the daily request budget of {spent[1]} is spent; polling resumes tomorrow (UTC)"
+    if source.api_key_expires and now.date() >= source.api_key_expires - timedelta(days=KEY_WARNING_DAYS):
+        found["key_expiring"] = f"{source.name}: API key {_expiry(source.api_key_expires, now.date())}; renew it"
+    return found
+
+
+def review(db: Database, config: Config, now: datetime) -> None:
+    """Open an incident for each new problem and close each that has cleared (enabled sources only)."""
+    stamp = now.isoformat(timespec="seconds")
+    rows = {h["source"]: h for h in db.health()}
+    with db.transaction():
+        for source in config.sources.values():
+            current = problems(db, source, rows.get(source.name), now) if source.enabled else {}
+            open_ = {i["kind"]: i for i in db.incidents(source.name)}
+            for kind, message in current.items():
+                if kind not in open_:
+                    db.open_incident(source.name, kind, message, stamp)
+            for kind, incident in open_.items():
+                if kind not in current:
+                    db.close_incident(incident["id"], stamp)
+        for incident in db.incidents():  # sources removed from the configuration
+            if incident["source"] not in config.sources:
+                db.close_incident(incident["id"], stamp)
+
+
+def announce(db: Database, channels: list[Channel], now: datetime) -> list[str]:
+    """Send every untold opening and recovery to the operator channels; return the lines sent."""
+    stamp = now.isoformat(timespec="seconds")
+    pending = []
+    for incident in db.unannounced_incidents():
+        if incident["opened_alerted_at"] is None and incident["closed_at"]:
+            pending.append((incident, None))  # opened and cleared before anyone was told: no news
+        elif incident["opened_alerted_at"] is None:
+            pending.append((incident, f"PROBLEM {incident['message']}"))
+        else:
+            pending.append((incident, f"RECOVERED {incident['source']}: {incident['kind']} cleared "
+                                      f"(since {incident['opened_at'][:16]})"))
+    lines = [line for _, line in pending if line]
+    if lines and not notify(channels, lines):
+        return []
+    for incident, _ in pending:
+        column = "closed_alerted_at" if incident["opened_alerted_at"] else "opened_alerted_at"
+        db.mark_announced(incident["id"], column, stamp)
+        if incident["opened_alerted_at"] is None and incident["closed_at"]:
+            db.mark_announced(incident["id"], "closed_alerted_at", stamp)
+    return lines
+
+
+def notify(channels: list[Channel], lines: list[str]) -> bool:
+    """Send lines to every operator channel; True when one accepted them (or none is configured)."""
+    for line in lines:
+        log.warning("operator alert: %s", line)
+    operators = [c for c in channels if c.config.operator]
+    accepted = not operators
+    for channel in operators:
+        for recipient in channel.recipients():
+            digest = Digest(f"health-{uuid.uuid4().hex}", channel.name, recipient.id, [], notes=lines)
+            try:
+                result = channel.send(digest)
+            except Exception as e:  # a channel bug must not stop the daemon
+                log.debug("operator channel %s raised", channel.name, exc_info=True)
+                log.warning("operator channel %s: internal error: %s: %s", channel.name, type(e).__name__, e)
+                continue
+            if result.ok:
+                accepted = True
+            else:
+                log.warning("operator channel %s: alert not delivered: %s", channel.name, result.error)
+    return accepted
+
+
+def _days(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} hours"
+
+
+def _expiry(expires: date, today: date) -> str:
+    left = (expires - today).days
+    return f"expired on {expires}" if left < 0 else f"expires on {expires} (in {left} days)"
