@@ -47,8 +47,8 @@ class Feed(Listing):
         link = absolute_link(base, entry.get("link"))
         content = entry.get("content") or [{}]
         text = entry.get("summary") or content[0].get("value", "")
-        when = entry.get("published_parsed") or entry.get("updated_parsed")
-        raw = {k: str(entry.get(k, ""))[:TEXT_CHARS] for k in ("id", "link", "title", "published", "updated", "summary")}
+        when = _get(entry, "published_parsed") or _get(entry, "updated_parsed")
+        raw = {k: str(_get(entry, k))[:TEXT_CHARS] for k in ("id", "link", "title", "published", "updated", "summary")}
         return self.notice(link=link, title=entry.get("title", ""), text=text, native_id=entry.get("id", ""),
                            posted_at=_iso(when), agency=agency, raw=raw)
 
@@ -61,6 +61,11 @@ def check_is_feed(resp: Response) -> None:
     if not last or last.group(1).lower() not in ROOTS:
         raise SourceError(f"feed from {_where(resp.url)} is truncated or not XML",
                           "the document does not end with </rss>, </feed> or </rdf:RDF>")
+
+
+def _get(entry, key: str):
+    """An entry field, without feedparser 6's deprecated `updated` → `published` fallback."""
+    return entry.get(key) if key in entry else ""
 
 
 def _content_type(resp: Response) -> str:
