@@ -1,0 +1,67 @@
+"""`procwatch search` (FTS5, user text taken literally) and `procwatch show` (versions, evidence, matches, delivery)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from conftest import NOW
+
+from bot.cli import main
+
+CLEARVIEW = "sam:aa000000000000000000000000000001"
+
+
+def run(app, *args) -> int:
+    return main(["--config", app.config.path, *args])
+
+
+def test_search_finds_by_vendor_and_title_words(make_app, fake_sam, capsys):
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "search", "clearview") == 0
+    out = capsys.readouterr().out
+    assert CLEARVIEW in out and "Clearview AI Facial Recognition Licenses" in out and "$225,000" in out
+    assert run(app, "search", "janitorial", "--json") == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["uid"] for r in rows] == ["sam:aa000000000000000000000000000007"]
+
+
+def test_search_filters_and_fts_syntax_in_user_text(make_app, fake_sam, capsys):
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "search", '"facial (recognition', "--competition", "sole_source") == 0
+    out = capsys.readouterr().out
+    assert "Clearview AI Facial Recognition" in out and "camera maintenance" not in out
+    assert run(app, "search", "facial recognition", "--competition", "unknown") == 0
+    assert "camera maintenance" in capsys.readouterr().out.lower()
+    assert run(app, "search", "clearview", "--since", "2026-10-02") == 1  # posted 2026-10-01
+    assert "0 notices found" in capsys.readouterr().out
+    assert run(app, "search", "clearview", "--source", "other") == 1
+
+
+def test_show_prints_versions_evidence_matches_and_delivery(make_app, fake_sam, capsys):
+    make_app().once()
+    fake_sam.rows[0] = dict(fake_sam.rows[0], award=dict(fake_sam.rows[0]["award"], amount="250000.00"))
+    app = make_app(clock=lambda: NOW + timedelta(hours=1))
+    app.once()
+    capsys.readouterr()
+    assert run(app, "show", "aa000000000000000000000000000001") == 0  # native id is enough
+    out = capsys.readouterr().out
+    assert out.startswith(CLEARVIEW)
+    assert "verdict:  sole source" in out and "Justification" in out
+    assert "v1 seen 2026-10-02T12:00:00+00:00: first seen" in out
+    assert "v2 seen 2026-10-02T13:00:00+00:00 (material update): Amount: $225,000 → $250,000" in out
+    assert 'v1 surveillance: vendor "Clearview AI" in title, vendor "Clearview AI" in awardee' in out
+    assert "v1 console: sent 2026-10-02T12:00:00+00:00" in out and "v2 console: sent 2026-10-02T13:00:00+00:00" in out
+
+
+def test_show_unknown_or_ambiguous_uid_is_a_clear_error(make_app, fake_sam, capsys):
+    app = make_app()
+    app.once()
+    assert run(app, "show", "sam:nope") == 1
+    assert run(app, "show", "sam:aa") == 1
+    err = capsys.readouterr().err
+    assert "no stored notice 'sam:nope'" in err and "names 5 notices" in err
