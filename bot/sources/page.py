@@ -24,6 +24,7 @@ from .fields import plain
 SELECTORS = ("item", "title", "link", "date", "text")
 INERT = ["script", "style", "template", "noscript", "iframe", "object"]
 DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d")
+OPENED, CLOSED = re.compile(rb"<html[\s>]", re.I), re.compile(rb"</html\s*>", re.I)
 CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
 
 
@@ -48,6 +49,8 @@ class Page(Listing):
 
     def read(self, resp: Response) -> list[Notice]:
         """One Notice per `item`; zero items is an error unless the page says `none_text`."""
+        if OPENED.search(resp.body[:4096]) and not CLOSED.search(resp.body[-4096:]):
+            raise SourceError(f"page from {_where(resp.url)} is truncated", "it opens <html> but never closes it")
         soup = BeautifulSoup(resp.body, "html.parser", from_encoding=_charset(resp))
         for tag in soup(INERT):
             tag.decompose()
@@ -74,12 +77,12 @@ class Page(Listing):
         """One item → Notice, or None when it has neither title nor link (a header row, say)."""
         link_el = self._pick(item, "link") or (item if item.name == "a" else None)
         link = absolute_link(base, link_el.get("href") if link_el else None)
-        title_el = self._pick(item, "title")
-        title = _text(title_el) if title_el else _text(link_el) if link_el else _text(item)
+        title_el = self._pick(item, "title") if self.options["title"] else link_el or item
+        title = _text(title_el) if title_el else ""  # a configured selector that misses: no guessing
         if not (title or link):
             return None
         date_el, text_el = self._pick(item, "date"), self._pick(item, "text")
-        stamp = (date_el.get("datetime") or _text(date_el)) if date_el else ""
+        stamp = _stamp(date_el) if date_el else ""
         return self.notice(link=link, title=title, text=_text(text_el) if text_el else "",
                            posted_at=page_date(stamp, self.options["date_format"]),
                            raw={"html": str(item)[:20_000], "base": base})
@@ -105,6 +108,12 @@ def page_date(value: str, fmt: str = "") -> str | None:
         except ValueError:
             continue
     return None
+
+
+def _stamp(el: Tag) -> str:
+    """A machine-readable `datetime` attribute (on the element or a `<time>` inside), else the text."""
+    machine = el if el.get("datetime") else el.find("time", datetime=True)
+    return machine["datetime"] if machine else _text(el)
 
 
 def _text(el: Tag) -> str:
