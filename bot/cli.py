@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
          search.show_arguments),
         ("backfill", cmd_backfill, "read a past window of one source (stores; alerts only with --alert)",
          backfill.arguments),
+        ("digest", cmd_digest, "show (--dry-run) or send now what one channel has waiting",
+         lambda c: (c.add_argument("channel", metavar="CHANNEL", help="a [channels.NAME] from feeds.toml"),
+                    c.add_argument("--dry-run", action="store_true",
+                                   help="print what would go out now; send and mark nothing"))),
     ]
     for name, func, text, *arguments in commands:
         cmd = sub.add_parser(name, help=text, description=text)
@@ -147,3 +151,24 @@ def cmd_show(args) -> int:
 
 def cmd_backfill(args) -> int:
     return backfill.main(args, _app(_config(args)), sys.stderr)
+
+
+def cmd_digest(args) -> int:
+    """--dry-run prints what CHANNEL would send now (nothing changes); otherwise sends it now, due or not."""
+    from .delivery import deliver, preview
+    app = _app(_config(args))
+    channel = next((c for c in app.channels if c.name == args.channel), None)
+    if channel is None:
+        raise BotError(f"no channel named {args.channel!r}",
+                       "configured: " + (", ".join(c.name for c in app.channels) or "none"))
+    db = app.database()
+    try:
+        if args.dry_run:
+            texts = preview(db, channel, app.clock())
+        else:
+            texts = deliver(db, [channel], app.clock(), app.config.bot.timezone, force=True)
+    finally:
+        db.close()
+    for text in texts:
+        print(text)
+    return 0

@@ -339,7 +339,8 @@ class _Validator:
         impl = self._kind(where, table, registry)
         if impl is None:
             return None
-        options = self._options(where, table, impl, CHANNEL_KEYS)
+        options = self._options(where, {k: v for k, v in table.items() if k != "subscribers"}, impl,
+                                CHANNEL_KEYS)
         names = table.get("watchlists", list(watchlists))
         if self._typed(where + ("watchlists",), names, []):
             for w in names:
@@ -349,16 +350,45 @@ class _Validator:
         if not isinstance(deliver, str) or not DELIVER.match(deliver):
             self.problem(where + ("deliver",), f"bad schedule {deliver!r}",
                          'use "instant", "hourly", "daily 07:00" or "weekly mon 07:00"')
-        secrets, missing = self._secrets(where, table, impl.SECRETS)
-        if missing:
+        if "subscribers" in table or "subscribers" in impl.OPTIONS:
+            options = {**options, "subscribers": self._subscribers(where, table.get("subscribers"), impl,
+                                                                   watchlists, names, deliver)}
+        secrets, missing = self._secrets(where, table, impl.SECRETS, required=impl.SECRETS_REQUIRED)
+        if missing:  # a newcomer still sees output: this channel's digests go to the console
             self.warnings.append(f"{self.path}:{self._line(where)}: channels.{name}: {missing} is not set; "
-                                 f"channel disabled (export {missing}=… or {missing}_FILE=path)")
-            return None
+                                 f"printing its digests on the console instead ({_secret_hint(missing)})")
+            impl, options, secrets = registry["console"], {}, {}
         operator = table.get("operator", False)
         if not isinstance(operator, bool):
             self.problem(where + ("operator",), "must be true or false")
         return ChannelConfig(name, impl.kind, tuple(names) if isinstance(names, list) else (),
                              str(deliver), options, secrets, operator is True)
+
+    def _subscribers(self, where: tuple, value, impl, watchlists: dict, names, deliver) -> list[dict]:
+        """`subscribers = [{ address, watchlists, deliver }]`, each checked; channel defaults filled in."""
+        where = where + ("subscribers",)
+        if "subscribers" not in impl.OPTIONS:
+            self.problem(where, "unknown key", "only email channels have subscribers")
+            return []
+        if not value or not isinstance(value, list) or not all(isinstance(s, dict) for s in value):
+            self.problem(where, "must be a non-empty list of tables", 'e.g. [{ address = "ana@example.org" }]')
+            return []
+        out = []
+        for sub in value:
+            self._unknown(where, sub, {"address", "watchlists", "deliver"})
+            address, follows, when = sub.get("address"), sub.get("watchlists", names), sub.get("deliver", deliver)
+            if not isinstance(address, str) or not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", address):
+                self.problem(where + ("address",), f"not an email address: {address!r}")
+            if self._typed(where + ("watchlists",), follows, []):
+                for w in follows:
+                    if w not in watchlists:
+                        self.problem(where + ("watchlists",), f"no watchlist named {w!r}", f"define [watchlists.{w}]")
+            if not isinstance(when, str) or not DELIVER.match(when):
+                self.problem(where + ("deliver",), f"bad schedule {when!r}",
+                             'use "instant", "hourly", "daily 07:00" or "weekly mon 07:00"')
+            out.append({"address": address, "watchlists": tuple(follows) if isinstance(follows, list) else (),
+                        "deliver": str(when)})
+        return out
 
     def _aliases(self, table: dict) -> dict:
         out = {}

@@ -37,6 +37,7 @@ class Channel:
     kind: ClassVar[str]
     OPTIONS: ClassVar[dict[str, Any]] = {}
     SECRETS: ClassVar[tuple[str, ...]] = ()
+    SECRETS_REQUIRED: ClassVar[bool] = False  # True: without them the channel falls back to the console
 
     def __init__(self, config: ChannelConfig):
         self.config = config

@@ -72,8 +72,6 @@ class Email(Channel):
             problems.append(("unsubscribe", "must be mailto:ADDRESS or an https:// URL"))
         if not options["timeout"] > 0:
             problems.append(("timeout", "must be more than 0 seconds"))
-        if not options["subscribers"]:
-            problems.append(("subscribers", 'missing: add subscribers = [{ address = "you@example.org" }]'))
         return problems
 
     def recipients(self) -> list[Recipient]:

@@ -62,6 +62,7 @@ class Slack(Channel):
     kind = "slack"
     OPTIONS = {"channel": "", "base_url": "https://slack.com/api/", "timeout": 30.0}
     SECRETS = ("token",)
+    SECRETS_REQUIRED = True
 
     def __init__(self, config, client: WebClient | None = None, clock=time.monotonic, sleep=time.sleep):
         super().__init__(config)
