@@ -150,3 +150,44 @@ def test_update_subject_and_changed_line(smtp_server):
     assert msg["Subject"].startswith("procwatch: 1 sole-source notice (1 updated)")
     assert "Changed:  Amount: $225,000 → $250,000" in msg.get_body(("plain",)).get_content()
     assert "Amount: $225,000 → $250,000" in msg.get_body(("html",)).get_content()
+
+
+MAIL = """[watchlists.w]
+keywords = ["x"]
+
+[channels.mail]
+kind = "email"
+smtp_host = "smtp.example.org"
+from = "alerts@example.org"
+"""
+
+
+@pytest.mark.parametrize("extra, problem", [
+    ('subscribers = [{ address = "not an address" }]', "channels.mail.subscribers.address: not an email address"),
+    ('subscribers = [{ address = "a@example.org", watchlists = ["nope"] }]',
+     "channels.mail.subscribers.watchlists: no watchlist named 'nope'"),
+    ('subscribers = [{ address = "a@example.org", deliver = "daily 7am" }]',
+     "channels.mail.subscribers.deliver: bad schedule 'daily 7am'"),
+    ('subscribers = [{ address = "a@example.org", name = "A" }]', "channels.mail.subscribers.name: unknown key"),
+    ('subscribers = ["a@example.org"]', "channels.mail.subscribers: must be a non-empty list of tables"),
+    ('smtp_security = "tls"\nsubscribers = [{ address = "a@example.org" }]', "channels.mail.smtp_security: unknown 'tls'"),
+    ('smtp_password = "hunter2"\nsubscribers = [{ address = "a@example.org" }]',
+     "channels.mail.smtp_password: unknown key (secrets come from environment variables: use smtp_password_env)"),
+    ("", "channels.mail.subscribers: must be a non-empty list of tables"),
+])
+def test_email_config_problems_are_reported_with_their_key(extra, problem):
+    from bot.config import parse
+    from bot.errors import ConfigError
+    with pytest.raises(ConfigError) as e:
+        parse(MAIL + extra + "\n", "f.toml", {})
+    assert any(problem in line for line in e.value.problems), e.value.problems
+    assert not any("hunter2" in line for line in e.value.problems)
+
+
+def test_subscribers_inherit_the_channel_defaults_and_override_them():
+    from bot.config import parse
+    text = MAIL + 'deliver = "daily 07:00"\nsubscribers = [{ address = "a@example.org" },' \
+                  ' { address = "b@example.org", deliver = "weekly mon 08:00", watchlists = [] }]\n'
+    channel = Email(parse(text, "f.toml", {}).channels["mail"])
+    assert [(r.id, r.watchlists, r.deliver) for r in channel.recipients()] == [
+        ("a@example.org", ("w",), "daily 07:00"), ("b@example.org", (), "weekly mon 08:00")]
