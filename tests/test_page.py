@@ -156,3 +156,16 @@ def test_dates_in_common_forms_and_a_given_format():
     assert page_date("01/10/2026", "%d/%m/%Y") == "2026-10-01"
     assert page_date("01/10/2026") is None  # day/month order unknown without date_format
     assert page_date("sometime soon") is None
+
+
+def test_readme_examples_for_canadabuys_feed_and_page_are_valid(tmp_path):
+    import re
+    from pathlib import Path
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index('#### `kind = "canadabuys"`'):readme.index("### `[watchlists.NAME]`")]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
+    path = tmp_path / "feeds.toml"
+    path.write_text(f'[bot]\ndatabase = "{tmp_path / "db"}"\n' + "\n".join(blocks))
+    sources = load(str(path), env={}).sources
+    assert {s.kind for s in sources.values()} == {"canadabuys", "feed", "page"}
+    assert all(s.enabled for s in sources.values())
