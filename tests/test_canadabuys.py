@@ -190,3 +190,18 @@ def test_bad_options_are_reported_with_their_line(extra, problem, tmp_path):
     with pytest.raises(ConfigError) as e:
         load(str(path))
     assert f"feeds.toml:8: {problem}" in str(e.value)
+
+
+def test_hostile_and_huge_cells_are_inert_and_do_not_fail_the_file(make_app, canada, text, tmp_path, capsys):
+    huge = "Clearview AI sole source. " * 20_000  # a 520 KB description cell
+    canada.files[TENDERS] = canada.files[TENDERS].replace(
+        b"Cellular forensic extraction kits", "<script>alert(1)</script>Cellular \x1b[2J\u202eforensic kits".encode()) \
+        .replace(b"Replacement kits compatible", huge.encode() + b"Replacement kits compatible")
+    assert make_app(text=text).once() == 0
+    out = capsys.readouterr().out
+    row = db(tmp_path).execute("select title, description from notices where native_id = 'cb-900-00000004'").fetchone()
+    assert row["title"].startswith("Cellular ") and row["title"].endswith(" forensic kits")
+    assert len(row["description"]) < 120_000
+    for bad in ("<script", "alert(", "\x1b", "\u202e"):
+        assert bad not in row["title"] and bad not in out
+    assert "forensic kits" in out

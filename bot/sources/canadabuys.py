@@ -23,12 +23,14 @@ from ..errors import SourceError
 from ..http import Response, _where, snippet
 from ..notice import Notice
 from .base import Source
-from .fields import amount as _amount, iso_date as _date, text as _text
+from .fields import amount as _amount, iso_date as _date, plain, text as _text
 from .listing import absolute_link, conditional_get, validators
 
 log = logging.getLogger("procwatch")
 PUB = "/opendata/pub/"
 LANGS = ("eng", "fra")
+TITLE_CHARS, CELL_CHARS = 1000, 50_000
+BIG_CELL = 16 * 1024 * 1024  # csv's default 128 KiB cell limit would fail a whole file on one long description
 ACAN = re.compile(r"^advance contract award notice|^préavis d'adjudication", re.I)
 NOTICE_PAGE = "https://canadabuys.canada.ca/en/tender-opportunities/tender-notice/"
 
@@ -124,7 +126,7 @@ class CanadaBuys(Source):
             ("expectedContractStartDate", "expectedContractEndDate")
         return Notice(
             source=self.name, native_id=f"{ref}:award:{_slug(supplier)}" if award else ref,
-            title=row.first("title", langs), description=_description(row, langs),
+            title=plain(row.first("title", langs), TITLE_CHARS), description=_description(row, langs),
             url=absolute_link(NOTICE_PAGE, row.first("noticeURL", langs)) or NOTICE_PAGE + ref,
             kind="award" if award else "intent" if acan else "tender",
             agency_path=_agencies(row, langs), vendor_name="; ".join(multi(supplier)),
@@ -140,6 +142,7 @@ def read_csv(resp: Response) -> tuple[dict[tuple[str, str], int], Iterator[Row]]
     text = decode(resp)
     if text.lstrip()[:1] == "<":
         raise SourceError(f"expected a CSV from {_where(resp.url)}, got an HTML page", snippet(resp))
+    csv.field_size_limit(max(csv.field_size_limit(), BIG_CELL))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, [])
@@ -211,7 +214,7 @@ def _description(row: Row, langs) -> str:
     parts = [row.get("tenderDescription", langs[0])]
     for lang in langs[1:]:
         parts += [t for t in (row.get("title", lang),) if t != shown] + [row.get("tenderDescription", lang)]
-    return "\n\n".join(p for p in parts if p)
+    return "\n\n".join(plain(p, CELL_CHARS) for p in parts if p)
 
 
 def _agencies(row: Row, langs) -> list[str]:
