@@ -1,16 +1,26 @@
-# procwatch: a small image that runs the bot as a non-root user with its database on a volume.
+# procwatch: the daemon as a non-root user, its database on a volume, its health from `status --check`.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    PROCWATCH_CONFIG=/app/config/feeds.toml
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 RUN pip install . \
  && useradd --system --uid 10001 --home-dir /app procwatch \
- && mkdir -p /app/state && chown procwatch /app/state
+ && mkdir -p /app/state /app/config \
+ && chown procwatch /app/state /app/config
 
-COPY feeds.toml ./
+# The example configuration; mount your own folder on /app/config (a folder, not a single file:
+# `procwatch watch add` replaces feeds.toml atomically, which needs a writable folder).
+COPY --chown=procwatch feeds.toml /app/config/feeds.toml
 USER procwatch
 VOLUME ["/app/state"]
+
+# No HTTP port: health is the daemon's heartbeat, open source incidents and dead letters.
+HEALTHCHECK --interval=1m --timeout=20s --start-period=2m --retries=3 \
+  CMD ["procwatch", "status", "--check"]
+# Exec form: procwatch is PID 1 and handles SIGTERM itself (finishes the page in hand, exits 0).
+STOPSIGNAL SIGTERM
 CMD ["procwatch", "run"]
