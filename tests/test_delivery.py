@@ -234,3 +234,13 @@ def test_daily_time_is_in_the_bot_timezone():
     last = "2026-10-01T11:00:00+00:00"
     assert not is_due("daily 07:00", last, datetime(2026, 10, 2, 10, 59, tzinfo=timezone.utc), "America/New_York")
     assert is_due("daily 07:00", last, datetime(2026, 10, 2, 11, 0, tzinfo=timezone.utc), "America/New_York")
+
+
+def test_lost_confirmation_is_not_posted_twice(setup, caplog):
+    caplog.set_level(logging.INFO, "procwatch")
+    setup.slack.lose_next = 1  # Slack stores the message but the answer is a 502 page
+    setup()
+    assert "team: delivery FAILED, will retry: Slack answered HTTP 502" in caplog.text
+    assert len(setup.slack.posts) == 1 and states(setup.db)["pending"] == 2
+    setup(timedelta(minutes=1))
+    assert len(setup.slack.posts) == 1 and states(setup.db) == {"sent": 7}

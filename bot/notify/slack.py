@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from urllib.error import URLError
 from urllib.parse import quote
@@ -77,7 +78,7 @@ class Slack(Channel):
     def check_options(cls, options: dict) -> list[tuple[str, str]]:
         problems = []
         if not options["channel"]:
-            problems.append(("channel", "missing: the channel ID (e.g. C0123456789) or #name to post to"))
+            problems.append(("channel", "missing: the ID of the channel to post to, e.g. C0123456789"))
         if not str(options["base_url"]).startswith(("http://", "https://")):
             problems.append(("base_url", "must start with http:// or https://"))
         if not options["timeout"] > 0:
@@ -148,6 +149,7 @@ class Slack(Channel):
         """One clear line for the log and the outbox; the token never appears in it."""
         status = e.response.status_code
         error = e.response.get("error", "") if isinstance(e.response.data, dict) else ""
+        error = error if re.fullmatch(r"[a-z_]{1,60}", str(error)) else ""  # a code, never a page body
         if status == 429:
             wait = _retry_after(e) or 60.0
             return Result(False, f"Slack rate limit (HTTP 429); retrying after {wait:g}s", retry_after=wait)
