@@ -4,10 +4,20 @@ from .base import Source
 from .canadabuys import CanadaBuys
 from .feed import Feed
 from .page import Page
+from .austender import AusTender
+from .ocds import Ocds
 from .sam_opportunities import SamOpportunities
+from .ted import Ted
+from .uk_contracts_finder import UkContractsFinder
+from .uk_find_a_tender import UkFindATender
 
 REGISTRY: dict[str, type[Source]] = {
     "sam_opportunities": SamOpportunities,
+    "ted": Ted,
+    "uk_find_a_tender": UkFindATender,
+    "uk_contracts_finder": UkContractsFinder,
+    "austender": AusTender,
+    "ocds": Ocds,
     "canadabuys": CanadaBuys,
     "feed": Feed,
     "page": Page,

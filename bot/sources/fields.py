@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from bs4 import BeautifulSoup
 
+MAX_DIGITS = 16  # amounts of 10**16 or more are publishing errors, not contracts
+
 
 def text(value) -> str:
     """A trimmed string; JSON null and the string "null" (SAM.gov publishes both) become ""."""
@@ -17,13 +19,16 @@ def text(value) -> str:
 
 
 def amount(value) -> Decimal | None:
-    """`"225000.00"`, `225000`, `"$1,200"` → Decimal; blank, invalid or infinite → None."""
+    """`"225000.00"`, `225000`, `"$1,200"` → Decimal; blank, invalid, infinite or absurd → None.
+
+    Absurd is 10**16 or more: no contract is worth that, but overflowing JSON numbers (`1e9999`,
+    kept as text by `http.parse_json`) would otherwise print as ten thousand digits."""
     raw = text(value).replace(",", "").replace("$", "")
     try:
         number = Decimal(raw) if raw else None
     except InvalidOperation:
         return None
-    return number if number is not None and number.is_finite() else None
+    return number if number is not None and number.is_finite() and number.adjusted() < MAX_DIGITS else None
 
 
 def iso_date(value) -> str | None:

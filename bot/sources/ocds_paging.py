@@ -1,0 +1,110 @@
+"""What every OCDS API source shares: date windows from a cursor, `links.next` paging, the mapping.
+
+Publishers filter by a published/updated time and page with an opaque cursor inside `links.next`
+(notes/sources-intl.md §5). A window is committed (`done_to`) only after its last page, so a failed
+page re-reads the window from its start next time; stored notices make the re-read free. The next
+link is followed on the configured host (a proxy or test server keeps working), never with an
+empty `cursor=`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import SourceError
+from ..http import Response, parse_json
+from ..notice import Notice
+from . import ocds_mapping
+from .base import Source
+
+
+class OcdsPackages(Source):
+    """Base for OCDS sources; subclasses say how a window's first request looks."""
+
+    EVERY = "1h"
+    OPTIONS = {"lookback_days": 3, "window_hours": 6, "overlap_minutes": 30}
+    MAX_WINDOW_HOURS = 24 * 31
+
+    @classmethod
+    def check_options(cls, options: dict) -> list[tuple[str, str]]:
+        problems = []
+        if not 1 <= options["window_hours"] <= cls.MAX_WINDOW_HOURS:
+            problems.append(("window_hours", f"must be between 1 and {cls.MAX_WINDOW_HOURS}"))
+        if not 1 <= options["lookback_days"] <= 366:
+            problems.append(("lookback_days", "must be between 1 and 366"))
+        if options["overlap_minutes"] < 0:
+            problems.append(("overlap_minutes", "must be 0 or more"))
+        return problems
+
+    def first_request(self, start: datetime, end: datetime) -> tuple[str, dict]:
+        """(url, query params) of the first page of one window."""
+        raise NotImplementedError
+
+    def notice_url(self, release: dict) -> str:
+        """The human link for one release."""
+        return ocds_mapping.document_url(release)
+
+    def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
+        """Every page of every window from the cursor (less the overlap) up to now."""
+        committed = dict(cursor or {})
+        for start, end in self.windows(committed.get("done_to"), now):
+            url, params = self.first_request(start, end)
+            seen = {url}
+            while url:
+                package = self.get_package(url, params)
+                nxt = ocds_mapping.next_link(package)
+                url, params = (self._on_our_host(nxt), None) if nxt else (None, None)
+                if url in seen:
+                    raise SourceError("OCDS paging loops: links.next repeats a page", _trim(nxt))
+                seen.add(url)
+                if url is None:
+                    committed = {"done_to": _iso(end)}
+                yield package, committed
+
+    def windows(self, done_to: str | None, now: datetime) -> list[tuple[datetime, datetime]]:
+        """[start, end) windows of `window_hours`, from the cursor (less the overlap) to now."""
+        now = now.astimezone(timezone.utc).replace(microsecond=0)
+        if done_to:
+            start = datetime.fromisoformat(done_to) - timedelta(minutes=self.options["overlap_minutes"])
+        else:
+            start = now - timedelta(days=self.options["lookback_days"])
+        step, out = timedelta(hours=self.options["window_hours"]), []
+        while start < now:
+            out.append((start, min(start + step, now)))
+            start += step
+        return out
+
+    def get_package(self, url: str, params: dict | None) -> dict:
+        """One page as a JSON package; statuses a publisher uses to say "wait" are handled first."""
+        resp = self.http.request("GET", url, params=params, ok=(200,) + self.WAIT_STATUSES,
+                                 headers=self.headers())
+        self.check_wait(resp)
+        package = parse_json(resp)
+        ocds_mapping.releases_of(package)  # raises a clear SourceError on a non-OCDS body
+        return package
+
+    WAIT_STATUSES: tuple[int, ...] = ()
+
+    def check_wait(self, resp: Response) -> None:
+        """Raise RetryLater for a publisher-specific "slow down" status (see WAIT_STATUSES)."""
+
+    def headers(self) -> dict:
+        return {}
+
+    def parse(self, payload: Any) -> list[Notice]:
+        return ocds_mapping.notices(payload, self.name, self.notice_url)
+
+    def _on_our_host(self, link: str) -> str:
+        """The next link's path and query on the configured scheme and host."""
+        ours, theirs = urlsplit(self.base_url), urlsplit(link)
+        return urlunsplit((ours.scheme, ours.netloc, theirs.path, theirs.query, ""))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _trim(text: str | None) -> str:
+    return (text or "")[:120]
