@@ -93,6 +93,18 @@ def test_a_changed_file_is_noticed_by_its_stamp(daemon):
     assert d.scheduler.get_job("source:sam").trigger.interval.total_seconds() == 7200
 
 
+def test_stopping_finishes_the_page_in_hand_and_the_next_poll_resumes(make_app, fake_sam):
+    app = make_app("limit = 2")
+    app.stopping.set()  # as SIGTERM does while a poll is running
+    app.poll("sam")
+    db = app.database()
+    assert db.count("notices") == 2 and db.cursor("sam")["offset"] == 2
+    app.stopping.clear()
+    app.poll("sam")
+    assert db.count("notices") == 6 and "done_to" in db.cursor("sam")
+    db.close()
+
+
 def test_a_job_error_is_fatal_and_the_daemon_exits_1(make_app, fake_sam, monkeypatch):
     app = make_app(clock=lambda: datetime.now(timezone.utc))
 
