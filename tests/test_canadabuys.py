@@ -4,11 +4,19 @@ French text matches French keywords, our User-Agent gets past the firewall, faul
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import NOW, fixture_bytes
-from generic_source_helpers import HTTP_FAULTS, config, cursor, db, fault_drill, health, silent_port
+from generic_source_helpers import (
+    HTTP_FAULTS,
+    config,
+    cursor,
+    db,
+    fault_drill,
+    health,
+    silent_port,
+)
 from werkzeug import Response
 
 from bot.config import load
@@ -167,8 +175,8 @@ def test_timeout_is_one_clear_line(make_app, tmp_path, caplog):
 
 
 @pytest.mark.parametrize("now, name", [
-    (datetime(2027, 3, 31, 23, tzinfo=timezone.utc), "2026-2027-awardNotice-avisAttribution.csv"),
-    (datetime(2027, 4, 1, 1, tzinfo=timezone.utc), "2027-2028-awardNotice-avisAttribution.csv"),
+    (datetime(2027, 3, 31, 23, tzinfo=UTC), "2026-2027-awardNotice-avisAttribution.csv"),
+    (datetime(2027, 4, 1, 1, tzinfo=UTC), "2027-2028-awardNotice-avisAttribution.csv"),
 ])
 def test_award_file_follows_the_fiscal_year(now, name, make_app, httpserver, text):
     seen = []

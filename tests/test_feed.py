@@ -8,7 +8,15 @@ from datetime import timedelta
 
 import pytest
 from conftest import NOW, fixture_bytes
-from generic_source_helpers import HTTP_FAULTS, config, cursor, db, fault_drill, health, silent_port
+from generic_source_helpers import (
+    HTTP_FAULTS,
+    config,
+    cursor,
+    db,
+    fault_drill,
+    health,
+    silent_port,
+)
 from werkzeug import Response
 
 from bot.config import load

@@ -16,14 +16,18 @@ import io
 import json
 import logging
 import re
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import SourceError
 from ..http import Response, _where, snippet
 from ..notice import Notice
 from .base import Source
-from .fields import amount as _amount, iso_date as _date, plain, text as _text
+from .fields import amount as _amount
+from .fields import iso_date as _date
+from .fields import plain
+from .fields import text as _text
 from .listing import absolute_link, conditional_get, validators
 
 log = logging.getLogger("procwatch")
@@ -31,7 +35,7 @@ PUB = "/opendata/pub/"
 LANGS = ("eng", "fra")
 TITLE_CHARS, CELL_CHARS = 1000, 50_000
 BIG_CELL = 16 * 1024 * 1024  # csv's default 128 KiB cell limit would fail a whole file on one long description
-ACAN = re.compile(r"^advance contract award notice|^préavis d'adjudication", re.I)
+ACAN = re.compile(r"^advance contract award notice|^préavis d'adjudication", re.IGNORECASE)
 NOTICE_PAGE = "https://canadabuys.canada.ca/en/tender-opportunities/tender-notice/"
 
 
@@ -91,6 +95,7 @@ class CanadaBuys(Source):
             yield (CsvFile(name, resp) if resp.status == 200 else None), {"files": dict(known)}
 
     def _get(self, name: str, validators_: dict) -> Response:
+        """One file, conditionally; a 403 says what the firewall wants."""
         try:
             return conditional_get(self.http, self.base_url + PUB + name, validators_, "text/csv, */*;q=0.1")
         except SourceError as e:
@@ -120,7 +125,7 @@ class CanadaBuys(Source):
         langs = self.options["languages"]
         supplier = row.first("supplierLegalName", langs) or row.first("supplierOperatingName", langs)
         money = _amount(row.get("contractAmount"))
-        codes = _codes(row, langs)
+        codes = _codes(row)
         acan = any(ACAN.match(v) for v in codes.get("notice_type", []) + codes.get("procedure", []))
         start, end = ("contractStartDate", "contractEndDate") if award else \
             ("expectedContractStartDate", "expectedContractEndDate")
@@ -200,7 +205,8 @@ def fiscal_year(now: datetime) -> str:
     return f"{start}-{start + 1}"
 
 
-def _codes(row: Row, langs) -> dict[str, list[str]]:
+def _codes(row: Row) -> dict[str, list[str]]:
+    """Competition and commodity codes; labels read in English first, as classify's tables are."""
     codes = {"notice_type": [row.first("noticeType", LANGS)],
              "procedure": [row.first("procurementMethod", LANGS)],
              "limited_tender_reason": multi(row.first("limitedTenderingReason", LANGS)),

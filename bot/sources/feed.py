@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import feedparser
 
@@ -21,8 +21,8 @@ from ..notice import Notice
 from .listing import TEXT_CHARS, Listing, absolute_link
 
 log = logging.getLogger("procwatch")
-HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
-LAST_TAG = re.compile(rb"</\s*([\w:.-]+)\s*>\s*(?:<!--.*?-->\s*)*$", re.S)
+HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
+LAST_TAG = re.compile(rb"</\s*([\w:.-]+)\s*>\s*(?:<!--.*?-->\s*)*$", re.DOTALL)
 ROOTS = {b"rss", b"feed", b"rdf:rdf", b"rdf"}
 
 
@@ -77,6 +77,6 @@ def _iso(when) -> str | None:
     if not when:
         return None
     try:
-        return datetime(*when[:6], tzinfo=timezone.utc).isoformat()
+        return datetime(*when[:6], tzinfo=UTC).isoformat()
     except (TypeError, ValueError):
         return None

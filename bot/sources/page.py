@@ -18,14 +18,14 @@ from bs4 import BeautifulSoup, Tag
 from ..errors import SourceError
 from ..http import Response, _where
 from ..notice import Notice
-from .listing import TITLE_CHARS, Listing, absolute_link
 from .fields import plain
+from .listing import TITLE_CHARS, Listing, absolute_link
 
 SELECTORS = ("item", "title", "link", "date", "text")
 INERT = ["script", "style", "template", "noscript", "iframe", "object"]
 DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d")
-OPENED, CLOSED = re.compile(rb"<html[\s>]", re.I), re.compile(rb"</html\s*>", re.I)
-CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.I)
+OPENED, CLOSED = re.compile(rb"<html[\s>]", re.IGNORECASE), re.compile(rb"</html\s*>", re.IGNORECASE)
+CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
 class Page(Listing):
