@@ -96,7 +96,7 @@ def test_long_digest_is_split_within_limits_and_paced_one_per_second(fake_slack)
     uids = [u for p in posts for u in p["metadata"]["event_payload"]["uids"]]
     assert sorted(uids) == sorted(i.notice.uid for i in items)  # every notice exactly once
     assert posts[0]["blocks"][0]["text"]["text"] == f"procwatch: 40 sole-source notices matched (1/{len(posts)})"
-    assert all(b - a >= 1.0 for a, b in zip(fake_slack.times, fake_slack.times[1:]))
+    assert all(b - a >= 1.0 for a, b in zip(fake_slack.times, fake_slack.times[1:], strict=False))
     assert sum(sleeps) == pytest.approx(len(posts) - 1)
 
 
@@ -181,3 +181,11 @@ def test_operator_notes_are_posted_escaped(fake_slack):
     slack(fake_slack).send(Digest("h1", "team", "", [], notes=["sam: 3 failed polls <!channel>"]))
     text = fake_slack.text_of(fake_slack.posts[0])
     assert "sam: 3 failed polls &lt;!channel&gt;" in text
+
+
+def test_third_429_in_a_row_is_left_to_the_outbox(fake_slack):
+    sleeps = []
+    fake_slack.script += [(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "2"})] * 3
+    result = slack(fake_slack, sleeps=sleeps).send(Digest("d1", "team", "", [item()]))
+    assert sleeps == [2.0, 2.0] and not fake_slack.posts
+    assert not result.ok and result.retry_after == 2.0

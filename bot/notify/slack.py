@@ -106,18 +106,18 @@ class Slack(Channel):
 
     def _post(self, message: dict) -> str:
         """One chat.postMessage, paced to 1/s, waiting out a short Retry-After; returns the ts."""
-        for attempt in range(3):
+        attempt = 1
+        while True:
             self._pace()
             try:
-                response = self.client.chat_postMessage(**message, unfurl_links=False, unfurl_media=False)
-                return response["ts"]
+                return self.client.chat_postMessage(**message, unfurl_links=False, unfurl_media=False)["ts"]
             except SlackApiError as e:
                 wait = _retry_after(e)
-                if wait is None or wait > MAX_WAIT or attempt == 2:
+                if wait is None or wait > MAX_WAIT or attempt == 3:
                     raise
                 log.info("Slack rate limit on %s: waiting %ss", self.name, wait)
                 self.sleep(wait)
-        return ""  # not reached: the last attempt returns or raises
+                attempt += 1
 
     def _pace(self) -> None:
         if self._last_post is not None:
