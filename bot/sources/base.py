@@ -36,6 +36,7 @@ class Source:
         self.base_url = config.base_url or self.BASE_URL
         self.options = config.options
         self.budget = budget or Budget()
+        self.warnings: list[str] = []  # problems that did not fail the poll; shown in its health
 
     @classmethod
     def check_options(cls, options: dict) -> list[tuple[str, str]]:
@@ -57,3 +58,7 @@ class Source:
     def fetch_detail(self, notice: Notice) -> str:
         """The full description text of one notice (costs a request)."""
         raise NotImplementedError
+
+    def apply_detail(self, notice: Notice, detail: str) -> Notice:
+        """The notice completed with its fetched (or cached) detail; by default, the description."""
+        return notice.replace(description=detail)
