@@ -186,3 +186,19 @@ def test_bad_options_are_reported(extra, problem, tmp_path):
     with pytest.raises(ConfigError) as e:
         load(str(path))
     assert problem in str(e.value)
+
+
+def test_entries_without_id_or_link_keep_a_stable_identity(make_app, httpserver, tmp_path, capsys):
+    body = RSS.replace(b"<link>/police/procurement/notices/2026-041</link>", b"") \
+        .replace(b'<guid isPermaLink="false">riverton-pd-notice-2026-041</guid>', b"")
+    feed = FakeFeed(httpserver, body)
+    text = feed_config(tmp_path, httpserver)
+    make_app(text=text).once()
+    assert CLEARVIEW_LINE in capsys.readouterr().out
+    feed.body = body + b"\n"  # same entries, new ETag: fetched and parsed again
+    make_app(text=text, clock=lambda: NOW + timedelta(hours=1)).once()
+    assert [r.headers.get("If-None-Match") for r in feed.requests][1] is not None
+    assert capsys.readouterr().out == ""
+    assert db(tmp_path).execute("select max(last_seen_at) from notices").fetchone()[0].startswith("2026-10-02T13")
+    ids = [r[0] for r in db(tmp_path).execute("select native_id from notices")]
+    assert len(ids) == 4 and any(i.startswith("sha1:") for i in ids)

@@ -169,3 +169,14 @@ def test_readme_examples_for_canadabuys_feed_and_page_are_valid(tmp_path):
     sources = load(str(path), env={}).sources
     assert {s.kind for s in sources.values()} == {"canadabuys", "feed", "page"}
     assert all(s.enabled for s in sources.values())
+
+
+def test_an_item_listed_twice_is_one_notice(make_app, httpserver, tmp_path, capsys):
+    row = PAGE[PAGE.index(b'<tr class="notice">'):PAGE.index(b"</tr>") + 5]
+    again = row.replace(b"Annual licences", b"Repeated in the sidebar: annual licences")
+    FakePage(httpserver, PAGE.replace(b"</tbody>", again + b"</tbody>"))
+    make_app(text=page_config(tmp_path, httpserver)).once()
+    assert capsys.readouterr().out.count("SS-2026-118 Clearview AI") == 1
+    rows = db(tmp_path).execute("select version, description from notices where title like 'SS-2026-118%'").fetchall()
+    assert len(rows) == 1 and rows[0]["version"] == 1  # the first listing wins; no flip-flopping versions
+    assert rows[0]["description"].startswith("Annual licences")
