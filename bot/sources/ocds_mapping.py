@@ -60,6 +60,15 @@ def latest_per_ocid(releases: list[dict]) -> list[dict]:
     return list(best.values())
 
 
+def window_latest(packages: list[dict]) -> list[dict]:
+    """Each package as a release package holding only the releases that are their ocid's latest
+    across ALL the packages, so re-reading a window never steps a notice back to an older release."""
+    pages = [releases_of(p) for p in packages]
+    latest = {id(r) for r in latest_per_ocid([r for page in pages for r in page])}
+    return [{k: v for k, v in package.items() if k != "records"} | {"releases": [r for r in page if id(r) in latest]}
+            for package, page in zip(packages, pages)]
+
+
 def next_link(package: Any) -> str | None:
     """`links.next`, or None at the end; a next link with an empty `cursor=` is the end, never followed."""
     links = package.get("links") if isinstance(package, dict) else None

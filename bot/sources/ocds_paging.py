@@ -1,8 +1,9 @@
 """What every OCDS API source shares: date windows from a cursor, `links.next` paging, the mapping.
 
 Publishers filter by a published/updated time and page with an opaque cursor inside `links.next`
-(notes/sources-intl.md §5). A window is committed (`done_to`) only after its last page, so a failed
-page re-reads the window from its start next time; stored notices make the re-read free. The next
+(notes/sources-intl.md §5). A window's pages are all read before any is stored, so the latest
+release of each ocid wins across pages (a notice never steps back to an older release), and a
+failed page leaves the cursor where it was; stored notices make the re-read free. The next
 link is followed on the configured host (a proxy or test server keeps working), never with an
 empty `cursor=`.
 """
@@ -26,6 +27,7 @@ class OcdsPackages(Source):
     EVERY = "1h"
     OPTIONS = {"lookback_days": 3, "window_hours": 6, "overlap_minutes": 30}
     MAX_WINDOW_HOURS = 24 * 31
+    WAIT_STATUSES: tuple[int, ...] = ()  # statuses that mean "slow down" for this publisher
 
     @classmethod
     def check_options(cls, options: dict) -> list[tuple[str, str]]:
@@ -50,18 +52,22 @@ class OcdsPackages(Source):
         """Every page of every window from the cursor (less the overlap) up to now."""
         committed = dict(cursor or {})
         for start, end in self.windows(committed.get("done_to"), now):
-            url, params = self.first_request(start, end)
-            seen = {url}
-            while url:
-                package = self.get_package(url, params)
-                nxt = ocds_mapping.next_link(package)
-                url, params = (self._on_our_host(nxt), None) if nxt else (None, None)
-                if url in seen:
-                    raise SourceError("OCDS paging loops: links.next repeats a page", _trim(nxt))
-                seen.add(url)
-                if url is None:
-                    committed = {"done_to": _iso(end)}
-                yield package, committed
+            pages = ocds_mapping.window_latest(list(self._pages(*self.first_request(start, end))))
+            for n, package in enumerate(pages, 1):
+                yield package, ({"done_to": _iso(end)} if n == len(pages) else committed)
+            committed = {"done_to": _iso(end)}
+
+    def _pages(self, url: str | None, params: dict | None) -> Iterator[dict]:
+        """Every page of one window, following links.next on our host until it ends."""
+        seen = {url}
+        while url:
+            package = self.get_package(url, params)
+            yield package
+            nxt = ocds_mapping.next_link(package)
+            url, params = (self._on_our_host(nxt), None) if nxt else (None, None)
+            if url in seen:
+                raise SourceError("OCDS paging loops: links.next repeats a page", _trim(nxt))
+            seen.add(url)
 
     def windows(self, done_to: str | None, now: datetime) -> list[tuple[datetime, datetime]]:
         """[start, end) windows of `window_hours`, from the cursor (less the overlap) to now."""
@@ -84,8 +90,6 @@ class OcdsPackages(Source):
         package = parse_json(resp)
         ocds_mapping.releases_of(package)  # raises a clear SourceError on a non-OCDS body
         return package
-
-    WAIT_STATUSES: tuple[int, ...] = ()
 
     def check_wait(self, resp: Response) -> None:
         """Raise RetryLater for a publisher-specific "slow down" status (see WAIT_STATUSES)."""
