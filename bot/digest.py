@@ -34,6 +34,8 @@ class Item:
     hits: dict[str, list[dict]]  # watchlist → [{kind, term, field, text}]
     changes: dict = field(default_factory=dict)  # field → [old, new] for an update
     thread: str = ""  # for an update: the message that first alerted this notice (or its thread)
+    follow_up: str = ""  # title of an earlier J&A/intent notice (other source) with this reference
+    withdrawn: bool = False  # the source deleted the record
 
 
 @dataclass
@@ -67,9 +69,17 @@ def build(db: Database, digest_id: str, channel: str, recipient: str, rows: list
         thread = outbox.thread_for(db, channel, recipient, uid, notice.reference) if changes else ""
         watchlists = sorted({w for r in versions for w in json.loads(r["watchlists"])})
         hits = {w: h for r in versions for w, h in json.loads(r["hits"] or "{}").items()}
-        items.append(Item(notice, versions[-1]["version"], watchlists, hits, changes, thread))
+        items.append(Item(notice, versions[-1]["version"], watchlists, hits, changes, thread,
+                          _follow_up(db, notice), db.is_withdrawn(uid)))
     resend = any(r["attempts"] for r in rows)
     return Digest(digest_id, channel, recipient, items, held_back or {}, now, resend)
+
+
+def _follow_up(db: Database, notice: Notice) -> str:
+    """The J&A or intent notice (from another source) that this award record follows up, if stored."""
+    earlier = [r for r in db.related(notice.reference, notice.uid)
+               if r["source"] != notice.source and r["kind"] in ("justification", "intent")]
+    return f'{earlier[0]["title"]} ({earlier[0]["uid"]})' if earlier else ""
 
 
 def _by_notice(rows: list[dict]) -> dict[str, list[dict]]:

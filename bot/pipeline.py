@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -18,9 +19,11 @@ from .errors import BotError, RetryLater
 from .match import Matcher
 from .notice import Notice
 from .sources.base import Source
-from .store import Database
+from .sources.us_awards import WITHDRAWN
+from .store import Database, Saved
 
 log = logging.getLogger("procwatch")
+THREAD_FIELDS = ("vendor_name", "amount", "competition")  # what makes a modification news
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def run_source(db: Database, source: Source, matcher: Matcher, routes: list[Rout
     except Exception as e:  # a parser bug must not stop the other sources
         log.debug("unexpected error in %s", source.name, exc_info=True)
         result.error = f"internal error: {type(e).__name__}: {e}"
-    db.record_health(source.name, stamp, result.error, result.fetched, result.new)
+    db.record_health(source.name, stamp, result.error, result.fetched, result.new, "; ".join(source.warnings))
     return result
 
 
@@ -121,7 +124,7 @@ def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, cut
         if description is not None:
             db.save_detail(notice.uid, summary_hash, description, stamp)
     if description:
-        notice = notice.replace(description=description)
+        notice = source.apply_detail(notice, description)
     notice = classify(notice)
     if notice.competition == "sole_source" and notice.kind in ("tender", "other"):
         notice = notice.replace(kind="intent")
@@ -132,6 +135,8 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
            result: RunResult) -> None:
     """Save one notice; queue a new or materially changed version for each route it matches."""
     result.fetched += 1
+    if notice.codes.get(WITHDRAWN):
+        return _withdraw(db, notice, stamp, result)
     saved = db.save(notice, stamp)
     if saved.status == "same":
         return
@@ -142,7 +147,9 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
     hits = {m.watchlist: [dataclasses.asdict(h) for h in m.hits] for m in matcher.match(notice)}
     for watchlist, found in hits.items():
         db.save_match(saved.uid, saved.version, watchlist, found, stamp)
-    if not hits or (saved.status == "updated" and not saved.material):
+    if saved.status == "new" and notice.kind == "modification":
+        saved = _as_thread_update(db, notice, saved)
+    if not hits or (saved.status != "new" and not saved.material):
         return
     if _is_baseline(notice, cutoff):
         result.held_back += 1
@@ -152,4 +159,30 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
         wanted = sorted(set(hits) & route.watchlists)
         if wanted and outbox.enqueue(db, route.channel, route.recipient, saved.uid, saved.version, wanted,
                                      {w: hits[w] for w in wanted}, saved.changes, stamp):
+            result.queued += 1
+
+
+def _as_thread_update(db: Database, notice: Notice, saved: Saved) -> Saved:
+    """A modification whose award is stored is an update of it: material only if it changed
+    vendor, amount or competition (DESIGN §4); a modification seen first stays news."""
+    idv = notice.codes.get("idv")
+    base = [r for r in db.related(notice.reference, notice.uid) if r["source"] == notice.source
+            and r["kind"] in ("award", "modification") and json.loads(r["codes"] or "{}").get("idv") == idv]
+    if not base:
+        return saved
+    content = notice.content()
+    changes = {f: [base[-1][f], content[f]] for f in THREAD_FIELDS if base[-1][f] != content[f]}
+    return dataclasses.replace(saved, status="thread", changes=changes, material=bool(changes))
+
+
+def _withdraw(db: Database, notice: Notice, stamp: str, result: RunResult) -> None:
+    """A deleted record: the stored notice is marked withdrawn, and shown so where it was alerted."""
+    saved = db.mark_withdrawn(notice.uid, "withdrawn by the source (" + ", ".join(notice.codes[WITHDRAWN]) + ")",
+                              stamp)
+    if saved is None:
+        return
+    result.updated += 1
+    for alert in db.alerted_to(notice.uid):
+        if outbox.enqueue(db, alert["channel"], alert["recipient"], saved.uid, saved.version,
+                          json.loads(alert["watchlists"]), json.loads(alert["hits"] or "{}"), saved.changes, stamp):
             result.queued += 1

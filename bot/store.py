@@ -104,6 +104,37 @@ class Database:
         stored = self.rows("SELECT source, native_id, codes, competition_evidence FROM notices WHERE uid = ?", (uid,))[0]
         return notice_from_content(stored, json.loads(rows[0]["content"]), rows[0]["raw"])
 
+    def related(self, reference: str, uid: str) -> list[dict]:
+        """Other stored notices of the same procurement thread (same `reference`), oldest first."""
+        if not reference:
+            return []
+        return self.rows("SELECT uid, source, kind, title, vendor_name, amount, competition, codes, withdrawn"
+                         " FROM notices WHERE reference = ? AND uid != ? ORDER BY first_seen_at, uid",
+                         (reference, uid))
+
+    def is_withdrawn(self, uid: str) -> bool:
+        rows = self.rows("SELECT withdrawn FROM notices WHERE uid = ?", (uid,))
+        return bool(rows and rows[0]["withdrawn"])
+
+    def mark_withdrawn(self, uid: str, reason: str, now: str) -> Saved | None:
+        """Mark a stored notice withdrawn, as a new (material) version; None if unknown or already."""
+        old = self.rows("SELECT n.version, n.content_hash, v.content, v.raw FROM notices n JOIN notice_versions v"
+                        " ON v.uid = n.uid AND v.version = n.version WHERE n.uid = ? AND NOT n.withdrawn", (uid,))
+        if not old:
+            return None
+        version, changes = old[0]["version"] + 1, {"withdrawn": ["", reason]}
+        self.db.execute("UPDATE notices SET withdrawn = 1, version = ?, last_seen_at = ? WHERE uid = ?",
+                        (version, now, uid))
+        self.db["notice_versions"].insert({
+            "uid": uid, "version": version, "content_hash": old[0]["content_hash"], "seen_at": now,
+            "changes": json.dumps(changes), "material": 1, "content": old[0]["content"], "raw": old[0]["raw"]})
+        return Saved(uid, version, "updated", changes, True)
+
+    def alerted_to(self, uid: str) -> list[dict]:
+        """Each (channel, recipient) a notice was queued for, with the watchlists and hits of its last row."""
+        return self.rows("SELECT channel, recipient, watchlists, hits FROM outbox WHERE id IN"
+                         " (SELECT max(id) FROM outbox WHERE uid = ? GROUP BY channel, recipient)", (uid,))
+
     def count(self, table: str) -> int:
         return self.db[table].count
 
@@ -148,15 +179,20 @@ class Database:
                          (since or "",))
         return {r["source"]: r["held_back"] for r in rows}
 
-    def record_health(self, source: str, now: str, error: str | None, fetched: int, new: int) -> None:
-        """Update a source's health after a poll: failures count up until the next success."""
+    def record_health(self, source: str, now: str, error: str | None, fetched: int, new: int,
+                      warning: str | None = None) -> None:
+        """Update a source's health after a poll: failures count up until the next success.
+
+        A `warning` (a poll that worked but should be looked at) is kept as `last_error`, prefixed
+        "warning:", without counting as a failure."""
         old = self.rows("SELECT * FROM source_health WHERE source = ?", (source,))
         row = old[0] if old else {"source": source, "consecutive_failures": 0, "fetched": 0, "new": 0}
         row |= {"last_attempt_at": now, "fetched": row["fetched"] + fetched, "new": row["new"] + new}
         if error:
             row |= {"consecutive_failures": row["consecutive_failures"] + 1, "last_error": error}
         else:
-            row |= {"consecutive_failures": 0, "last_ok_at": now, "last_error": None}
+            row |= {"consecutive_failures": 0, "last_ok_at": now,
+                    "last_error": f"warning: {warning}" if warning else None}
             if new:
                 row["last_new_at"] = now
         self.db["source_health"].upsert(row, pk="source")
