@@ -290,3 +290,18 @@ def test_page_dates_are_utc_windows_whatever_the_clock_zone(make_app, httpserver
     make_app(text=ocds_config(tmp_path, "uk_find_a_tender", base(httpserver), "lookback_days = 1"),
              clock=lambda: paris).once()
     assert fts.requests[0][1]["updatedFrom"] == "2026-10-01T12:00:00"
+
+
+def test_readme_examples_for_ted_and_ocds_kinds_load(tmp_path):
+    from pathlib import Path
+
+    from bot.config import load
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index('#### `kind = "ted"`'):readme.index("**All OCDS kinds**")]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.DOTALL)
+    path = tmp_path / "feeds.toml"
+    path.write_text(f'[bot]\ndatabase = "{tmp_path / "db"}"\n' + "\n".join(blocks))
+    sources = load(str(path), env={}).sources
+    assert sorted(s.kind for s in sources.values()) == [
+        "austender", "ocds", "ted", "uk_contracts_finder", "uk_find_a_tender"]
+    assert sources["ted"].options["languages"] == ["eng", "fra"]
