@@ -96,8 +96,9 @@ class SamContractAwards(Source):
             params["extentCompetedCode"] = "~".join(self.options["extent_competed_codes"])
         resp = self.http.request("GET", self.base_url + SEARCH_PATH, params=params, ok=(200, 204))
         payload = {} if resp.status == 204 or not resp.body.strip() else parse_json(resp)
-        if not isinstance(payload, dict) or not isinstance(payload.get("awardSummary", []), (list, type(None))):
-            raise SourceError("SAM.gov Contract Awards answered without awardSummary", str(payload)[:120])
+        if not isinstance(payload, dict) or not isinstance(payload.get("awardSummary", []), (list, type(None))) \
+                or ("awardSummary" not in payload and payload.get("message")):
+            raise SourceError("SAM.gov Contract Awards answered without awardSummary", str(payload)[:160])
         return payload | {"_phase": state["phase"]}
 
     def parse(self, payload: Any) -> list[Notice]:
@@ -154,8 +155,8 @@ def _name(value) -> str:
 
 
 def _total(payload: dict) -> int:
-    """totalRecords arrives as a string, a number or null (null: unknown, treat as this page only)."""
-    return _int(payload.get("totalRecords"), len(payload.get("awardSummary") or []))
+    """totalRecords arrives as a string, a number or null (unknown: page on while pages are full)."""
+    return _int(payload.get("totalRecords"), CEILING)
 
 
 def _split(state: dict) -> dict:
