@@ -76,7 +76,7 @@ def usaspending_award_id(piid: str, agency: str, idv: str = "", idv_agency: str 
 
 def award_notice(source: str, award: Award, raw: dict | str, native: str | None = None) -> Notice:
     """The Notice for one award transaction; `native` overrides the id (USAspending's own id)."""
-    first_line = award.requirement.strip().splitlines()[0].strip() if award.requirement.strip() else ""
+    first_line = " ".join(award.requirement.strip().splitlines()[0].split()) if award.requirement.strip() else ""
     title = first_line or f"{award.award_type or 'Award'} {award.piid}".strip()
     vendor_ids = [f"uei:{award.uei}"] if award.uei else []
     vendor_ids += [f"cage:{award.cage}"] if award.cage else []
