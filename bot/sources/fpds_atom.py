@@ -9,6 +9,7 @@ Namespaces are matched by URI, never by prefix; codes are read, labels ignored.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
 
@@ -17,14 +18,13 @@ from lxml import etree
 from ..errors import SourceError
 from ..notice import Notice
 from .base import Source
-from .fields import amount as _amount, text as _text
+from .fields import amount as _amount, html_to_text, text as _text
 from .us_awards import Award, award_notice
 
 FEED_PATH = "/ezsearch/FEEDS/ATOM"
 ATOM = "http://www.w3.org/2005/Atom"
 NS = {"a": ATOM, "f": "https://www.fpds.gov/FPDS"}
-PAGE = 10
-FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
+FORBIDDEN = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 def safe_parser() -> etree.XMLParser:
@@ -35,7 +35,9 @@ def safe_parser() -> etree.XMLParser:
 
 def parse_feed(body: bytes, where: str = "FPDS") -> etree._Element:
     """The Atom `<feed>` root of a page; DTDs, entities, HTML and broken XML are one clear error."""
-    if any(marker in body.upper() for marker in FORBIDDEN):
+    if body[:200].lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        raise SourceError(f"expected an Atom feed from {where}, got an HTML page", _words(body))
+    if FORBIDDEN.search(body):
         raise SourceError(f"refused XML from {where}: it declares a DTD or entities",
                           "the FPDS feed never does; this could be an entity-expansion attack")
     try:
@@ -44,8 +46,13 @@ def parse_feed(body: bytes, where: str = "FPDS") -> etree._Element:
         raise SourceError(f"malformed or truncated XML from {where}", str(e)[:120]) from None
     if root.tag != f"{{{ATOM}}}feed":
         raise SourceError(f"expected an Atom feed from {where}, got <{etree.QName(root).localname}>",
-                          "an HTML error page or a changed format")
+                          _words(body))
     return root
+
+
+def _words(body: bytes) -> str:
+    """The first readable words of an unexpected page, for the error line."""
+    return html_to_text(body[:600].decode("utf-8", "replace"))[:120]
 
 
 class FpdsAtom(Source):
