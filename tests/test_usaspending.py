@@ -221,3 +221,17 @@ def test_a_failed_detail_fails_the_poll_and_keeps_the_cursor(make_app, httpserve
     fake.detail_fail = None
     assert make_app(text=config(tmp_path, base(httpserver)), clock=lambda: NOW + timedelta(hours=1)).once() == 0
     assert capsys.readouterr().out.count(ALERT) == 1 and cursor(tmp_path, "usa") == {"done_to": "2026-10-02"}
+
+
+def test_readme_examples_for_the_us_award_sources_are_valid(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from bot.config import load
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index("#### US award records"):readme.index('#### `kind = "canadabuys"`')]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.DOTALL)
+    path = tmp_path / "feeds.toml"
+    path.write_text(f'[bot]\ndatabase = "{tmp_path / "db"}"\n' + "\n".join(blocks))
+    sources = load(str(path), env={"SAM_API_KEY": "k"}).sources
+    assert {s.kind for s in sources.values()} == {"sam_contract_awards", "usaspending", "fpds_atom"}
+    assert "DoD awards appear only 90 days after signing" in section
