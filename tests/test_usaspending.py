@@ -235,3 +235,20 @@ def test_readme_examples_for_the_us_award_sources_are_valid(tmp_path, monkeypatc
     sources = load(str(path), env={"SAM_API_KEY": "k"}).sources
     assert {s.kind for s in sources.values()} == {"sam_contract_awards", "usaspending", "fpds_atom"}
     assert "DoD awards appear only 90 days after signing" in section
+
+
+def test_once_with_both_keyless_and_keyed_award_sources(make_app, httpserver, tmp_path, capsys):
+    """The issue's "done when": both kinds pointed at local servers in one feeds.toml."""
+    from test_sam_contract_awards import FakeContractAwards, competed, ge_order
+    FakeUsaSpending(httpserver, rows())
+    FakeContractAwards(httpserver, [competed(), ge_order("0", "28735")])
+    awards = f'[sources.awards]\nkind = "sam_contract_awards"\nbase_url = "{base(httpserver)}"\n' \
+             'api_key_env = "SAM_API_KEY"\nextent_competed_codes = []\n'
+    text = config(tmp_path, base(httpserver)).replace("[watchlists.health]", awards + "\n[watchlists.health]")
+    text = text.replace('vendors = ["Docusource Business Solutions"]',
+                        'vendors = ["Docusource Business Solutions", "GE Precision Healthcare"]')
+    text = text.replace('keywords = ["pharm branch", "copier"]', 'keywords = ["pharm branch", "copier", "salad mix"]')
+    assert make_app(text=text).once() == 0
+    out = capsys.readouterr().out
+    assert "2 sole-source notices matched" in out and ALERT in out and "X-RAY EQUIPMENT MAINTENANCE" in out
+    assert "PHARM BRANCH" not in out and "SALAD MIX" not in out  # competed, though their keywords are watched
