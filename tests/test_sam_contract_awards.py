@@ -11,7 +11,8 @@ from conftest import NOW, fixture_json
 from generic_source_helpers import HTTP_FAULTS, cursor, db, fault_drill, health, silent_port
 from werkzeug import Response
 
-from bot.classify import EXTENT_COMPETED, FAIR_OPPORTUNITY, SET_ASIDE, classify
+from bot.classify import (EXTENT_COMPETED, FAIR_OPPORTUNITY, REASON_NOT_COMPETED, SET_ASIDE,
+                          SOLICITATION_PROCEDURES, classify)
 from bot.config import SourceConfig
 from bot.http import Http
 from bot.sources.sam_contract_awards import SamContractAwards
@@ -127,8 +128,10 @@ def test_recorded_records_classify_from_codes_even_without_extent_competed():
     assert len(others) == 6 and {n.competition for n in others} == {"unknown"}  # contractId-only, no coreData
 
 
-@pytest.mark.parametrize("table,field", [(EXTENT_COMPETED, "extentCompeted"), (FAIR_OPPORTUNITY, "fairOpportunityLimitedSources"),
-                                         (SET_ASIDE, "typeOfSetAside")])
+@pytest.mark.parametrize("table,field", [
+    (EXTENT_COMPETED, "extentCompeted"), (REASON_NOT_COMPETED, "otherThanFullAndOpenCompetition"),
+    (SOLICITATION_PROCEDURES, "solicitationProcedures"), (FAIR_OPPORTUNITY, "fairOpportunityLimitedSources"),
+    (SET_ASIDE, "typeOfSetAside")])
 def test_every_competition_code_gives_its_table_verdict(table, field):
     for code, (verdict, _) in table.items():
         r = competed()
