@@ -12,10 +12,12 @@ spaces (CJK) therefore only match whole space-delimited runs.
 
 from __future__ import annotations
 
+import codecs
 import re
+import sys
 import unicodedata
-from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
 import ahocorasick
@@ -66,13 +68,17 @@ _FIELD_KINDS = {
     "vendor_name": frozenset({"vendor", "exclude"}),
     "agency_path": frozenset({"agency"}),
 }
+_REPEATED = {"vendor_name", "agency_path"}  # fields whose texts recur across notices
+_CACHED = 50_000  # recurring texts remembered by a Matcher (a few MB at most)
 _PRE_KINDS = {f: k - {"exclude"} for f, k in _FIELD_KINDS.items()}
 _ORDER = {k: n for n, k in enumerate(("vendor", "keyword", "agency", "code", "exclude"))}
 
-_ASCII = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+# ASCII bytes: letters lowercased, digits kept, everything else a space (bytes.translate is fast).
+_ASCII_BYTES = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)) + bytes(range(128, 256))
+_FOLDED: dict[str, str] = {}  # non-ASCII run -> its folded form (see _fold)
+_MARKS: dict[int, None] = {}  # every combining mark -> deleted; filled on first non-ASCII text
 _NONWORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
-_SPACE = re.compile(" ")
 _ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*:\s*(\S+)\s*$")
 
 
@@ -90,15 +96,54 @@ class Match:
     hits: tuple[Hit, ...]
 
 
+def _resolved(hit: Hit | tuple) -> Hit:
+    """A Hit from a scanned one: text hits are scanned as (kind, term, field, (locate, end, pattern))
+    and their words are found in the original only now (most hits never reach an alert)."""
+    if isinstance(hit, Hit):
+        return hit
+    kind, term, field, (locate, end, pattern) = hit
+    return Hit(kind, term, field, locate(end, pattern))
+
+
 def normalize(text: str) -> str:
-    """Casefolded, accent-free, " word word " form of `text` (empty text gives "  ")."""
-    if text.isascii():
-        text = text.lower().translate(_ASCII)
-    else:
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-        text = _NONWORD.sub(" ", text.casefold())
-    return " " + " ".join(text.split()) + " "
+    """Casefolded, accent-free, " word word " form of `text` (empty text gives "  ").
+
+    Mostly-ASCII text (English, French, German, ...) is encoded to ASCII with `_fold` replacing each
+    run of other characters, then lowercased and split at non-alphanumerics by one bytes.translate;
+    text in another script takes the general path (NFKD, marks dropped, casefold)."""
+    try:
+        data = text.encode("ascii", "procwatch.fold")
+    except _OtherScript:
+        text = unicodedata.normalize("NFKD", text).translate(_MARKS or _marks())
+        return " " + " ".join(_NONWORD.sub(" ", text.casefold()).split()) + " "
+    return " " + " ".join(data.translate(_ASCII_BYTES).decode().split()) + " "
+
+
+class _OtherScript(Exception):
+    """Raised by `_fold` when a run of characters does not fold to ASCII (Greek, Cyrillic, CJK...)."""
+
+
+def _fold(error: UnicodeEncodeError) -> tuple[str, int]:
+    """Codec error handler: one run of non-ASCII characters, decomposed (NFKD is per character),
+    marks dropped, casefolded, non-words as spaces; remembered, as runs recur (accents, quotes)."""
+    run = error.object[error.start:error.end]
+    folded = _FOLDED.get(run)
+    if folded is None:
+        folded = _NONWORD.sub(" ", unicodedata.normalize("NFKD", run).translate(_MARKS or _marks()).casefold())
+        if len(_FOLDED) < _CACHED:
+            _FOLDED[run] = folded
+    if not folded.isascii():
+        raise _OtherScript
+    return folded, error.end
+
+
+codecs.register_error("procwatch.fold", _fold)
+
+
+def _marks() -> dict[int, None]:
+    """The translate table deleting combining marks (built once: one pass over Unicode, ~0.07 s)."""
+    _MARKS.update((c, None) for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
+    return _MARKS
 
 
 def vendor_key(term: str) -> str:
@@ -123,19 +168,51 @@ def _id_key(text: str) -> str | None:
 
 
 def _locator(original: str, norm: str) -> Callable[[int, str], str]:
-    """A function (end, pattern) -> the words of `original` that `pattern`, ending at norm[end], hit."""
+    """A function (end, pattern) -> the words of `original` that `pattern`, ending at norm[end], hit.
+
+    The pattern's words are searched in the original with a regex that lets each ASCII letter be
+    any accented Latin form of it; where that fails (another script, a ligature) the original is
+    walked word by word as far as the hit. A located text whose normal form is not the pattern
+    falls back to the pattern itself: an alert never quotes wrong words."""
     text = original if original.isascii() else unicodedata.normalize("NFC", original)
-    spans = [m.span() for m in _WORD.finditer(text)
-             for _ in range(1 if m.group().isascii() else len(normalize(m.group()).split()))]
-    spaces = [m.start() for m in _SPACE.finditer(norm)]
+    words, spans = _WORD.finditer(text), []
+
+    def walk(end: int, pattern: str) -> str:
+        first = norm.count(" ", 0, end - len(pattern) + 1)
+        last = first + pattern.count(" ") - 2
+        for m in words if len(spans) <= last else ():
+            spans.extend([m.span()] * (1 if m.group().isascii() else len(normalize(m.group()).split())))
+            if len(spans) > last:
+                break
+        return text[spans[first][0]:spans[last][1]] if len(spans) > last else ""
 
     def locate(end: int, pattern: str) -> str:
-        """Original words for one hit (the normal form if a word could not be mapped back)."""
-        if len(spans) != len(spaces) - 1:
-            return pattern.strip()
-        first = bisect_left(spaces, end - len(pattern) + 1)
-        return text[spans[first][0]:spans[first + pattern.count(" ") - 2][1]]
+        """Original words for one hit (the normal form if they could not be found)."""
+        found = _words_regex(pattern, text.isascii()).search(text) if pattern.isascii() else None
+        found = found.group() if found and normalize(found.group()) == pattern else walk(end, pattern)
+        return found if normalize(found) == pattern else pattern.strip()
     return locate
+
+
+@lru_cache(maxsize=4096)
+def _words_regex(pattern: str, ascii_text: bool) -> re.Pattern:
+    """A regex finding the normalised ASCII `pattern` in text: its words, any separators between;
+    in non-ASCII text each letter may also be any accented Latin letter that folds to it."""
+    def letter(c: str) -> str:
+        return c if ascii_text or not c.isalpha() else "[" + c + "".join(_latin().get(c, ())) + "]"
+    words = ["".join(map(letter, word)) for word in pattern.split()]
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _latin() -> dict[str, list[str]]:
+    """ASCII letter -> the accented Latin letters (U+00C0-U+024F, U+1E00-U+1EFF) that fold to it."""
+    table: dict[str, list[str]] = {}
+    for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]):
+        folded = normalize(c).strip()
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            table.setdefault(folded, []).append(c)
+    return table
 
 
 class Matcher:
@@ -147,7 +224,11 @@ class Matcher:
         self._auto = ahocorasick.Automaton()
         self._ids: dict[str, list[tuple[int, str]]] = {}  # "uei:abc" -> [(watchlist, term)]
         self._codes: dict[tuple[str, str], list[tuple[int, str]]] = {}  # (scheme, prefix) -> ...
-        self._always = [i for i, w in enumerate(self._lists) if not (w.vendors or w.keywords)]
+        self._always = {i for i, w in enumerate(self._lists) if not (w.vendors or w.keywords)}
+        self._by_verdict = {c: frozenset(i for i, w in enumerate(self._lists) if c in w.competition)
+                            for w in self._lists for c in w.competition}
+        self._seen: dict[str, tuple[str, tuple]] = {}  # see _search
+        self._conditional = {i for i, w in enumerate(self._lists) if w.min_amount > 0 or w.sources}
         table: dict[str, list[str]] = {}
         for acronym, names in [*AGENCY_ALIASES.items(), *aliases.items()]:
             table.setdefault(normalize(acronym), []).extend(names)
@@ -197,21 +278,35 @@ class Matcher:
         for level in notice.agency_path:
             yield "agency_path", level
 
-    def _scan(self, notice: Notice) -> dict[int, dict[tuple[str, str, str], Hit]]:
-        """Every hit of every watchlist, first occurrence per (kind, term, field)."""
-        found: dict[int, dict[tuple[str, str, str], Hit]] = {}
+    def _search(self, text: str, repeated: bool) -> tuple[str, Sequence[tuple[int, tuple]]]:
+        """(normal form, automaton hits) of one field; texts that recur across notices (agency
+        levels, vendor names) are remembered, up to `_CACHED` of them."""
+        known = self._seen.get(text) if repeated else None
+        if known is None:
+            norm = normalize(text)
+            known = norm, tuple(self._auto.iter(norm))
+            if repeated:
+                if len(self._seen) >= _CACHED:
+                    self._seen.clear()
+                self._seen[text] = known
+        return known
+
+    def _scan(self, notice: Notice, wanted: frozenset[int] | None = None) -> dict[int, dict[tuple, Hit | tuple]]:
+        """Every hit of the `wanted` watchlists (all when None), first occurrence per (kind, term, field)."""
+        found: dict[int, dict[tuple, Hit | tuple]] = {}
+        everyone = wanted is None
         for field, original in self._fields(notice) if self._ready else ():
             if not original:
                 continue
-            norm, allowed, locate = normalize(original), _FIELD_KINDS[field], None
-            for end, (pattern, payload) in self._auto.iter(norm):
-                text = None
+            norm, found_here = self._search(original, field in _REPEATED)
+            allowed, locate = _FIELD_KINDS[field], None
+            for end, (pattern, payload) in found_here:
                 for i, kind, term in payload:
-                    hits = found.setdefault(i, {}) if kind in allowed else None
-                    if hits is not None and (kind, term, field) not in hits:
-                        locate = locate or _locator(original, norm)
-                        text = text or locate(end, pattern)
-                        hits[kind, term, field] = Hit(kind, term, field, text)
+                    if kind in allowed and (everyone or i in wanted):
+                        hits = found.setdefault(i, {})
+                        if (kind, term, field) not in hits:
+                            locate = locate or _locator(original, norm)
+                            hits[kind, term, field] = (kind, term, field, (locate, end, pattern))
         for vid in notice.vendor_ids:
             for i, term in self._ids.get(_id_key(vid) or "", ()):
                 found.setdefault(i, {}).setdefault(("vendor", term, "vendor_ids"),
@@ -225,27 +320,37 @@ class Matcher:
                                                            Hit("code", term, "codes", value))
         return found
 
-    def _verdict(self, wl: Watchlist, notice: Notice, hits: Iterable[Hit]) -> tuple[Hit, ...] | None:
-        """The hits that make `wl` match `notice`, or None when some condition fails."""
-        if notice.competition not in wl.competition:
-            return None
-        if wl.min_amount > 0 and notice.amount is not None and notice.amount < wl.min_amount:
-            return None
-        if wl.sources and notice.source not in wl.sources:
-            return None
-        kinds = {h.kind for h in hits}
+    def _eligible(self, notice: Notice) -> frozenset[int]:
+        """Watchlists whose verdict, amount and source conditions `notice` meets (text aside)."""
+        lists = self._by_verdict.get(notice.competition, frozenset())
+        if self._conditional & lists:
+            lists = lists - {i for i in self._conditional & lists if not self._conditions(self._lists[i], notice)}
+        return lists
+
+    @staticmethod
+    def _conditions(wl: Watchlist, notice: Notice) -> bool:
+        """The verdict, amount and source conditions of `wl` (unknown amounts pass)."""
+        return (notice.competition in wl.competition
+                and not (wl.min_amount > 0 and notice.amount is not None and notice.amount < wl.min_amount)
+                and not (wl.sources and notice.source not in wl.sources))
+
+    @staticmethod
+    def _verdict(wl: Watchlist, hits: dict) -> tuple[Hit, ...] | None:
+        """The hits that make `wl` (whose verdict/amount/source conditions hold) match, or None."""
+        kinds = {kind for kind, _, _ in hits}
         if ("exclude" in kinds or (wl.agencies and "agency" not in kinds)
                 or (wl.codes and "code" not in kinds)
                 or ((wl.vendors or wl.keywords) and not kinds & {"vendor", "keyword"})):
             return None
-        return tuple(sorted(hits, key=lambda h: _ORDER[h.kind]))
+        return tuple(sorted(map(_resolved, hits.values()), key=lambda h: _ORDER[h.kind]))
 
     def match(self, notice: Notice) -> list[Match]:
         """One `Match` per watchlist that `notice` matches, in watchlist order."""
-        found = self._scan(notice)
+        wanted = self._eligible(notice)
+        found = self._scan(notice, wanted) if wanted else {}
         out = []
-        for i in sorted(set(found) | set(self._always)):
-            hits = self._verdict(self._lists[i], notice, found.get(i, {}).values())
+        for i in sorted((set(found) | self._always) & wanted):
+            hits = self._verdict(self._lists[i], found.get(i, {}))
             if hits is not None:
                 out.append(Match(self._lists[i].name, hits))
         return out
@@ -262,5 +367,5 @@ class Matcher:
     def explain(self, notice: Notice) -> dict[str, list[Hit]]:
         """All hits per watchlist name (every watchlist listed), ignoring the verdict filters."""
         found = self._scan(notice)
-        return {wl.name: sorted(found.get(i, {}).values(), key=lambda h: _ORDER[h.kind])
+        return {wl.name: sorted(map(_resolved, found.get(i, {}).values()), key=lambda h: _ORDER[h.kind])
                 for i, wl in enumerate(self._lists)}

@@ -245,3 +245,20 @@ def test_explain_lists_hits_regardless_of_verdict():
     got = m.explain(notice(title="Drone", competition="competed"))
     assert got == {"w": [Hit("keyword", "drone", "title", "Drone")], "z": []}
     assert m.match(notice(title="Drone", competition="competed")) == []
+
+
+# --- the fast paths (bench/match.py) give the same answers as the general one -----------------
+
+def test_normalize_folds_latin_runs_other_scripts_and_decomposed_input_alike():
+    assert normalize("L’Été à PARIS, 2026") == " l ete a paris 2026 "
+    assert normalize("Le\u0301te\u0301 ½ Straße") == " lete 1 2 strasse "  # decomposed é, ½, ß
+    assert normalize("Σουηδία – Πακέτα ΛΟΓΙΣΜΙΚΟΥ") == " σουηδια πακετα λογισμικου "
+    assert normalize("a\x00b\x01c_d") == " a b c d "
+
+
+def test_hit_quotes_the_original_words_deep_in_accented_and_greek_text():
+    m = Matcher([Watchlist("w", keywords=("reconnaissance faciale", "λογισμικού"))])
+    long_text = "Préambule. " * 300 + "Système de RECONNAISSANCE   faciale — lot 2."
+    hits = only(m, notice(description=long_text, title="Σουηδία – Πακέτα ΛΟΓΙΣΜΙΚΟΥ")).hits
+    assert {(h.field, h.text) for h in hits} == {("description", "RECONNAISSANCE   faciale"),
+                                                 ("title", "ΛΟΓΙΣΜΙΚΟΥ")}
