@@ -72,28 +72,40 @@ class Database:
     def save(self, notice: Notice, now: str) -> Saved:
         """Insert or version a notice; a record seen again with the same hash only touches last_seen."""
         digest = notice.content_hash()
-        old = self.rows("SELECT version, content_hash FROM notices WHERE uid = ?", (notice.uid,))
-        if old and old[0]["content_hash"] == digest:
+        old = self.db.execute("SELECT version, content_hash FROM notices WHERE uid = ?", (notice.uid,)).fetchone()
+        if old and old[1] == digest:
             self.db.execute("UPDATE notices SET last_seen_at = ? WHERE uid = ?", (now, notice.uid))
-            return Saved(notice.uid, old[0]["version"], "same", {}, False)
-        version = old[0]["version"] + 1 if old else 1
-        changes = changed_fields(self._content(notice.uid, old), notice.content()) if old else {}
-        row = _notice_row(notice) | {"content_hash": digest, "version": version, "last_seen_at": now}
+            return Saved(notice.uid, old[0], "same", {}, False)
+        version = old[0] + 1 if old else 1
+        content = notice.content()
+        changes = changed_fields(self._content(notice.uid, old[0]), content) if old else {}
+        row = _notice_row(notice, content) | {"content_hash": digest, "version": version, "last_seen_at": now}
         if old:
-            self.db["notices"].update(notice.uid, row)
+            self._write("UPDATE notices SET {sets} WHERE uid = :uid", row)
         else:
-            self.db["notices"].insert(row | {"first_seen_at": now, "withdrawn": 0})
-        self.db["notice_versions"].insert({
+            self._write("INSERT INTO notices ({columns}) VALUES ({values})", row | {"first_seen_at": now, "withdrawn": 0})
+        self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
             "uid": notice.uid, "version": version, "content_hash": digest, "seen_at": now,
             "changes": json.dumps(changes, ensure_ascii=False), "material": int(is_material(changes)),
-            "content": json.dumps(notice.content(), ensure_ascii=False), "raw": notice.raw,
+            "content": json.dumps(content, ensure_ascii=False), "raw": notice.raw,
         })
         return Saved(notice.uid, version, "updated" if old else "new", changes, is_material(changes))
 
-    def _content(self, uid: str, old: list) -> dict:
-        rows = self.rows("SELECT content FROM notice_versions WHERE uid = ? AND version = ?",
-                         (uid, old[0]["version"]))
-        return json.loads(rows[0]["content"]) if rows else {}
+    def _write(self, template: str, row: dict) -> None:
+        """Run an INSERT/UPDATE template over a row's columns (statements are built once per shape
+        and prepared once by sqlite3: the store's hot path, see bench/ingest.py)."""
+        key = (template, tuple(row))
+        sql = _STATEMENTS.get(key)
+        if sql is None:
+            sql = _STATEMENTS[key] = template.format(
+                columns=", ".join(f"[{c}]" for c in row), values=", ".join(f":{c}" for c in row),
+                sets=", ".join(f"[{c}] = :{c}" for c in row if c != "uid"))
+        self.db.execute(sql, row)
+
+    def _content(self, uid: str, version: int) -> dict:
+        found = self.db.execute("SELECT content FROM notice_versions WHERE uid = ? AND version = ?",
+                                (uid, version)).fetchone()
+        return json.loads(found[0]) if found else {}
 
     def notice(self, uid: str) -> Notice | None:
         """The current version of a stored notice."""
@@ -147,15 +159,18 @@ class Database:
         return rows[0]["description"] if rows else None
 
     def save_detail(self, uid: str, summary_hash: str, description: str, now: str) -> None:
-        self.db["details"].upsert({"uid": uid, "summary_hash": summary_hash,
-                                   "description": description, "fetched_at": now}, pk="uid")
+        self.db.execute("INSERT INTO details (uid, summary_hash, description, fetched_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT(uid) DO UPDATE SET summary_hash = excluded.summary_hash,"
+                        " description = excluded.description, fetched_at = excluded.fetched_at",
+                        (uid, summary_hash, description, now))
 
     # -- matches -----------------------------------------------------------------------------
 
     def save_match(self, uid: str, version: int, watchlist: str, hits: list, now: str) -> None:
-        self.db["matches"].upsert({"uid": uid, "version": version, "watchlist": watchlist,
-                                   "hits": json.dumps(hits, ensure_ascii=False), "matched_at": now},
-                                  pk=("uid", "version", "watchlist"))
+        self.db.execute("INSERT INTO matches (uid, version, watchlist, hits, matched_at) VALUES (?, ?, ?, ?, ?)"
+                        " ON CONFLICT(uid, version, watchlist) DO UPDATE SET hits = excluded.hits,"
+                        " matched_at = excluded.matched_at",
+                        (uid, version, watchlist, json.dumps(hits, ensure_ascii=False), now))
 
     # -- cursors, baselines, health, budgets ----------------------------------------------------
 
@@ -305,8 +320,11 @@ class Database:
         self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
 
-def _notice_row(n: Notice) -> dict:
-    row = {k: v for k, v in n.content().items()}
+_STATEMENTS: dict[tuple, str] = {}  # see Database._write
+
+
+def _notice_row(n: Notice, content: dict | None = None) -> dict:
+    row = dict(content or n.content())
     row |= {"uid": n.uid, "source": n.source, "native_id": n.native_id,
             "agency": " › ".join(n.agency_path), "agency_path": json.dumps(n.agency_path, ensure_ascii=False),
             "vendor_ids": json.dumps(n.vendor_ids), "codes": json.dumps(n.codes, ensure_ascii=False),
