@@ -125,3 +125,10 @@ def test_not_found_search_is_an_empty_window(make_app, httpserver, tmp_path):
     httpserver.expect_request("/opportunities/v2/search").respond_with_response(
         Response('{"error":"No Data found"}', status=404, content_type="application/json"))
     assert make_app().once() == 0
+
+
+def test_fetch_descriptions_false_makes_no_description_request_even_for_watchlist_hits(make_app, fake_sam, capsys):
+    make_app("fetch_descriptions = false").once()
+    out = capsys.readouterr().out
+    assert fake_sam.detail_requests == []
+    assert "Clearview AI Facial Recognition Licenses - Justification and Approval" in out  # still alerted

@@ -138,6 +138,8 @@ class SamOpportunities(Source):
 
     def fetch_detail(self, notice: Notice) -> str:
         """The description as text; JSON-wrapped HTML, bare HTML and 404 are all accepted."""
+        if not self.options["fetch_descriptions"]:  # off means no description request at all,
+            raise NotImplementedError  # even for a watchlist hit (nothing is cached either)
         self.budget.spend()
         params = {"noticeid": notice.native_id, "api_key": self.config.secrets.get("api_key", "")}
         resp = self.http.request("GET", self.base_url + DESCRIPTION_PATH, params=params, ok=(200, 404))
