@@ -18,7 +18,10 @@ from . import outbox
 from .notice import Notice
 from .store import Database
 
-CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Terminal escapes, C0/C1 controls, and the bidi embeddings/overrides/isolates that can reorder
+# what a reader sees ("Trojan Source" style).
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_FIELD = 2_000  # characters of one untrusted field an alert shows (a 1 MB title stays readable)
 LABELS = {"vendor_name": "awardee", "agency_path": "agency", "vendor_ids": "vendor id",
           "title": "title", "description": "description", "codes": "codes"}
 
@@ -114,8 +117,10 @@ def top(items: list[Item], attr: str) -> str:
 
 
 def clean(text) -> str:
-    """Untrusted text made inert for a terminal: escape sequences and control characters dropped."""
-    return CONTROL.sub("", str(text or ""))
+    """Untrusted text made inert and bounded for every channel: escape sequences, control and
+    bidi-override characters dropped, clipped to MAX_FIELD characters."""
+    text = CONTROL.sub("", str(text or "")[:4 * MAX_FIELD])
+    return text if len(text) <= MAX_FIELD else text[:MAX_FIELD - 1] + "…"
 
 
 def money(amount: Decimal | None, currency: str | None) -> str:
