@@ -162,7 +162,7 @@ def test_readme_examples_for_canadabuys_feed_and_page_are_valid(tmp_path):
     import re
     from pathlib import Path
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme[readme.index('#### `kind = "canadabuys"`'):readme.index("### `[watchlists.NAME]`")]
+    section = readme[readme.index('#### `kind = "canadabuys"`'):readme.index('#### `kind = "ted"`')]
     blocks = re.findall(r"```toml\n(.*?)```", section, re.DOTALL)
     path = tmp_path / "feeds.toml"
     path.write_text(f'[bot]\ndatabase = "{tmp_path / "db"}"\n' + "\n".join(blocks))
