@@ -100,7 +100,7 @@ def cmd_check(args) -> int:
     print(f"  database: {config.bot.database}")
     for s in config.sources.values():
         state = "enabled" if s.enabled else "DISABLED"
-        print(f"  source   {s.name} ({s.kind}) every {int(s.every)}s, {state}, {s.base_url}")
+        print(f"  source   {s.name} ({s.kind}) every {int(s.every)}s, {state}, {s.base_url or s.options.get('url', '')}")
     for w in config.watchlists.values():
         print(f"  watchlist {w.name}: {len(w.vendors)} vendors, {len(w.keywords)} keywords, "
               f"{len(w.agencies)} agencies; verdicts {', '.join(w.competition)}")

@@ -167,7 +167,9 @@ class Validator:
             self.problem(where + ("every",), f"bad duration {every!r}", 'use s, m, h, d: "30m", "6h", "1d"')
             every = impl.EVERY
         base_url = table.get("base_url", impl.BASE_URL)
-        if not isinstance(base_url, str) or not re.match(r"^https?://[^/\s]+", base_url):
+        if base_url == "" and "base_url" not in table and "url" not in impl.OPTIONS:
+            self.problem(where + ("base_url",), "required for this kind", "the publisher's full http(s) address")
+        elif base_url != "" and (not isinstance(base_url, str) or not re.match(r"^https?://[^/\s]+", base_url)):
             self.problem(where + ("base_url",), f"bad URL {base_url!r}", "scheme://host[:port]")
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):

@@ -250,3 +250,12 @@ def test_cli_check_shipped_example_exits_0(monkeypatch, capsys, key, state):
     out, err = capsys.readouterr()
     assert f"{SHIPPED}: OK" in out and f"source   sam (sam_opportunities) every 1800s, {state}" in out
     assert SECRET not in out + err and "Traceback" not in out + err
+
+
+def test_kinds_that_need_a_full_address_say_so():
+    with pytest.raises(ConfigError) as caught:
+        parse('[sources.pub]\nkind = "ocds"\n', "f.toml", {})
+    assert caught.value.problems == ["f.toml:1: sources.pub.base_url: required for this kind "
+                                     "(the publisher's full http(s) address)"]
+    feed = parse('[sources.f]\nkind = "feed"\nurl = "https://agency.example/intent.rss"\n', "f.toml", {})
+    assert feed.sources["f"].base_url == "" and feed.sources["f"].options["url"].endswith("intent.rss")

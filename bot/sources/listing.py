@@ -31,8 +31,7 @@ class Listing(Source):
     """Base class for sources whose whole content is one document at `url`."""
 
     EVERY = "1h"
-    # Not used: these kinds read the full `url` option. Config validation needs a valid default.
-    BASE_URL = "https://example.invalid"
+    BASE_URL = ""  # not used: these kinds read the full `url` option
     OPTIONS = {"url": "", "agency": "", "assume": ""}
     ACCEPT = "*/*"
 
