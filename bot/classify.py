@@ -190,7 +190,18 @@ def classify(notice: Notice) -> Notice:
         verdict, evidence = SOLE, evidence + quotes[:1] + cited_authorities(notice.title, notice.description)
     if verdict is None:
         return notice.replace()
+    evidence += offers_evidence(notice.codes, verdict)
     return notice.replace(competition=verdict, competition_evidence=list(dict.fromkeys(evidence)))
+
+
+def offers_evidence(codes: dict, verdict: str) -> list[str]:
+    """The offer count as context; one offer on a competed action is flagged as one-bid competition."""
+    offers = values(codes, "offers_received")
+    if not offers or not offers[0].isdigit():
+        return []
+    count = int(offers[0])
+    text = f"{count} offer{'' if count == 1 else 's'} received"
+    return [f"one-bid competition ({text})" if verdict == COMPETED and count == 1 else text]
 
 
 def coded_evidence(codes: dict) -> list[tuple[str, str]]:

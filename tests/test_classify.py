@@ -305,3 +305,14 @@ def test_nothing_at_all_is_unknown_with_no_evidence():
 ])
 def test_sole_source_cue_for_title_screening(text, expected):
     assert sole_source_cue(text) == expected
+
+
+def test_offer_count_is_shown_and_one_bid_competition_flagged():
+    sole = classify(notice({"extent_competed": ["C"], "offers_received": ["1"]}))
+    assert sole.competition_evidence == ["extentCompeted=C (Not Competed)", "1 offer received"]
+    one_bid = classify(notice({"extent_competed": ["A"], "offers_received": ["1"]}))
+    assert one_bid.competition == "competed"
+    assert one_bid.competition_evidence[-1] == "one-bid competition (1 offer received)"
+    many = classify(notice({"extent_competed": ["A"], "offers_received": ["4"]}))
+    assert many.competition_evidence[-1] == "4 offers received"
+    assert classify(notice({"offers_received": ["1"]})).competition == "unknown"

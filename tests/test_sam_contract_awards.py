@@ -121,7 +121,7 @@ def test_recorded_records_classify_from_codes_even_without_extent_competed():
     sole = verdicts[f"1540:{PIID}:P00003"]
     assert sole.competition == "sole_source" and sole.kind == "modification"
     assert sole.competition_evidence == ["reasonNotCompeted=ONE (Only One Source-Other, FAR 6.302-1)",
-                                         "solicitationProcedures=SSS (Only One Source)"]
+                                         "solicitationProcedures=SSS (Only One Source)", "1 offer received"]
     assert sole.vendor_name == "GE PRECISION HEALTHCARE LLC" and sole.reference == PIID
     assert verdicts["9700:SPE30023DSA78/SPE3SU25F97V0:0"].competition == "competed"
     others = [n for k, n in verdicts.items() if not k.endswith((":P00003", "SPE3SU25F97V0:0"))]
