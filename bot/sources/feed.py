@@ -24,6 +24,7 @@ log = logging.getLogger("procwatch")
 HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 LAST_TAG = re.compile(rb"</\s*([\w:.-]+)\s*>\s*(?:<!--.*?-->\s*)*$", re.DOTALL)
 ROOTS = {b"rss", b"feed", b"rdf:rdf", b"rdf"}
+ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 
 
 class Feed(Listing):
@@ -54,9 +55,12 @@ class Feed(Listing):
 
 
 def check_is_feed(resp: Response) -> None:
-    """Refuse an HTML page served with status 200, and a document cut off before its end."""
+    """Refuse an HTML page served with status 200, entity declarations, and a document cut off early."""
     if HTML_START.match(resp.body[:2048]):
         raise SourceError(f"expected a feed from {_where(resp.url)}, got an HTML page", snippet(resp))
+    if ENTITY_DECLARATION.search(resp.body[:65536]):
+        raise SourceError(f"refused the feed from {_where(resp.url)}: it declares XML entities",
+                          "real feeds never do; this could be an entity-expansion attack")
     last = LAST_TAG.search(resp.body[-4096:])
     if not last or last.group(1).lower() not in ROOTS:
         raise SourceError(f"feed from {_where(resp.url)} is truncated or not XML",
