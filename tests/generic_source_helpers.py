@@ -3,6 +3,7 @@ and the fault drill every source must pass (one clear error, cursor kept, recove
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import sqlite3
@@ -79,3 +80,18 @@ def fault_drill(make_app, text: str, name: str, tmp_path, capsys, caplog, messag
     assert health(tmp_path, name)["consecutive_failures"] == 0 and cursor(tmp_path, name) is not None
     make_app(text=text, clock=lambda: NOW + timedelta(hours=1)).once()
     assert capsys.readouterr().out == ""
+
+
+class ConditionalServer:
+    """One URL served with an ETag (304 when the client sends it back); swap `body` between polls."""
+
+    def __init__(self, server, path: str, body: bytes, content_type: str):
+        self.body, self.content_type, self.requests = body, content_type, []
+        server.expect_request(path).respond_with_handler(self._serve)
+
+    def _serve(self, request):
+        self.requests.append(request)
+        etag = '"%s"' % hashlib.sha1(self.body).hexdigest()[:12]
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(self.body, headers={"ETag": etag}, content_type=self.content_type)

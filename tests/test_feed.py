@@ -3,12 +3,12 @@ text cues or `assume = "sole_source"` decide, hostile entries stay inert, faults
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 import pytest
 from conftest import NOW, fixture_bytes
 from generic_source_helpers import (
+    ConditionalServer,
     HTTP_FAULTS,
     config,
     cursor,
@@ -28,19 +28,9 @@ PATH = "/police/procurement/feed.xml"
 CLEARVIEW_LINE = "1. Notice of Intent to Award a Sole Source Contract: Clearview AI facial recognition licences"
 
 
-class FakeFeed:
-    """One feed URL with an ETag; `body` can be swapped between polls."""
-
-    def __init__(self, server, body: bytes = RSS, content_type: str = "application/rss+xml"):
-        self.body, self.content_type, self.requests = body, content_type, []
-        server.expect_request(PATH).respond_with_handler(self._serve)
-
-    def _serve(self, request):
-        self.requests.append(request)
-        etag = '"%s"' % hashlib.sha1(self.body).hexdigest()[:12]
-        if request.headers.get("If-None-Match") == etag:
-            return Response(status=304, headers={"ETag": etag})
-        return Response(self.body, headers={"ETag": etag}, content_type=self.content_type)
+def FakeFeed(server, body: bytes = RSS, content_type: str = "application/rss+xml") -> ConditionalServer:
+    """The feed URL with an ETag; `body` can be swapped between polls."""
+    return ConditionalServer(server, PATH, body, content_type)
 
 
 def feed_config(tmp_path, httpserver, extra: str = "") -> str:

@@ -3,11 +3,10 @@ whose selectors match nothing is an error (never "no news"), hostile markup stay
 
 from __future__ import annotations
 
-import hashlib
 
 import pytest
 from conftest import fixture_bytes
-from generic_source_helpers import HTTP_FAULTS, config, db, fault_drill, health
+from generic_source_helpers import HTTP_FAULTS, ConditionalServer, config, db, fault_drill, health
 from werkzeug import Response
 
 from bot.config import load
@@ -25,17 +24,9 @@ text = "td.summary"
 CLEARVIEW_LINE = "1. SS-2026-118 Clearview AI investigative image search"
 
 
-class FakePage:
-    def __init__(self, server, body: bytes = PAGE, content_type: str = "text/html; charset=utf-8"):
-        self.body, self.content_type, self.requests = body, content_type, []
-        server.expect_request(PATH).respond_with_handler(self._serve)
-
-    def _serve(self, request):
-        self.requests.append(request)
-        etag = '"%s"' % hashlib.sha1(self.body).hexdigest()[:12]
-        if request.headers.get("If-None-Match") == etag:
-            return Response(status=304, headers={"ETag": etag})
-        return Response(self.body, headers={"ETag": etag}, content_type=self.content_type)
+def FakePage(server, body: bytes = PAGE, content_type: str = "text/html; charset=utf-8") -> ConditionalServer:
+    """The page URL with an ETag; `body` can be swapped between polls."""
+    return ConditionalServer(server, PATH, body, content_type)
 
 
 def page_config(tmp_path, httpserver, extra: str = 'assume = "sole_source"\nagency = "City of Riverton"') -> str:
