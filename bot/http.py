@@ -57,7 +57,7 @@ class Http:
                 return resp
             wait = self._wait_for(resp, attempt)
             if wait is None or attempt == self.retries:
-                raise SourceError(f"HTTP {resp.status} from {_where(url)}", snippet(resp))
+                raise SourceError(f"HTTP {resp.status} from {url_for_log(url)}", snippet(resp))
             self.sleep(wait)
         raise AssertionError("unreachable")
 
@@ -74,22 +74,22 @@ class Http:
                 for chunk in r.iter_content(64 * 1024):
                     body += chunk
                     if len(body) > self.max_bytes:
-                        raise SourceError(f"response from {_where(url)} exceeds {self.max_bytes} bytes",
+                        raise SourceError(f"response from {url_for_log(url)} exceeds {self.max_bytes} bytes",
                                           "the server sent far more than expected; not stored")
                 return Response(r.status_code, bytes(body), dict(r.headers), r.url)
         except requests.Timeout:
-            raise SourceError(f"timed out after {self.timeout:g}s waiting for {_where(url)}") from None
+            raise SourceError(f"timed out after {self.timeout:g}s waiting for {url_for_log(url)}") from None
         except requests.ConnectionError as e:
-            raise SourceError(f"cannot reach {_where(url)}", _reason(e)) from None
+            raise SourceError(f"cannot reach {url_for_log(url)}", _reason(e)) from None
         except requests.RequestException as e:
-            raise SourceError(f"request to {_where(url)} failed", _reason(e)) from None
+            raise SourceError(f"request to {url_for_log(url)} failed", _reason(e)) from None
 
     def _wait_for(self, resp: Response, attempt: int) -> float | None:
         """Seconds to wait before retrying, None when the status is not worth retrying."""
         if resp.status == 429:
             seconds = retry_after(resp.headers, default=60.0)
             if seconds > LONGEST_INLINE_WAIT:
-                raise RetryLater(f"rate limited by {_where(resp.url)}", seconds,
+                raise RetryLater(f"rate limited by {url_for_log(resp.url)}", seconds,
                                  f"retry after {seconds:.0f}s")
             return seconds
         if resp.status in RETRY_STATUSES:
@@ -101,11 +101,11 @@ def parse_json(resp: Response) -> Any:
     """Decode a JSON body, rejecting HTML pages and invalid numbers such as `1e9999` cleanly."""
     head = resp.body[:512].lstrip().lower()
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<h1", b"<")):
-        raise SourceError(f"expected JSON from {_where(resp.url)}, got an HTML/XML page", snippet(resp))
+        raise SourceError(f"expected JSON from {url_for_log(resp.url)}, got an HTML/XML page", snippet(resp))
     try:
         return json.loads(resp.body, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as e:
-        raise SourceError(f"malformed JSON from {_where(resp.url)}", str(e)[:120]) from None
+        raise SourceError(f"malformed JSON from {url_for_log(resp.url)}", str(e)[:120]) from None
 
 
 def retry_after(headers: dict, default: float) -> float:
@@ -133,7 +133,7 @@ def _finite_float(text: str) -> float | str:
     return value if value not in (float("inf"), float("-inf")) else text
 
 
-def _where(url: str) -> str:
+def url_for_log(url: str) -> str:
     """The URL without its query string (which may carry an API key)."""
     return url.split("?", 1)[0]
 

@@ -81,14 +81,7 @@ def run_source(db: Database, source: Source, matcher: Matcher, routes: list[Rout
     baseline_before = _baseline_cutoff(db, source.name, first_run_alert_days, now)
     try:
         for payload, cursor in source.fetch(db.cursor(source.name), now):
-            notices = [_prepare(db, source, matcher, n, baseline_before, stamp) for n in source.parse(payload)]
-            held_before = result.held_back
-            with db.transaction():
-                for notice in notices:
-                    _store(db, notice, matcher, routes, baseline_before, stamp, result)
-                db.set_cursor(source.name, cursor, stamp)
-                if result.held_back > held_before:
-                    db.add_baseline(source.name, result.held_back - held_before, stamp)
+            ingest_page(db, source, matcher, routes, payload, (source.name, cursor), baseline_before, stamp, result)
     except BotError as e:
         result.error = str(e)
         result.retry_after = e.seconds if isinstance(e, RetryLater) else None
@@ -97,6 +90,21 @@ def run_source(db: Database, source: Source, matcher: Matcher, routes: list[Rout
         result.error = f"internal error: {type(e).__name__}: {e}"
     db.record_health(source.name, stamp, result.error, result.fetched, result.new, "; ".join(source.warnings))
     return result
+
+
+def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Route], payload,
+                cursor: tuple[str, dict], cutoff: str | None, stamp: str, result: RunResult) -> int:
+    """One page: prepare its notices, then store, queue matches and commit the (key, value) cursor in
+    one transaction, so a crash never skips or half-stores a page. Returns the page's notice count."""
+    notices = [_prepare(db, source, matcher, n, cutoff, stamp) for n in source.parse(payload)]
+    held_before = result.held_back
+    with db.transaction():
+        for notice in notices:
+            _store(db, notice, matcher, routes, cutoff, stamp, result)
+        db.set_cursor(*cursor, stamp)
+        if result.held_back > held_before:
+            db.add_baseline(source.name, result.held_back - held_before, stamp)
+    return len(notices)
 
 
 def _baseline_cutoff(db: Database, name: str, days: int, now: datetime) -> str | None:

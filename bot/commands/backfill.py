@@ -14,7 +14,7 @@ import time
 from datetime import date
 
 from ..errors import BotError
-from ..pipeline import RunResult, _prepare, _store
+from ..pipeline import RunResult, ingest_page
 from ..store import Database
 
 
@@ -61,12 +61,9 @@ def _walk(db: Database, app, args, until: str, err, monotonic) -> int:
     stamp = app.clock().isoformat(timespec="seconds")
     try:
         for payload, following in source.fetch(cursor, app.clock()):
-            notices = [_prepare(db, source, app.matcher, n, None, stamp) for n in source.parse(payload)]
-            with db.transaction():
-                for notice in notices:
-                    _store(db, notice, app.matcher, routes, None, stamp, result)
-                db.set_cursor(key, window | {"cursor": following, "done": False}, stamp)
-            progress.page(len(notices), payload)
+            count = ingest_page(db, source, app.matcher, routes, payload,
+                                (key, window | {"cursor": following, "done": False}), None, stamp, result)
+            progress.page(count, payload)
     except BotError as e:
         progress.end()
         print(f"{args.source}: backfill stopped: {e}; run the same command again to resume", file=err)

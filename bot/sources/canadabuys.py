@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from ..errors import SourceError
-from ..http import Response, _where, snippet
+from ..http import Response, url_for_log, snippet
 from ..notice import Notice
 from .base import Source
 from .fields import amount as _amount
@@ -146,16 +146,16 @@ def read_csv(resp: Response) -> tuple[dict[tuple[str, str], int], Iterator[Row]]
     """(columns, rows) of a CanadaBuys CSV; an HTML page, a foreign or truncated file is an error."""
     text = decode(resp)
     if text.lstrip()[:1] == "<":
-        raise SourceError(f"expected a CSV from {_where(resp.url)}, got an HTML page", snippet(resp))
+        raise SourceError(f"expected a CSV from {url_for_log(resp.url)}, got an HTML page", snippet(resp))
     csv.field_size_limit(max(csv.field_size_limit(), BIG_CELL))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, [])
     except csv.Error as e:
-        raise SourceError(f"unreadable CSV header from {_where(resp.url)}", str(e)) from None
+        raise SourceError(f"unreadable CSV header from {url_for_log(resp.url)}", str(e)) from None
     columns = {column_key(h): i for i, h in reversed(list(enumerate(header)))}
     if ("referencenumber", "") not in columns:
-        raise SourceError(f"{_where(resp.url)} is not a CanadaBuys notice file",
+        raise SourceError(f"{url_for_log(resp.url)} is not a CanadaBuys notice file",
                           f"no referenceNumber column in a header starting {','.join(header[:3])[:80]!r}")
     return columns, _rows(reader, header, columns, resp.url)
 
@@ -169,10 +169,10 @@ def _rows(reader, header: list[str], columns: dict, url: str) -> Iterator[Row]:
                 yield Row(header, columns, previous)
             previous = values
     except csv.Error as e:
-        raise SourceError(f"CSV from {_where(url)} is truncated or malformed at line {reader.line_num}",
+        raise SourceError(f"CSV from {url_for_log(url)} is truncated or malformed at line {reader.line_num}",
                           str(e)) from None
     if previous and len(previous) < len(header):
-        raise SourceError(f"CSV from {_where(url)} is truncated: its last row has "
+        raise SourceError(f"CSV from {url_for_log(url)} is truncated: its last row has "
                           f"{len(previous)} of {len(header)} columns")
     if previous:
         yield Row(header, columns, previous)
@@ -183,7 +183,7 @@ def decode(resp: Response) -> str:
     try:
         return resp.body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        log.warning("%s is not UTF-8; read as Windows-1252", _where(resp.url))
+        log.warning("%s is not UTF-8; read as Windows-1252", url_for_log(resp.url))
         return resp.body.decode("cp1252", errors="replace")
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import feedparser
 
 from ..errors import SourceError
-from ..http import Response, _where, snippet
+from ..http import Response, url_for_log, snippet
 from ..notice import Notice
 from .listing import TEXT_CHARS, Listing, absolute_link
 
@@ -37,7 +37,7 @@ class Feed(Listing):
         parsed = feedparser.parse(io.BytesIO(resp.body), response_headers={
             "content-location": resp.url, "content-type": _content_type(resp)})
         if not parsed.version:
-            raise SourceError(f"{_where(resp.url)} is not an RSS or Atom feed",
+            raise SourceError(f"{url_for_log(resp.url)} is not an RSS or Atom feed",
                               f"feedparser: {parsed.get('bozo_exception') or 'unknown format'}")
         if parsed.bozo:
             log.info("%s: feed is not well-formed XML, read leniently: %s", self.name, parsed.bozo_exception)
@@ -57,13 +57,13 @@ class Feed(Listing):
 def check_is_feed(resp: Response) -> None:
     """Refuse an HTML page served with status 200, entity declarations, and a document cut off early."""
     if HTML_START.match(resp.body[:2048]):
-        raise SourceError(f"expected a feed from {_where(resp.url)}, got an HTML page", snippet(resp))
+        raise SourceError(f"expected a feed from {url_for_log(resp.url)}, got an HTML page", snippet(resp))
     if ENTITY_DECLARATION.search(resp.body[:65536]):
-        raise SourceError(f"refused the feed from {_where(resp.url)}: it declares XML entities",
+        raise SourceError(f"refused the feed from {url_for_log(resp.url)}: it declares XML entities",
                           "real feeds never do; this could be an entity-expansion attack")
     last = LAST_TAG.search(resp.body[-4096:])
     if not last or last.group(1).lower() not in ROOTS:
-        raise SourceError(f"feed from {_where(resp.url)} is truncated or not XML",
+        raise SourceError(f"feed from {url_for_log(resp.url)} is truncated or not XML",
                           "the document does not end with </rss>, </feed> or </rdf:RDF>")
 
 

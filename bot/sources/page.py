@@ -16,7 +16,7 @@ import soupsieve
 from bs4 import BeautifulSoup, Tag
 
 from ..errors import SourceError
-from ..http import Response, _where
+from ..http import Response, url_for_log
 from ..notice import Notice
 from .fields import plain
 from .listing import TITLE_CHARS, Listing, absolute_link
@@ -50,7 +50,7 @@ class Page(Listing):
     def read(self, resp: Response) -> list[Notice]:
         """One Notice per `item`; zero items is an error unless the page says `none_text`."""
         if OPENED.search(resp.body[:4096]) and not CLOSED.search(resp.body[-4096:]):
-            raise SourceError(f"page from {_where(resp.url)} is truncated", "it opens <html> but never closes it")
+            raise SourceError(f"page from {url_for_log(resp.url)} is truncated", "it opens <html> but never closes it")
         soup = BeautifulSoup(resp.body, "html.parser", from_encoding=_charset(resp))
         for tag in soup(INERT):
             tag.decompose()
@@ -60,7 +60,7 @@ class Page(Listing):
             return self._no_items(soup, resp)
         notices = [n for n in (self._item(i, base) for i in items) if n]
         if not notices:
-            raise SourceError(f'{len(items)} items on {_where(resp.url)} have no title or link',
+            raise SourceError(f'{len(items)} items on {url_for_log(resp.url)} have no title or link',
                               "check the title and link selectors against the page")
         return notices
 
@@ -70,7 +70,7 @@ class Page(Listing):
         if self.options["none_text"] and self.options["none_text"].casefold() in page_text.casefold():
             return []
         seen = plain(soup.title.get_text(" ") if soup.title else page_text, 120)
-        raise SourceError(f'item selector {self.options["item"]!r} matched nothing on {_where(resp.url)}',
+        raise SourceError(f'item selector {self.options["item"]!r} matched nothing on {url_for_log(resp.url)}',
                           f'the page changed or is an error page; it reads "{seen}"')
 
     def _item(self, item: Tag, base: str) -> Notice | None:
