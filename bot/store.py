@@ -11,7 +11,6 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from decimal import Decimal
 
 import sqlite_utils
@@ -29,10 +28,6 @@ class Saved:
     status: str
     changes: dict
     material: bool
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class Database:
