@@ -5,9 +5,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     PROCWATCH_CONFIG=/app/config/feeds.toml
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+LABEL org.opencontainers.image.title="procwatch" \
+      org.opencontainers.image.description="Catch sole-source (non-competed) government contracts the day they are posted" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.documentation="README.md"
+
+# Dependencies first, at the exact versions of constraints.txt, in a layer of their own: editing
+# the code rebuilds only the small layer below.
+COPY constraints.txt ./
+RUN pip install -r constraints.txt
+
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
-RUN pip install . \
+RUN pip install --no-deps -c constraints.txt . \
+ && pip check \
  && useradd --system --uid 10001 --home-dir /app procwatch \
  && mkdir -p /app/state /app/config \
  && chown procwatch /app/state /app/config
