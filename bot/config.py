@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
@@ -110,7 +110,15 @@ def parse(text: str, path: str, env: Mapping[str, str]) -> Config:
         line = re.search(r"line (\d+)", str(e))
         raise ConfigError([f"{path}:{line.group(1) if line else 1}: syntax: {e} (check quotes and brackets)"])
     from .config_check import Validator  # the checker builds these dataclasses
-    return Validator(text, path, env).config(data)
+    config = Validator(text, path, env).config(data)
+    return replace(config, bot=replace(config.bot, database=database_path(config.bot.database, path)))
+
+
+def database_path(database: str, config_file: str) -> str:
+    """A relative `database` is relative to feeds.toml's folder, so a cron job run elsewhere finds it."""
+    if os.path.isabs(database) or database == ":memory:":
+        return database
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(config_file)), database))
 
 
 def parse_duration(value: str) -> float:

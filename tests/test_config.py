@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -173,7 +174,7 @@ def test_durations(every, seconds):
 def test_defaults_filled():
     text = SAM + '\n[watchlists.w]\nkeywords = ["biometric"]\n\n[channels.c]\nkind = "console"\n'
     config = parse(text, "f.toml", {})
-    assert config.bot == BotConfig()
+    assert config.bot == BotConfig(database=os.path.abspath("state/procwatch.db"))
     s = config.sources["s"]
     assert (s.every, s.base_url) == (1800.0, "https://api.sam.gov")  # SAM's default every
     assert not s.enabled and "api_key_env is not set" in config.warnings[0]  # no key: disabled, warned
@@ -259,3 +260,18 @@ def test_kinds_that_need_a_full_address_say_so():
                                      "(the publisher's full http(s) address)"]
     feed = parse('[sources.f]\nkind = "feed"\nurl = "https://agency.example/intent.rss"\n', "f.toml", {})
     assert feed.sources["f"].base_url == "" and feed.sources["f"].options["url"].endswith("intent.rss")
+
+
+def test_relative_database_is_beside_feeds_toml_not_the_working_directory(tmp_path, monkeypatch):
+    """A cron job started in another folder must open the same database, not create an empty one."""
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    (folder / "feeds.toml").write_text('[bot]\ndatabase = "state/pw.db"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load(str(folder / "feeds.toml"), {}).bot.database == str(folder / "state" / "pw.db")
+    assert load("../conf/feeds.toml", {}).bot.database == str(folder / "state" / "pw.db")
+    absolute = tmp_path / "abs.db"
+    (folder / "feeds.toml").write_text(f'[bot]\ndatabase = "{absolute}"\n')
+    assert load(str(folder / "feeds.toml"), {}).bot.database == str(absolute)
