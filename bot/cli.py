@@ -9,7 +9,7 @@ import sys
 
 from . import __version__
 from .commands import backfill, search, status, watch
-from .config import Config, config_path, load
+from .config import Config, config_path, format_duration, load
 from .errors import BotError, ConfigError
 from .http import Http
 
@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `procwatch status --json | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as e:  # last resort: one line, traceback only with -v
         log.debug("internal error", exc_info=True)
         print(f"Error: internal error: {type(e).__name__}: {e} (run with -v for details)", file=sys.stderr)
@@ -95,19 +98,25 @@ def _app(config: Config):
 
 def cmd_check(args) -> int:
     """Validate and summarise; exit 0 when the file is valid (disabled parts are warnings)."""
+    from .digest import plural
+    from .routing import receivers, unreached
     config = _config(args)
     print(f"{config.path}: OK")
     print(f"  database: {config.bot.database}")
     for s in config.sources.values():
         state = "enabled" if s.enabled else "DISABLED"
-        print(f"  source   {s.name} ({s.kind}) every {int(s.every)}s, {state}, {s.base_url or s.options.get('url', '')}")
+        print(f"  source   {s.name} ({s.kind}) every {format_duration(s.every)}, {state}, "
+              f"{s.base_url or s.options.get('url', '')}")
     for w in config.watchlists.values():
-        print(f"  watchlist {w.name}: {len(w.vendors)} vendors, {len(w.keywords)} keywords, "
-              f"{len(w.agencies)} agencies; verdicts {', '.join(w.competition)}")
+        print(f"  watchlist {w.name}: {plural(len(w.vendors), 'vendor')}, {plural(len(w.keywords), 'keyword')}, "
+              f"{plural(len(w.agencies), 'agency', 'agencies')}; verdicts {', '.join(w.competition)}; "
+              f"to {'; '.join(receivers(config, w.name)) or 'no one'}")
     for c in config.channels.values():
         print(f"  channel  {c.name} ({c.kind}) {c.deliver}: {', '.join(c.watchlists) or 'no watchlists'}")
     if not any(s.enabled for s in config.sources.values()):
         print("  warning: no source is enabled; nothing will be polled")
+    for name in unreached(config):
+        print(f"  warning: watchlist {name} reaches no channel or subscriber; its matches are never sent")
     if not _writable(config.bot.database):
         raise BotError(f"cannot write the database {config.bot.database}",
                        "make its folder writable for this user, or change [bot] database")

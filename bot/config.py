@@ -127,6 +127,16 @@ def parse_duration(value: str) -> float:
     return float(sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([smhd])", value)))
 
 
+def format_duration(seconds: float) -> str:
+    """1800.0 → '30m', 5400.0 → '1h30m': durations shown the way feeds.toml writes them."""
+    rest, out = int(seconds), ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if rest >= size:
+            out += f"{rest // size}{unit}"
+            rest %= size
+    return out or "0s"
+
+
 def resolve_secret(name: str, env: Mapping[str, str]) -> str | None:
     """The secret in env var NAME, or in the file named by NAME_FILE (Docker secrets)."""
     if env.get(name):

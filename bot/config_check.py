@@ -6,6 +6,7 @@ source's and channel's own OPTIONS / SECRETS / check_options.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", 
                "api_key_expires"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
 CHANNEL_KEYS = {"kind", "watchlists", "deliver", "operator"}
+BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")  # a TOML bare key: no quoting needed, no spaces
 DURATION = re.compile(r"^(?:\d+[smhd])+$")
 DELIVER = re.compile(r"^(instant|hourly|daily ([01]\d|2[0-3]):[0-5]\d|weekly (%s) ([01]\d|2[0-3]):[0-5]\d)$"
                      % "|".join(DAYS))
@@ -80,9 +82,7 @@ class Validator:
     def _unknown(self, where: tuple, table: dict, allowed) -> None:
         for key in table:
             if key not in allowed:
-                hint = "secrets come from environment variables: use " + key + "_env" if _secretish(key) \
-                    else "known keys: " + ", ".join(sorted(allowed))
-                self.problem(where + (key,), "unknown key", hint)
+                self.problem(where + (key,), "unknown key", _unknown_hint(key, allowed))
 
     def _plain(self, where: tuple, table: dict, defaults: dict) -> dict:
         """Type-check keys against `defaults` (the default's type is the expected type)."""
@@ -214,6 +214,11 @@ class Validator:
         for s in values["sources"]:
             if s not in sources:
                 self.problem(where + ("sources",), f"no source named {s!r}", "define [sources.%s]" % s)
+        if not BARE_KEY.match(name):
+            self.problem(where, f"bad watchlist name {name!r}", "use letters, digits, - and _ (e.g. facial-recognition)")
+        for key in ("vendors", "keywords", "agencies", "exclude"):
+            if any(not term.strip() for term in values[key]):
+                self.problem(where + (key,), "empty term", "remove the empty string")
         for c in values["codes"]:
             if ":" not in c:
                 self.problem(where + ("codes",), f"bad code {c!r}", 'write scheme:value, e.g. "naics:541511"')
@@ -293,8 +298,19 @@ def _secret_hint(missing: str) -> str:
     return f"export {missing}=… or {missing}_FILE=path"
 
 
+def _unknown_hint(key: str, allowed) -> str:
+    """'did you mean keywords?' for a misspelt key; the secrets rule only for a secret-like key."""
+    if _secretish(key):
+        return "secrets come from environment variables: use " + key + "_env"
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.75)
+    if close:
+        return f"did you mean {close[0]}?"
+    return "known keys: " + ", ".join(sorted(allowed))
+
+
 def _secretish(key: str) -> bool:
-    return any(word in key for word in ("key", "token", "password", "secret"))
+    """api_key, slack_token, smtp_password ... (not `keywords`, whose typo deserves a spelling hint)."""
+    return any(key == word or key.endswith("_" + word) for word in ("key", "token", "password", "secret"))
 
 
 def _tname(value) -> str:

@@ -7,15 +7,18 @@ a half-written file and an invalid result never reaches the disk.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
-from typing import Mapping
+from contextlib import contextmanager
+from typing import Iterator, Mapping
 
 import tomlkit
 from tomlkit.items import Table, Whitespace
 
 from .config import Config, parse
 from .errors import BotError
+from .match import normalize
 
 TERM_KEYS = ("vendors", "keywords", "agencies")
 
@@ -39,19 +42,19 @@ def add(text: str, name: str, terms: Mapping[str, list[str]], channels: list[str
 
 
 def remove(text: str, name: str, terms: Mapping[str, list[str]]) -> str:
-    """Remove terms from a watchlist, or (no terms given) the watchlist and every reference to it."""
+    """Remove terms from a watchlist, or (no terms given) the watchlist and every reference to it.
+
+    Terms compare as matching does (case and accents ignored); removing the last term is refused,
+    because a watchlist without terms matches every notice in scope."""
     doc = tomlkit.parse(text)
     table = _existing(doc, "watchlists", name)
     if any(terms.values()):
         for key, values in terms.items():
-            present = list(table.get(key, []))
-            missing = [v for v in values if v not in present]
-            if missing:
-                raise BotError(f"watchlist {name} has no {key[:-1]} {', '.join(map(repr, missing))}",
-                               "see `procwatch watch list`")
-            array = table[key]
             for value in values:
-                del array[list(array).index(value)]
+                _drop(table, name, key, value)
+        if not any(table.get(key) for key in TERM_KEYS + ("codes",)):
+            raise BotError(f"that would leave watchlist {name} without a term, and it would match every notice in scope",
+                           f"remove the whole watchlist with `procwatch watch rm {name}`, or add a term first")
         return tomlkit.dumps(doc)
     _keep_trailer(doc, table)
     del doc["watchlists"][name]
@@ -60,6 +63,27 @@ def remove(text: str, name: str, terms: Mapping[str, list[str]]) -> str:
             array = channel["watchlists"]
             del array[list(array).index(name)]
     return tomlkit.dumps(doc)
+
+
+def _drop(table: Table, name: str, key: str, value: str) -> None:
+    """Delete the entry of `key` that matches `value` the way the matcher compares terms."""
+    array = table.get(key, [])
+    position = next((i for i, v in enumerate(array) if normalize(v) == normalize(value)), None)
+    if position is None:
+        raise BotError(f"watchlist {name} has no {key[:-1]} {value!r}", "see `procwatch watch list`")
+    del array[position]
+
+
+@contextmanager
+def locked(path: str) -> Iterator[None]:
+    """Hold an exclusive lock beside feeds.toml for one read-modify-write, so two edits at once both land."""
+    lock = os.path.join(os.path.dirname(os.path.abspath(path)), "." + os.path.basename(path) + ".lock")
+    with open(lock, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def write_validated(path: str, text: str, env: Mapping[str, str] | None = None) -> Config:
@@ -134,10 +158,10 @@ def _tables_in_order(doc):
 
 
 def _extend(table: Table, key: str, values: list[str]) -> None:
-    """Append values not already in the array `key` (created when missing), keeping its formatting."""
+    """Append values not already in the array `key` as matching compares them (created when missing)."""
     if key not in table:
         table[key] = tomlkit.array()
     array = table[key]
     for value in values:
-        if value not in array:
+        if normalize(value) not in {normalize(v) for v in array}:
             array.append(value)

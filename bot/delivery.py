@@ -83,7 +83,7 @@ def _send(db: Database, channel: Channel, recipient: Recipient, digest_id: str, 
         result = Result(False, f"internal error: {type(e).__name__}: {e}")
     if result.ok:
         outbox.mark_sent(db, digest_id, stamp, result.message_ref, result.threads)
-        return f"{who}: delivered {len(built.items)} notices", True
+        return f"{who}: delivered {digest.plural(len(built.items), 'notice')}", True
     outbox.mark_failed(db, digest_id, result.error, stamp, result.retry_after)
     return f"{who}: delivery FAILED, will retry: {result.error}", False
 

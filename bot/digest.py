@@ -123,6 +123,11 @@ def clean(text) -> str:
     return text if len(text) <= MAX_FIELD else text[:MAX_FIELD - 1] + "…"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 notice', '2 notices', '0 agencies' (with `many` for irregular plurals)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def money(amount: Decimal | None, currency: str | None) -> str:
     """`$225,000` / `EUR 1,200,000.50` / `amount not stated`."""
     if amount is None:

@@ -82,9 +82,14 @@ def test_secret_never_in_repr(tmp_path):
 # --- every kind of error, with its line and key ----------------------------------------------
 
 ERRORS = [  # (toml with the bad line marked `# <-`, dotted key, expected message fragment)
-    (SAM + 'evrey = "30m"  # <-\n', "sources.s.evrey", "unknown key (known keys: "),
+    (SAM + 'evrey = "30m"  # <-\n', "sources.s.evrey", "unknown key (did you mean every?)"),
+    (SAM + 'colour = "red"  # <-\n', "sources.s.colour", "unknown key (known keys: "),
+    ('[watchlists.w]\nkeywordz = ["drone"]  # <-\n', "watchlists.w.keywordz", "unknown key (did you mean keywords?)"),
+    ('[watchlists.w]\nkeywords = ["drone", " "]  # <-\n', "watchlists.w.keywords", "empty term"),
+    ('[watchlists."facial recognition"]  # <-\nkeywords = ["x"]\n', "watchlists.facial recognition",
+     "bad watchlist name 'facial recognition'"),
     ('[bot]\ncontact = "x"\n\n[sourcs.s]  # <-\nkind = "sam_opportunities"\n', "sourcs", "unknown key"),
-    ('[bot]\ncontact = "x"\ntimezon = "UTC"  # <-\n', "bot.timezon", "known keys: contact, database"),
+    ('[bot]\ncontact = "x"\ntimezon = "UTC"  # <-\n', "bot.timezon", "did you mean timezone?"),
     ('[bot]\nfirst_run_alert_days = "7"  # <-\n', "bot.first_run_alert_days", "must be a whole number, not a string"),
     ('[watchlists.w]\nvendors = 5  # <-\n', "watchlists.w.vendors", "must be a list of strings, not a whole number"),
     (SAM + "limit = true  # <-\n", "sources.s.limit", "must be a whole number, not true/false"),
@@ -249,7 +254,7 @@ def test_cli_check_shipped_example_exits_0(monkeypatch, capsys, key, state):
         monkeypatch.delenv("SAM_API_KEY", raising=False)
     assert main(["--config", str(SHIPPED), "check"]) == 0
     out, err = capsys.readouterr()
-    assert f"{SHIPPED}: OK" in out and f"source   sam (sam_opportunities) every 1800s, {state}" in out
+    assert f"{SHIPPED}: OK" in out and f"source   sam (sam_opportunities) every 30m, {state}" in out
     assert SECRET not in out + err and "Traceback" not in out + err
 
 

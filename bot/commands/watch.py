@@ -7,9 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 from .. import config_edit
 from ..config import Config
+from ..config_check import BARE_KEY
 from ..errors import BotError
-from ..digest import clean, money, why
+from ..digest import clean, money, plural, why
 from ..match import Matcher
+from ..routing import receivers
 from ..store import Database
 
 
@@ -44,8 +46,7 @@ def _list(args, config: Config, out) -> int:
     if not config.watchlists:
         print("no watchlists (add one: procwatch watch add NAME --vendor …)", file=out)
     for w in config.watchlists.values():
-        channels = [c.name for c in config.channels.values() if w.name in c.watchlists]
-        print(f"{w.name}  → {', '.join(channels) or 'no channel'}", file=out)
+        print(f"{w.name}  → {'; '.join(receivers(config, w.name)) or _NO_ONE}", file=out)
         for label, values in (("vendors", w.vendors), ("keywords", w.keywords), ("agencies", w.agencies),
                               ("exclude", w.exclude), ("codes", w.codes), ("sources", w.sources)):
             if values:
@@ -57,29 +58,43 @@ def _list(args, config: Config, out) -> int:
 
 def _add(args, config: Config, out) -> int:
     terms = _terms(args)
+    _check_input(args.name, terms)
     if not any(terms.values()) and args.name not in config.watchlists:
         raise BotError(f"watchlist {args.name} is new and needs a term", "give --vendor, --keyword or --agency")
-    text = config_edit.add(_read(config.path), args.name, terms, args.channel)
-    new = config_edit.write_validated(config.path, text)
+    with config_edit.locked(config.path):
+        text = config_edit.add(_read(config.path), args.name, terms, args.channel)
+        new = config_edit.write_validated(config.path, text)
     _routed(new, args.name, out)
     return 0
 
 
 def _rm(args, config: Config, out) -> int:
-    text = config_edit.remove(_read(config.path), args.name, _terms(args))
-    config_edit.write_validated(config.path, text)
+    with config_edit.locked(config.path):
+        text = config_edit.remove(_read(config.path), args.name, _terms(args))
+        config_edit.write_validated(config.path, text)
     what = ", ".join(v for vs in _terms(args).values() for v in vs)
     print(f"{config.path}: removed {what + ' from ' if what else ''}watchlist {args.name}", file=out)
     return 0
 
 
+def _check_input(name: str, terms: dict[str, list[str]]) -> None:
+    """Refuse what `check` would reject anyway, before feeds.toml is touched: bad names, empty terms."""
+    if not BARE_KEY.match(name):
+        raise BotError(f"bad watchlist name {name!r}", "use letters, digits, - and _ (e.g. facial-recognition)")
+    for key, values in terms.items():
+        if any(not v.strip() for v in values):
+            raise BotError(f"empty {_FLAGS[key]}", "give a word, name or acronym")
+
+
 def _routed(config: Config, name: str, out) -> None:
     w = config.watchlists[name]
-    channels = [c.name for c in config.channels.values() if name in c.watchlists]
-    print(f"{config.path}: watchlist {name} now has {len(w.vendors)} vendors, {len(w.keywords)} keywords, "
-          f"{len(w.agencies)} agencies; delivered to {', '.join(channels) or 'no channel'}", file=out)
-    if not channels:
-        print(f"  hint: add --channel NAME to deliver it (channels: {', '.join(config.channels) or 'none'})",
+    who = receivers(config, name)
+    print(f"{config.path}: watchlist {name} now has {plural(len(w.vendors), 'vendor')}, "
+          f"{plural(len(w.keywords), 'keyword')}, {plural(len(w.agencies), 'agency', 'agencies')}; "
+          f"delivered to {'; '.join(who) or _NO_ONE}", file=out)
+    if not who:
+        print(f"  warning: its matches are stored but sent to no one; add --channel NAME "
+              f"(channels: {', '.join(config.channels) or 'none'}) or add it to a subscriber's watchlists",
               file=out)
     print("  a running `procwatch run` picks the change up within seconds", file=out)
 
@@ -102,9 +117,13 @@ def _test(args, config: Config, out) -> int:
               f" · {money(notice.amount, notice.currency)} · {notice.competition.replace('_', ' ')}", file=out)
         for line in why({match.watchlist: [dataclasses.asdict(h) for h in match.hits]}):
             print(f"  matched: {clean(line)}", file=out)
-    print(f"\n{len(hits)} of {len(notices)} stored notices since {since} would have matched {args.name} "
+    print(f"\n{len(hits)} of {plural(len(notices), 'stored notice')} since {since} would have matched {args.name} "
           "(nothing was sent)", file=out)
     return 0
+
+
+_FLAGS = {"vendors": "--vendor", "keywords": "--keyword", "agencies": "--agency"}
+_NO_ONE = "no one (no channel or subscriber receives it)"
 
 
 def _read(path: str) -> str:
