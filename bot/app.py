@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import health, outbox
+from . import catch_up, health, outbox
 from .config import Config
 from .delivery import deliver
 from .http import Http
@@ -32,7 +32,7 @@ class App:
 
     config: Config
     http: Http
-    clock: Callable[[], datetime] = utc_now
+    clock: Callable[[], datetime] = field(default=lambda: utc_now())  # looked up per call: tests patch utc_now
     stopping: threading.Event = field(default_factory=threading.Event)  # set on SIGTERM: stop after the page in hand
 
     def __post_init__(self):
@@ -90,11 +90,23 @@ class App:
     def once(self) -> int:
         """Poll every enabled source once, then deliver: 0 when all polled cleanly, 2 when one failed."""
         self.recover()
+        self.catch_up()
         results = [self.poll(name) for name in self.enabled_sources()]
         if not results:
             log.warning("no source is enabled; nothing to poll (see `procwatch check`)")
         self.deliver()
         return 2 if any(r.error for r in results) else 0
+
+    def catch_up(self) -> int:
+        """Queue stored notices that a new or edited watchlist now matches (once); returns how many."""
+        db = self.database()
+        try:
+            queued = catch_up.run(db, self.config, self.routes, self.clock())
+        finally:
+            db.close()
+        if queued:
+            log.info("watchlists changed: %d stored notices now match and are queued for delivery", queued)
+        return queued
 
     def recover(self) -> None:
         """Put rows left mid-send by a crash back in the queue."""

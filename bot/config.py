@@ -21,6 +21,7 @@ from .errors import ConfigError
 class BotConfig:
     database: str = "state/procwatch.db"
     first_run_alert_days: int = 7
+    catch_up_days: int = 7  # a changed watchlist is matched against notices stored this many days back
     contact: str = ""
     timezone: str = "UTC"
 

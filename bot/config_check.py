@@ -18,7 +18,8 @@ from .config import (DAYS, BotConfig, ChannelConfig, Config, SourceConfig, Watch
 from .errors import ConfigError
 from .notice import COMPETITIONS
 
-BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "contact": "", "timezone": "UTC"}
+BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "catch_up_days": -1, "contact": "",
+            "timezone": "UTC"}  # catch_up_days -1: not set, so first_run_alert_days
 SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
                "api_key_expires"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
@@ -54,7 +55,10 @@ class Validator:
         from .sources import REGISTRY as SOURCE_KINDS
 
         self._unknown((), data, {"bot", "sources", "watchlists", "channels", "aliases"})
-        bot = BotConfig(**self._plain(("bot",), self._table(data, "bot"), BOT_KEYS))
+        values = self._plain(("bot",), self._table(data, "bot"), BOT_KEYS)
+        if values["catch_up_days"] == -1 and "catch_up_days" not in self._table(data, "bot"):
+            values["catch_up_days"] = max(values["first_run_alert_days"], 0)
+        bot = BotConfig(**values)
         self._check_bot(bot)
         sources = {n: self._source(n, t, SOURCE_KINDS) for n, t in self._named(data, "sources")}
         watchlists = {n: self._watchlist(n, t, sources) for n, t in self._named(data, "watchlists")}
@@ -112,8 +116,9 @@ class Validator:
             ZoneInfo(bot.timezone)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a directory
             self.problem(("bot", "timezone"), f"unknown timezone {bot.timezone!r}", "e.g. UTC, America/New_York")
-        if bot.first_run_alert_days < 0:
-            self.problem(("bot", "first_run_alert_days"), "must be 0 or more")
+        for key in ("first_run_alert_days", "catch_up_days"):
+            if getattr(bot, key) < 0:
+                self.problem(("bot", key), "must be 0 or more")
 
     def _kind(self, where: tuple, table: dict, registry: Mapping):
         kind = table.get("kind")

@@ -7,7 +7,6 @@ a half-written file and an invalid result never reaches the disk.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import tempfile
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from tomlkit.items import Table, Whitespace
 
 from .config import Config, parse
 from .errors import BotError
+from .filelock import exclusive
 from .match import normalize
 
 TERM_KEYS = ("vendors", "keywords", "agencies")
@@ -77,13 +77,8 @@ def _drop(table: Table, name: str, key: str, value: str) -> None:
 @contextmanager
 def locked(path: str) -> Iterator[None]:
     """Hold an exclusive lock beside feeds.toml for one read-modify-write, so two edits at once both land."""
-    lock = os.path.join(os.path.dirname(os.path.abspath(path)), "." + os.path.basename(path) + ".lock")
-    with open(lock, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    with exclusive(os.path.join(os.path.dirname(os.path.abspath(path)), "." + os.path.basename(path) + ".lock")):
+        yield
 
 
 def write_validated(path: str, text: str, env: Mapping[str, str] | None = None) -> Config:

@@ -142,8 +142,13 @@ def why(hits: dict[str, list[dict]]) -> list[str]:
     lines = []
     for watchlist, found in hits.items():
         parts = [f'{h["kind"]} "{h["term"]}" in {LABELS.get(h["field"], h["field"])}' for h in found]
-        lines.append(f"{watchlist}: " + (", ".join(parts) if parts else "every notice in scope"))
+        lines.append(f"{watchlist}: " + (", ".join(parts) if parts else "every notice in scope") + after_change(found))
     return lines
+
+
+def after_change(hits: list[dict]) -> str:
+    """The mark of a match found by catch-up, i.e. among stored notices after a watchlist change."""
+    return " (found after a watchlist change)" if any(h.get("after_change") for h in hits) else ""
 
 
 def change_lines(changes: dict) -> list[str]:

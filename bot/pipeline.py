@@ -157,17 +157,27 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
         db.save_match(saved.uid, saved.version, watchlist, found, stamp)
     if saved.status == "new" and notice.kind == "modification":
         saved = _as_thread_update(db, notice, saved)
-    if not hits or (saved.status != "new" and not saved.material):
+    if not hits:
         return
     if _is_baseline(notice, cutoff):
         result.held_back += 1
         return
-    result.matched.append(notice.uid)
+    # A modification threads under its award (material changes only); any other version seen before
+    # goes to a recipient who never saw the notice as new, even after a non-material edit.
+    seen = set() if saved.status in ("new", "thread") else \
+        {(a["channel"], a["recipient"]) for a in db.alerted_to(saved.uid)}
+    queued = result.queued
     for route in routes:
         wanted = sorted(set(hits) & route.watchlists)
-        if wanted and outbox.enqueue(db, route.channel, route.recipient, saved.uid, saved.version, wanted,
-                                     {w: hits[w] for w in wanted}, saved.changes, stamp):
+        first = saved.status != "thread" and (route.channel, route.recipient) not in seen
+        if not wanted or not (first or saved.material):
+            continue
+        changes = {} if first and saved.status != "new" else saved.changes
+        if outbox.enqueue(db, route.channel, route.recipient, saved.uid, saved.version, wanted,
+                          {w: hits[w] for w in wanted}, changes, stamp):
             result.queued += 1
+    if saved.status == "new" or saved.material or result.queued > queued:
+        result.matched.append(notice.uid)
 
 
 def _as_thread_update(db: Database, notice: Notice, saved: Saved) -> Saved:

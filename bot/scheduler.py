@@ -59,6 +59,7 @@ class Daemon:
         self.scheduler.add_job(self.heartbeat, "interval", id="heartbeat", seconds=HEARTBEAT_SECONDS,
                                next_run_time=now)
         self.scheduler.add_job(self.reload_if_changed, "interval", id="reload", seconds=RELOAD_CHECK_SECONDS)
+        self.app.catch_up()
         self.scheduler.start(paused=paused)
         self.sync_jobs()
 
@@ -116,6 +117,7 @@ class Daemon:
                 log.warning("%s", warning)
             self.app = App(config, self.app.http, self.app.clock, self.stopping)
             self.rejected = None
+            self.app.catch_up()
             self.sync_jobs()
             log.info("%s: configuration reloaded: %d sources enabled, %d watchlists, %d channels", why,
                      len(self.app.enabled_sources()), len(config.watchlists), len(self.app.channels))

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import sqlite_utils
 
+from .filelock import exclusive
 from .migrations import migrations
 from .notice import CONTENT_FIELDS, Notice, changed_fields, is_material
 
@@ -30,6 +31,17 @@ class Saved:
     material: bool
 
 
+@contextmanager
+def _schema_lock(path: str):
+    """One process at a time switches a new database to WAL and migrates it: two commands opening a
+    fresh (or just upgraded) database at once otherwise fail with 'database is locked'."""
+    if path == ":memory:":
+        yield
+        return
+    with exclusive(path + ".lock"):
+        yield
+
+
 class Database:
     """The bot's SQLite database, migrated to the current schema on open."""
 
@@ -37,10 +49,11 @@ class Database:
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
-        if path != ":memory:":
-            self.db.enable_wal()
-        self.db.execute("PRAGMA foreign_keys=ON")
-        migrations.apply(self.db)
+        with _schema_lock(path):
+            if path != ":memory:":
+                self.db.enable_wal()
+            self.db.execute("PRAGMA foreign_keys=ON")
+            migrations.apply(self.db)
 
     def close(self) -> None:
         self.db.close()

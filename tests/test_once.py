@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
+import pytest
+
 from conftest import NOW
 
 
@@ -93,3 +95,20 @@ def test_search_requests_use_the_documented_window_and_types(make_app, fake_sam)
     make_app(clock=lambda: NOW + timedelta(days=1)).once()
     again = fake_sam.searches[-1]
     assert again["postedFrom"] == "09/30/2026" and again["postedTo"] == "10/03/2026"  # 2-day overlap
+
+
+@pytest.mark.parametrize("amount", [None, "999000.00"])
+def test_a_version_that_starts_matching_is_alerted_as_new_not_as_an_update(make_app, fake_sam, capsys, amount):
+    """The janitorial J&A did not match; its retitled version does (with or without a material change):
+    the reader never saw it, so it arrives as a new notice, not '[UPDATE]' and not silence."""
+    make_app().once()
+    assert "Janitorial" not in capsys.readouterr().out
+    row = dict(fake_sam.rows[6], title="Janitorial and biometric kiosk cleaning, Port of Entry Nogales - Justification")
+    if amount:
+        row["award"] = dict(row.get("award") or {}, amount=amount)
+    fake_sam.rows[6] = row
+    make_app(clock=lambda: NOW + timedelta(hours=1)).once()
+    out = capsys.readouterr().out
+    assert "Janitorial and biometric kiosk cleaning" in out and "[UPDATE]" not in out
+    make_app(clock=lambda: NOW + timedelta(hours=2)).once()
+    assert "Janitorial" not in capsys.readouterr().out

@@ -65,7 +65,18 @@ def _add(args, config: Config, out) -> int:
         text = config_edit.add(_read(config.path), args.name, terms, args.channel)
         new = config_edit.write_validated(config.path, text)
     _routed(new, args.name, out)
+    _catch_up(new, out)
     return 0
+
+
+def _catch_up(config: Config, out) -> None:
+    """Queue the stored notices the edited watchlist now matches, and say how many (sent by the next delivery)."""
+    from ..app import App  # builds the channels' routes; only `watch add` needs it
+    from ..http import Http
+    queued = App(config, Http()).catch_up()
+    print(f"  {plural(queued, 'stored notice')} from the last {plural(config.bot.catch_up_days, 'day')} now "
+          f"{'matches' if queued == 1 else 'match'} and will be alerted" if queued else
+          f"  no stored notice from the last {plural(config.bot.catch_up_days, 'day')} newly matches", file=out)
 
 
 def _rm(args, config: Config, out) -> int:

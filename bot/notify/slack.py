@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject,
                                      PlainTextObject, SectionBlock)
 
-from ..digest import LABELS, Digest, Item, change_lines, clean, money
+from ..digest import LABELS, Digest, Item, after_change, change_lines, clean, money
 from .base import Channel, Result
 
 log = logging.getLogger("procwatch")
@@ -262,7 +262,7 @@ def _why(watchlist: str, hits: list[dict]) -> str:
     """`surveillance: vendor *Clearview AI* in awardee`, every piece escaped."""
     parts = [f"{escape(h['kind'])} *{fit(escape(h['term']), 100)}* in {escape(LABELS.get(h['field'], h['field']))}"
              for h in hits]
-    return f"{escape(watchlist)}: " + (", ".join(parts) if parts else "every notice in scope")
+    return f"{escape(watchlist)}: " + (", ".join(parts) if parts else "every notice in scope") + after_change(hits)
 
 
 def _dates(x) -> str:

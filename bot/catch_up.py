@@ -1,0 +1,79 @@
+"""Catch-up: when a watchlist is added or changed, the notices already stored are matched again.
+
+Without it a term added the day the news breaks never sees the J&A stored that morning. Each
+watchlist's definition is remembered (as a fingerprint in `meta`); when it differs, the current
+versions of notices posted (or, undated, first seen) in the last `catch_up_days` are matched
+against the changed watchlists, and each newly matching version is queued once per recipient,
+its hits marked `after_change` so every channel says it was found after a watchlist change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from . import outbox
+from .config import Config, Watchlist
+from .match import Matcher
+from .pipeline import Route
+from .store import Database
+
+PREFIX = "watchlist:"
+
+
+def fingerprint(watchlist: Watchlist) -> str:
+    """A short hash of everything that decides what the watchlist matches."""
+    fields = dataclasses.asdict(watchlist) | {"min_amount": str(watchlist.min_amount)}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def changed(db: Database, config: Config) -> list[Watchlist]:
+    """Watchlists that are new or edited since the fingerprints were last recorded."""
+    return [w for w in config.watchlists.values() if db.meta(PREFIX + w.name) != fingerprint(w)]
+
+
+def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int:
+    """Match stored notices against changed watchlists, queue the new matches; returns rows queued."""
+    todo = changed(db, config)
+    queued, stamp = 0, now.isoformat(timespec="seconds")
+    since = (now - timedelta(days=config.bot.catch_up_days)).date().isoformat()
+    with db.transaction():
+        if todo:
+            matcher = Matcher(todo, config.aliases)
+            names = [w.name for w in todo]
+            seen = {(r["uid"], r["watchlist"]) for r in db.rows(
+                f"SELECT uid, watchlist FROM matches WHERE watchlist IN ({','.join('?' * len(names))})", names)}
+            for notice, version in _stored(db, since):
+                for match in matcher.match(notice):
+                    if (notice.uid, match.watchlist) not in seen:  # alerted (or held back) already
+                        queued += _queue(db, routes, notice.uid, version, match, stamp)
+        _remember(db, config)
+    return queued
+
+
+def _stored(db: Database, since: str):
+    """(notice, current version) of stored, not withdrawn notices in the window."""
+    versions = {r["uid"]: r["version"] for r in db.rows(
+        "SELECT uid, version FROM notices WHERE coalesce(posted_at, first_seen_at) >= ?", (since,))}
+    for notice in db.notices_since(since):
+        if notice.uid in versions and not db.is_withdrawn(notice.uid):
+            yield notice, versions[notice.uid]
+
+
+def _queue(db: Database, routes: list[Route], uid: str, version: int, match, stamp: str) -> int:
+    hits = [dataclasses.asdict(h) | {"after_change": True} for h in match.hits]
+    db.save_match(uid, version, match.watchlist, hits, stamp)
+    return sum(outbox.enqueue(db, r.channel, r.recipient, uid, version, [match.watchlist],
+                              {match.watchlist: hits}, {}, stamp)
+               for r in routes if match.watchlist in r.watchlists)
+
+
+def _remember(db: Database, config: Config) -> None:
+    """Record every current fingerprint and forget watchlists that are gone."""
+    for w in config.watchlists.values():
+        db.set_meta(PREFIX + w.name, fingerprint(w))
+    for row in db.rows("SELECT key FROM meta WHERE key LIKE ?", (PREFIX + "%",)):
+        if row["key"][len(PREFIX):] not in config.watchlists:
+            db.db.execute("DELETE FROM meta WHERE key = ?", (row["key"],))
