@@ -1,10 +1,11 @@
 """`procwatch backfill SOURCE --since DATE [--until DATE] [--alert]`: read a past window, resumably.
 
-The source walks the window in its own paging, starting from the cursor {"since", "until"}. Each
-page is stored in one transaction together with the backfill's own cursor row (`SOURCE:backfill`),
-so an interrupted backfill resumes at the page after the last one stored, and the daemon's cursor
-for the source is never touched. Notices are stored and matched; they are queued for delivery only
-with --alert.
+The source cuts the window into the longest windows its API answers (`Source.backfill_windows`) and
+reads each from the cursor it names for it (`Source.backfill_cursor`), in its own paging. Each page
+is stored in one transaction together with the backfill's own cursor row (`SOURCE:backfill`: the
+window being read and the source cursor after the page), so an interrupted backfill resumes at the
+page after the last one stored, and the daemon's cursor for the source is never touched. Notices
+are stored and matched; they are queued for delivery only with --alert.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ..errors import BotError
 from ..pipeline import RunResult, ingest_page
 from ..store import Database
 
+CANNOT = 2  # exit code: the source cannot read a past window, or a page failed
+
 
 def arguments(parser) -> None:
     parser.add_argument("source", help="a source name from feeds.toml")
@@ -27,7 +30,8 @@ def arguments(parser) -> None:
 
 
 def main(args, app, err, monotonic=time.monotonic) -> int:
-    """0 when the window was read to its end; 2 when a page failed (run again to resume); 130 on Ctrl-C."""
+    """0 when the window was read to its end; 2 when the source cannot backfill or a page failed
+    (run again to resume); 130 on Ctrl-C."""
     source_cfg = app.config.sources.get(args.source)
     if source_cfg is None:
         raise BotError(f"no source named {args.source!r}", "see `procwatch check`")
@@ -45,41 +49,73 @@ def main(args, app, err, monotonic=time.monotonic) -> int:
 
 
 def _walk(db: Database, app, args, until: str, err, monotonic) -> int:
+    source = app.source(args.source, db)
+    if source.backfill_span() is None:
+        print(f"{args.source}: a {source.kind} source cannot backfill: it only ever lists what it holds now "
+              "(nothing to ask for a past window)", file=err)
+        return CANNOT
+    windows = source.backfill_windows(date.fromisoformat(args.since), date.fromisoformat(until))
+    if not windows:
+        raise BotError(f"{args.source} holds nothing before {source.BACKFILL_EARLIEST}",
+                       f"choose --until on or after {source.BACKFILL_EARLIEST}")
     key = f"{args.source}:backfill"
-    window = {"since": args.since, "until": until}
+    asked = {"since": args.since, "until": until}
     state = db.cursor(key) or {}
     same = state.get("since") == args.since and state.get("until") == until
     if same and state.get("done") and not args.restart:
         print(f"{args.source}: {args.since} to {until} was already backfilled (--restart to read it again)", file=err)
         return 0
-    cursor = state["cursor"] if same and not state.get("done") else window
-    if cursor is not window:
+    first, cursor = (state.get("window", 0), state.get("cursor")) if same and not state.get("done") else (0, None)
+    if same and not state.get("done"):
         print(f"{args.source}: resuming the backfill of {args.since} to {until}", file=err)
-    source = app.source(args.source, db)
-    routes = app.routes if args.alert else []
     result, progress = RunResult(args.source), Progress(err, monotonic)
     stamp = app.clock().isoformat(timespec="seconds")
+    routes = app.routes if args.alert else []
     try:
-        for payload, following in source.fetch(cursor, app.clock()):
-            count = ingest_page(db, source, app.matcher, routes, payload,
-                                (key, window | {"cursor": following, "done": False}), None, stamp, result)
-            progress.page(count, payload)
+        for n in range(first, len(windows)):
+            start, end = windows[n]
+            print(f"window {n + 1}/{len(windows)}: {start}..{end}", file=err)
+            pages = source.fetch(cursor or source.backfill_cursor(start, end), app.clock())
+            for (payload, following), last in _marking_last(pages):
+                after = {"window": n + 1, "cursor": None} if last else {"window": n, "cursor": following}
+                count = ingest_page(db, source, app.matcher, routes, payload,
+                                    (key, asked | after | {"done": False}), None, stamp, result)
+                progress.page(count, payload)
+            db.set_cursor(key, asked | {"window": n + 1, "cursor": None, "done": False}, stamp)
+            cursor = None
     except BotError as e:
         progress.end()
         print(f"{args.source}: backfill stopped: {e}; run the same command again to resume", file=err)
-        return 2
+        return CANNOT
     except KeyboardInterrupt:
         progress.end()
         print(f"{args.source}: interrupted; run the same command again to resume", file=err)
         return 130
-    db.set_cursor(key, window | {"cursor": None, "done": True}, stamp)
+    db.set_cursor(key, asked | {"window": len(windows), "cursor": None, "done": True}, stamp)
     progress.end()
-    print(f"{args.source}: backfilled {args.since} to {until}: {result.fetched} notices read, {result.new} new, "
+    read = f"{windows[0][0]} to {windows[-1][1]}"
+    print(f"{args.source}: backfilled {read}: {result.fetched} notices read, {result.new} new, "
           f"{result.updated} updated, {len(result.matched)} matched a watchlist, {result.queued} queued"
           + ("" if args.alert else " (stored only: --alert to deliver)"), file=err)
     if args.alert:
         app.deliver()
     return 0
+
+
+def _marking_last(pages):
+    """(page, is_last) for each page; when reading ahead fails, the page in hand is handed over first
+    (as not the last, so the backfill resumes after it) and then the failure."""
+    none = object()
+    pages = iter(pages)
+    held = next(pages, none)
+    while held is not none:
+        try:
+            following = next(pages, none)
+        except BaseException:
+            yield held, False
+            raise
+        yield held, following is none
+        held = following
 
 
 class Progress:
