@@ -97,8 +97,8 @@ def award_notice(source: str, award: Award, raw: dict | str, native: str | None 
         description=" ".join(award.requirement.split()), agency_path=[p for p in award.agency_path if p],
         vendor_name=award.vendor_name, vendor_ids=vendor_ids, amount=award.amount,
         currency="USD" if award.amount is not None else None,
-        posted_at=_day(award.approved or award.signed), awarded_at=_day(award.signed),
-        period_start=_day(award.period_start), period_end=_day(award.period_end),
+        posted_at=day_of(award.approved or award.signed), awarded_at=day_of(award.signed),
+        period_start=day_of(award.period_start), period_end=day_of(award.period_end),
         reference=award.piid, codes=award_codes(award),
         raw=raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, sort_keys=True))
 
@@ -144,7 +144,7 @@ def _letters(value: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text(value).lower())
 
 
-def _day(value: str | None) -> str | None:
+def day_of(value: str | None) -> str | None:
     """The date part of an FPDS/SAM/USAspending timestamp ("2025-04-02T00:00:00Z" → "2025-04-02")."""
     raw = text(value)
     if not raw:
