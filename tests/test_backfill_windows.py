@@ -28,13 +28,15 @@ class Recorder:
 
     def __init__(self, server, answers: dict[str, tuple[str, str]]):
         self.requests: list[tuple[str, dict, dict]] = []
-        self.answers = answers
+        self.answers, self.fail_when = answers, None  # fail_when(path, args, body) → answer 500
         server.expect_request(re.compile(".*")).respond_with_handler(self._answer)
 
     def _answer(self, request):
         args = {k: v[0] for k, v in parse_qs(request.query_string.decode()).items()}
         body = json.loads(request.data) if request.data else {}
         self.requests.append((request.path, args, body))
+        if self.fail_when and self.fail_when(request.path, args, body):
+            return Response("upstream down", status=500)
         for prefix, (text, content_type) in self.answers.items():
             if request.path.startswith(prefix):
                 return Response(text, content_type=content_type)
@@ -107,6 +109,19 @@ def test_ted_asks_each_publication_day_of_the_window_once(make_app, httpserver, 
     assert days[0] == "20250130" and days[-1] == "20250303" and len(days) == len(set(days)) == 33
     assert all(f"publication-date <= {d}" in b["query"] for d, (_, _, b) in zip(days, rec.requests))
     assert "window 1/2: 2025-01-30..2025-03-01" in err and "window 2/2: 2025-03-02..2025-03-03" in err
+
+
+def test_an_interrupted_backfill_resumes_in_its_window_after_the_last_day_stored(make_app, httpserver, tmp_path):
+    rec = Recorder(httpserver, {"/v3/notices": ('{"notices": []}', "application/json")})
+    rec.fail_when = lambda path, args, body: "20250203" in body["query"]
+    text = source_config(tmp_path, "ted", httpserver.url_for("").rstrip("/"))
+    code, err = run(make_app, text, "2025-01-01", "2025-02-05")
+    assert code == 2 and "run the same command again to resume" in err
+    rec.fail_when, rec.requests[:] = None, []
+    code, err = run(make_app, text, "2025-01-01", "2025-02-05")
+    assert code == 0 and "resuming the backfill" in err and "window 1/2" not in err
+    assert [b["query"].split(">= ")[1][:8] for _, _, b in rec.requests] == ["20250203", "20250204", "20250205"]
+    assert "backfilled 2025-01-01 to 2025-02-05" in err
 
 
 @pytest.mark.parametrize("kind, prefix, extra, expected", [
