@@ -58,48 +58,77 @@ def _walk(db: Database, app, args, until: str, err, monotonic) -> int:
     if not windows:
         raise BotError(f"{args.source} holds nothing before {source.BACKFILL_EARLIEST}",
                        f"choose --until on or after {source.BACKFILL_EARLIEST}")
-    key = f"{args.source}:backfill"
-    asked = {"since": args.since, "until": until}
-    state = db.cursor(key) or {}
-    same = state.get("since") == args.since and state.get("until") == until
-    if same and state.get("done") and not args.restart:
-        print(f"{args.source}: {args.since} to {until} was already backfilled (--restart to read it again)", file=err)
+    walk = Walk(db, app, source, args, until, err, monotonic)
+    resume = walk.resume_point()
+    if resume is None:
         return 0
-    first, cursor = (state.get("window", 0), state.get("cursor")) if same and not state.get("done") else (0, None)
-    if same and not state.get("done"):
-        print(f"{args.source}: resuming the backfill of {args.since} to {until}", file=err)
-    result, progress = RunResult(args.source), Progress(err, monotonic)
-    stamp = app.clock().isoformat(timespec="seconds")
-    routes = app.routes if args.alert else []
+    first, cursor = resume
     try:
         for n in range(first, len(windows)):
-            start, end = windows[n]
-            print(f"window {n + 1}/{len(windows)}: {start}..{end}", file=err)
-            pages = source.fetch(cursor or source.backfill_cursor(start, end), app.clock())
-            for (payload, following), last in _marking_last(pages):
-                after = {"window": n + 1, "cursor": None} if last else {"window": n, "cursor": following}
-                count = ingest_page(db, source, app.matcher, routes, payload,
-                                    (key, asked | after | {"done": False}), None, stamp, result)
-                progress.page(count, payload)
-            db.set_cursor(key, asked | {"window": n + 1, "cursor": None, "done": False}, stamp)
+            walk.read(n, windows, cursor)
             cursor = None
     except BotError as e:
-        progress.end()
+        walk.progress.end()
         print(f"{args.source}: backfill stopped: {e}; run the same command again to resume", file=err)
         return CANNOT
     except KeyboardInterrupt:
-        progress.end()
+        walk.progress.end()
         print(f"{args.source}: interrupted; run the same command again to resume", file=err)
         return 130
-    db.set_cursor(key, asked | {"window": len(windows), "cursor": None, "done": True}, stamp)
-    progress.end()
-    read = f"{windows[0][0]} to {windows[-1][1]}"
-    print(f"{args.source}: backfilled {read}: {result.fetched} notices read, {result.new} new, "
-          f"{result.updated} updated, {len(result.matched)} matched a watchlist, {result.queued} queued"
-          + ("" if args.alert else " (stored only: --alert to deliver)"), file=err)
+    walk.finish(windows)
     if args.alert:
         app.deliver()
     return 0
+
+
+class Walk:
+    """One backfill run: where it resumes, each window read page by page, the closing line."""
+
+    def __init__(self, db: Database, app, source, args, until: str, err, monotonic):
+        self.db, self.app, self.source, self.args, self.err = db, app, source, args, err
+        self.key, self.asked = f"{args.source}:backfill", {"since": args.since, "until": until}
+        self.result, self.progress = RunResult(args.source), Progress(err, monotonic)
+        self.stamp = app.clock().isoformat(timespec="seconds")
+        self.routes = app.routes if args.alert else []
+
+    def resume_point(self) -> tuple[int, dict | None] | None:
+        """(window index, source cursor) to start from; None when this window was already read."""
+        state = self.db.cursor(self.key) or {}
+        if {k: state.get(k) for k in self.asked} != self.asked:
+            return 0, None
+        if state.get("done") and not self.args.restart:
+            print(f"{self.args.source}: {self.asked['since']} to {self.asked['until']} was already backfilled "
+                  "(--restart to read it again)", file=self.err)
+            return None
+        if state.get("done"):
+            return 0, None
+        print(f"{self.args.source}: resuming the backfill of {self.asked['since']} to {self.asked['until']}",
+              file=self.err)
+        return state.get("window", 0), state.get("cursor")
+
+    def read(self, n: int, windows: list, cursor: dict | None) -> None:
+        """Window n from `cursor` (else its start), each page stored with the position after it."""
+        start, end = windows[n]
+        print(f"window {n + 1}/{len(windows)}: {start}..{end}", file=self.err)
+        pages = self.source.fetch(cursor or self.source.backfill_cursor(start, end), self.app.clock())
+        for (payload, following), last in _marking_last(pages):
+            after = {"window": n + 1, "cursor": None} if last else {"window": n, "cursor": following}
+            count = ingest_page(self.db, self.source, self.app.matcher, self.routes, payload,
+                                (self.key, self._state(after)), None, self.stamp, self.result)
+            self.progress.page(count, payload)
+        self.db.set_cursor(self.key, self._state({"window": n + 1, "cursor": None}), self.stamp)
+
+    def finish(self, windows: list) -> None:
+        """Mark the backfill done and name the window actually read (a source may start later)."""
+        self.db.set_cursor(self.key, self._state({"window": len(windows), "cursor": None}, done=True), self.stamp)
+        self.progress.end()
+        r = self.result
+        print(f"{self.args.source}: backfilled {windows[0][0]} to {windows[-1][1]}: {r.fetched} notices read, "
+              f"{r.new} new, {r.updated} updated, {len(r.matched)} matched a watchlist, {r.queued} queued"
+              + ("" if self.args.alert else " (stored only: --alert to deliver)"), file=self.err)
+
+    def _state(self, position: dict, done: bool = False) -> dict:
+        return self.asked | position | {"done": done}
 
 
 def _marking_last(pages):
