@@ -2,6 +2,11 @@
 
 `fetch` yields (payload, cursor) pairs; the pipeline stores each page's notices and commits the
 cursor that follows it in one transaction, so a crash never skips data.
+
+Backfill: a source that can read a past window sets `BACKFILL_SPAN` (the most days its API answers
+in one window) and reads exactly [since, until] from the cursor `backfill_cursor` makes, keeping
+`until` in every cursor it yields so a resumed window still ends there; `procwatch backfill` cuts
+the asked window with `backfill_windows`. Sources that only list what they hold now leave it None.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Cursor: `lastModifiedDate=[MM/DD/YYYY,MM/DD/YYYY]`, re-reading `overlap_days`. T
 the non-competed `extentCompetedCode`s; the verdict itself is decided client-side from all the
 competition codes. `offset` is a page index (GSA's doc) and only the first 400,000 records of a
 query are reachable, so a window that holds more is split in halves. Each window is then read a
-second time with `deletedStatus=yes`, whose records withdraw the stored notice.
+second time with `deletedStatus=yes`, whose records withdraw the stored notice. The API's empty
+answer (`awardResponse` with totalRecords "0" and a "No Data found" message) is an empty page.
+A backfill reads its window by `dateSigned` instead of `lastModifiedDate`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@
 `latest_transaction_contract_data` carries the codes (notes/sources-us.md §3). Pages follow
 `hasNext`; past 50,000 records the API wants `last_record_unique_id`/`last_record_sort_value`.
 A filter the API reports as unused is a warning in the log and in the source's health: results
-would otherwise be silently wrong.
+would otherwise be silently wrong. A backfill reads its window by action date; `CONT_IDV_` ids are
+IDVs (kind `idv`), and dates a search row lacks come from the detail.
 """
 
 from __future__ import annotations
