@@ -167,7 +167,8 @@ def test_sam_opportunities_pages_store_every_notice_none_sole_source(name, make_
         payload("sam_opportunities", name), content_type="application/json")
     httpserver.expect_request("/prod/opportunities/v1/noticedesc").respond_with_data("", status=404)
     notices = poll_twice(make_app, tmp_path, f'[sources.s]\nkind = "sam_opportunities"\n'
-                                             f'base_url = "{httpserver.url_for("").rstrip("/")}"\napi_key_env = "SAM_API_KEY"')
+                                             f'base_url = "{httpserver.url_for("").rstrip("/")}"\napi_key_env = "SAM_API_KEY"\n'
+                                             'notice_types = ["u", "p", "k", "o", "a", "s"]')
     assert len(notices) == SAM_OPPS[name]
     check_labels(notices, set(), set(), set(notices))
 
