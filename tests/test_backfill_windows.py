@@ -66,6 +66,21 @@ def test_sam_opportunities_three_years_go_out_as_three_windows_of_at_most_a_year
     assert "backfilled 2024-01-01 to 2026-06-30" in err
 
 
+def test_progress_counts_the_eta_within_each_window(make_app, httpserver, tmp_path):
+    rows = [{"noticeId": f"n{i}", "title": f"J&A {i}", "type": "Justification", "postedDate": "2024-06-01"}
+            for i in (1, 2)]
+    Recorder(httpserver, {"/opportunities": (json.dumps({"totalRecords": 4, "opportunitiesData": rows}),
+                                             "application/json")})
+    text = source_config(tmp_path, "sam_opportunities", httpserver.url_for("").rstrip("/"), "limit = 2")
+    code, err = run(make_app, text, "2024-01-01", "2025-06-30")
+    assert code == 0, err
+    lines = [line.strip() for line in err.splitlines()]
+    assert lines[:6] == ["window 1/2: 2024-01-01..2024-12-30", lines[1], lines[2],
+                         "window 2/2: 2024-12-31..2025-06-30", lines[4], lines[5]]
+    assert "about 4 in this window" in lines[1] and "about 4 in this window" in lines[4]
+    assert "ETA" not in lines[2] and "ETA" not in lines[5]
+
+
 def test_contract_awards_ask_by_date_signed_for_awards_and_deletions(make_app, httpserver, tmp_path):
     empty = json.dumps({"awardResponse": {"totalRecords": "0", "limit": "100", "offset": "0"},
                         "message": "No Data found..."})

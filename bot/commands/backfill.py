@@ -109,7 +109,7 @@ class Walk:
     def read(self, n: int, windows: list, cursor: dict | None) -> None:
         """Window n from `cursor` (else its start), each page stored with the position after it."""
         start, end = windows[n]
-        print(f"window {n + 1}/{len(windows)}: {start}..{end}", file=self.err)
+        self.progress.window(f"window {n + 1}/{len(windows)}: {start}..{end}")
         pages = self.source.fetch(cursor or self.source.backfill_cursor(start, end), self.app.clock())
         for (payload, following), last in _marking_last(pages):
             after = {"window": n + 1, "cursor": None} if last else {"window": n, "cursor": following}
@@ -148,27 +148,38 @@ def _marking_last(pages):
 
 
 class Progress:
-    """Items, pages, rate and (when the source reports a total) ETA on stderr; one updating line on a terminal."""
+    """A heading per window, then items, pages, rate and (when the source reports the window's total)
+    ETA on stderr; one updating line on a terminal."""
 
     def __init__(self, err, monotonic):
         self.err, self.monotonic = err, monotonic
-        self.started, self.pages, self.items = monotonic(), 0, 0
+        self.started, self.pages, self.items, self.in_window = monotonic(), 0, 0, 0
         self.tty = hasattr(err, "isatty") and err.isatty()
+        self.open = False  # a terminal line is being updated in place
+
+    def window(self, heading: str) -> None:
+        """A new window: its heading on a line of its own; the ETA counts within it."""
+        self.end()
+        self.in_window = 0
+        print(heading, file=self.err, flush=True)
 
     def page(self, items: int, payload) -> None:
         self.pages += 1
         self.items += items
+        self.in_window += items
         elapsed = max(self.monotonic() - self.started, 1e-6)
         rate = self.items / elapsed
         line = f"  {self.items} items, {self.pages} pages, {rate:.1f} items/s"
         total = _total(payload)
-        if total and rate > 0 and total > self.items:
-            line += f", about {total} in all, ETA {_duration((total - self.items) / rate)}"
+        if total and rate > 0 and total > self.in_window:
+            line += f", about {total} in this window, ETA {_duration((total - self.in_window) / rate)}"
         print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=self.err, flush=True)
+        self.open = self.tty
 
     def end(self) -> None:
-        if self.tty and self.pages:
+        if self.open:
             print(file=self.err)
+            self.open = False
 
 
 def _total(payload) -> int | None:
