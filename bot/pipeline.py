@@ -185,7 +185,7 @@ def _as_thread_update(db: Database, notice: Notice, saved: Saved) -> Saved:
     vendor, amount or competition (DESIGN §4); a modification seen first stays news."""
     idv = notice.codes.get("idv")
     base = [r for r in db.related(notice.reference, notice.uid) if r["source"] == notice.source
-            and r["kind"] in ("award", "modification") and json.loads(r["codes"] or "{}").get("idv") == idv]
+            and r["kind"] in ("award", "idv", "modification") and json.loads(r["codes"] or "{}").get("idv") == idv]
     if not base:
         return saved
     content = notice.content()

@@ -58,7 +58,7 @@ def test_backfill_stores_the_window_page_by_page_without_alerting(make_app, sam,
     assert [(s["postedFrom"], s["postedTo"], s["offset"]) for s in sam.searches] == [
         ("08/01/2026", "10/02/2026", str(o)) for o in (0, 2, 4, 6)]
     progress = [line for line in err.splitlines() if "items/s" in line]
-    assert progress[0].strip().startswith("2 items, 1 pages,") and "about 7 in all, ETA" in progress[0]
+    assert progress[0].strip().startswith("2 items, 1 pages,") and "about 7 in this window, ETA" in progress[0]
     assert progress[-1].strip().startswith("7 items, 4 pages")
     assert "backfilled 2026-08-01 to 2026-10-02: 7 notices read, 7 new" in err and "--alert to deliver" in err
     assert capsys.readouterr().out == ""  # nothing delivered

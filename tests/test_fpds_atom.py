@@ -108,6 +108,33 @@ def test_once_follows_next_links_and_alerts_the_utilities_not_the_competed_order
     assert fake.requests[-1]["q"].startswith("LAST_MOD_DATE:[2026/10/01,2026/10/03]")  # 1-day overlap
 
 
+def test_records_in_the_older_fpdsng_namespace_read_the_same():
+    older = FULL.replace(b"https://www.fpds.gov/FPDS", b"http://www.fpdsng.com/FPDS")
+    assert older != FULL
+    assert [(n.uid, n.competition, n.vendor_name, n.amount) for n in parsed(older)] == \
+           [(n.uid, n.competition, n.vendor_name, n.amount) for n in parsed(FULL)]
+
+
+def test_each_alert_links_to_its_own_award_page_not_the_feeds_shared_search_link():
+    notices = parsed(FULL)
+    assert notices[0].url == "https://www.usaspending.gov/award/CONT_AWD_1B3G02670_4740_-NONE-_-NONE-/"
+    award, idv = parsed(BROKER)
+    assert award.url == "https://www.usaspending.gov/award/CONT_AWD_0001_9700_N6830617A0090_9700/"
+    assert (idv.kind, idv.url) == ("idv", "https://www.usaspending.gov/award/CONT_IDV_000000000LC3162_5000/")
+
+
+def test_a_page_whose_entries_hold_no_record_fails_and_keeps_the_cursor(make_app, httpserver, tmp_path):
+    unknown = FULL.replace(b"https://www.fpds.gov/FPDS", b"urn:example:other").replace(b":award", b":thing")
+    fake = FakeFpds(httpserver, {0: unknown})
+    text = config(tmp_path, base(httpserver))
+    assert make_app(text=text).once() == 2
+    assert "FPDS ATOM page of 10 entries yielded no award or IDV record" in health(tmp_path, "fpds")["last_error"]
+    assert cursor(tmp_path, "fpds") is None  # the page is read again next poll
+    fake.pages[0] = FULL
+    assert make_app(text=text).once() == 0
+    assert db(tmp_path).execute("select count(*) from notices").fetchone()[0] == 10
+
+
 def test_a_page_without_paging_links_is_the_last(make_app, httpserver, tmp_path):
     fake = FakeFpds(httpserver, {0: LAST})
     make_app(text=config(tmp_path, base(httpserver))).once()

@@ -91,6 +91,9 @@ class FakeContractAwards:
                     and (not args.get("extentCompetedCode") or _extent(r) in wanted + [""])]
         limit, page = int(args.get("limit", 10)), int(args.get("offset", 0))
         total = self.total(args, rows) if self.total else str(len(rows))
+        if not rows:  # the API's own empty answer: no awardSummary, string counters, a message
+            return Response(json.dumps({"awardResponse": {"totalRecords": "0", "limit": str(limit), "offset": str(page)},
+                                        "message": "No Data found..."}), content_type="application/json")
         body = {"awardSummary": rows[page * limit:(page + 1) * limit], "totalRecords": total,
                 "limit": str(limit), "offset": str(page)}
         return Response(json.dumps(body), content_type="application/json")
@@ -186,6 +189,23 @@ def test_204_and_empty_object_are_empty_pages(empty, make_app, httpserver, tmp_p
     fake.fail = lambda: empty
     assert make_app(text=config(tmp_path, base(httpserver))).once() == 0
     assert health(tmp_path, "awards")["last_error"] is None and cursor(tmp_path, "awards") == {"done_to": "2026-10-02"}
+
+
+def test_empty_phases_end_the_window_and_no_poll_leaves_the_cursor_in_a_phase(make_app, httpserver, tmp_path, capsys):
+    fake = FakeContractAwards(httpserver, [ge_order("0", "28735")])  # awards page, then no deletions
+    text = config(tmp_path, base(httpserver))
+    for n, day in enumerate(("2026-10-02", "2026-10-03", "2026-10-04")):
+        clock = (lambda d: lambda: NOW.replace(day=int(d[-2:])))(day)
+        if n == 2:
+            fake.records.append(ge_order("P00001", day="2026-10-04"))  # new on the third day
+        assert make_app(text=text, clock=clock).once() == 0
+        assert health(tmp_path, "awards")["last_error"] is None
+        assert cursor(tmp_path, "awards") == {"done_to": day}
+    phases = [("deletedStatus" in r, r["lastModifiedDate"]) for r in fake.requests]
+    assert phases == [(False, "[09/25/2026,10/02/2026]"), (True, "[09/25/2026,10/02/2026]"),
+                      (False, "[09/30/2026,10/03/2026]"), (True, "[09/30/2026,10/03/2026]"),
+                      (False, "[10/01/2026,10/04/2026]"), (True, "[10/01/2026,10/04/2026]")]
+    assert db(tmp_path).execute("select count(*) from notices").fetchone()[0] == 2  # the third poll read the new mod
 
 
 def test_a_window_over_the_400000_ceiling_is_split_until_it_fits(make_app, httpserver, tmp_path):

@@ -76,6 +76,14 @@ def test_synthetic_direct_awards_carry_procedure_justification_buyer_winner_and_
     assert notices["099005-2026"].vendor_name == "Direct Healthcare Services Ltd; Harvest Healthcare Ltd; Invacare Ltd"
 
 
+@pytest.mark.parametrize("form_type, kind", [("result", "award"), ("competition", "tender"), ("planning", "tender"),
+                                             ("dir-awa-pre", "intent"), ("cont-modif", "modification"),
+                                             ("change", "other")])
+def test_form_type_decides_the_kind_when_notice_type_is_absent(form_type, kind):
+    notice = {"publication-number": "123456-2026", "form-type": form_type, "notice-title": {"eng": "x"}}
+    assert source().parse({"notices": [notice]})[0].kind == kind
+
+
 def test_preferred_language_is_shown_and_every_language_kept_for_matching():
     english = parsed(SYNTHETIC, ("eng",))["100002-2026"]
     assert english.title.startswith("Servizio di prove funzionali")  # title-proc exists only in Italian

@@ -177,6 +177,19 @@ def test_detail_codes_current_and_2018_names_and_idv_nulls():
     assert verdicts["CONT_IDV_FA304715A0037_9700"].competition == "unknown"
 
 
+def test_an_idv_is_kind_idv_and_a_row_without_dates_is_dated_from_its_detail():
+    usa = source()
+    idv_id = "CONT_IDV_FA304715A0037_9700"
+    row = {"Award ID": "FA304715A0037", "generated_internal_id": idv_id, "Recipient Name": "X"}  # no date field
+    notice = usa.parse({"results": [row]})[0]
+    assert (notice.kind, notice.posted_at) == ("idv", None)
+    detail = DETAILS[idv_id]
+    dated = usa.apply_detail(notice, json.dumps(detail))
+    assert dated.posted_at == (detail.get("date_signed") or detail["period_of_performance"]["start_date"])[:10]
+    award = usa.parse({"results": [dict(row, generated_internal_id=SOLE_ID, **{"Base Obligation Date": "2018-01-05"})]})[0]
+    assert award.kind == "award" and usa.apply_detail(award, json.dumps(DETAILS[SOLE_ID])).posted_at == "2018-01-05"
+
+
 def test_an_award_without_detail_is_stored_unknown_and_not_alerted(make_app, httpserver, tmp_path, capsys):
     lost = dict(rows()[1], generated_internal_id="CONT_AWD_GONE_4740_-NONE-_-NONE-")
     FakeUsaSpending(httpserver, [lost])

@@ -1,10 +1,11 @@
 """`procwatch backfill SOURCE --since DATE [--until DATE] [--alert]`: read a past window, resumably.
 
-The source walks the window in its own paging, starting from the cursor {"since", "until"}. Each
-page is stored in one transaction together with the backfill's own cursor row (`SOURCE:backfill`),
-so an interrupted backfill resumes at the page after the last one stored, and the daemon's cursor
-for the source is never touched. Notices are stored and matched; they are queued for delivery only
-with --alert.
+The source cuts the window into the longest windows its API answers (`Source.backfill_windows`) and
+reads each from the cursor it names for it (`Source.backfill_cursor`), in its own paging. Each page
+is stored in one transaction together with the backfill's own cursor row (`SOURCE:backfill`: the
+window being read and the source cursor after the page), so an interrupted backfill resumes at the
+page after the last one stored, and the daemon's cursor for the source is never touched. Notices
+are stored and matched; they are queued for delivery only with --alert.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ..errors import BotError
 from ..pipeline import RunResult, ingest_page
 from ..store import Database
 
+CANNOT = 2  # exit code: the source cannot read a past window, or a page failed
+
 
 def arguments(parser) -> None:
     parser.add_argument("source", help="a source name from feeds.toml")
@@ -27,7 +30,8 @@ def arguments(parser) -> None:
 
 
 def main(args, app, err, monotonic=time.monotonic) -> int:
-    """0 when the window was read to its end; 2 when a page failed (run again to resume); 130 on Ctrl-C."""
+    """0 when the window was read to its end; 2 when the source cannot backfill or a page failed
+    (run again to resume); 130 on Ctrl-C."""
     source_cfg = app.config.sources.get(args.source)
     if source_cfg is None:
         raise BotError(f"no source named {args.source!r}", "see `procwatch check`")
@@ -45,65 +49,137 @@ def main(args, app, err, monotonic=time.monotonic) -> int:
 
 
 def _walk(db: Database, app, args, until: str, err, monotonic) -> int:
-    key = f"{args.source}:backfill"
-    window = {"since": args.since, "until": until}
-    state = db.cursor(key) or {}
-    same = state.get("since") == args.since and state.get("until") == until
-    if same and state.get("done") and not args.restart:
-        print(f"{args.source}: {args.since} to {until} was already backfilled (--restart to read it again)", file=err)
-        return 0
-    cursor = state["cursor"] if same and not state.get("done") else window
-    if cursor is not window:
-        print(f"{args.source}: resuming the backfill of {args.since} to {until}", file=err)
     source = app.source(args.source, db)
-    routes = app.routes if args.alert else []
-    result, progress = RunResult(args.source), Progress(err, monotonic)
-    stamp = app.clock().isoformat(timespec="seconds")
+    if source.backfill_span() is None:
+        print(f"{args.source}: a {source.kind} source cannot backfill: it only ever lists what it holds now "
+              "(nothing to ask for a past window)", file=err)
+        return CANNOT
+    windows = source.backfill_windows(date.fromisoformat(args.since), date.fromisoformat(until))
+    if not windows:
+        raise BotError(f"{args.source} holds nothing before {source.BACKFILL_EARLIEST}",
+                       f"choose --until on or after {source.BACKFILL_EARLIEST}")
+    walk = Walk(db, app, source, args, until, err, monotonic)
+    resume = walk.resume_point()
+    if resume is None:
+        return 0
+    first, cursor = resume
     try:
-        for payload, following in source.fetch(cursor, app.clock()):
-            count = ingest_page(db, source, app.matcher, routes, payload,
-                                (key, window | {"cursor": following, "done": False}), None, stamp, result)
-            progress.page(count, payload)
+        for n in range(first, len(windows)):
+            walk.read(n, windows, cursor)
+            cursor = None
     except BotError as e:
-        progress.end()
+        walk.progress.end()
         print(f"{args.source}: backfill stopped: {e}; run the same command again to resume", file=err)
-        return 2
+        return CANNOT
     except KeyboardInterrupt:
-        progress.end()
+        walk.progress.end()
         print(f"{args.source}: interrupted; run the same command again to resume", file=err)
         return 130
-    db.set_cursor(key, window | {"cursor": None, "done": True}, stamp)
-    progress.end()
-    print(f"{args.source}: backfilled {args.since} to {until}: {result.fetched} notices read, {result.new} new, "
-          f"{result.updated} updated, {len(result.matched)} matched a watchlist, {result.queued} queued"
-          + ("" if args.alert else " (stored only: --alert to deliver)"), file=err)
+    walk.finish(windows)
     if args.alert:
         app.deliver()
     return 0
 
 
+class Walk:
+    """One backfill run: where it resumes, each window read page by page, the closing line."""
+
+    def __init__(self, db: Database, app, source, args, until: str, err, monotonic):
+        self.db, self.app, self.source, self.args, self.err = db, app, source, args, err
+        self.key, self.asked = f"{args.source}:backfill", {"since": args.since, "until": until}
+        self.result, self.progress = RunResult(args.source), Progress(err, monotonic)
+        self.stamp = app.clock().isoformat(timespec="seconds")
+        self.routes = app.routes if args.alert else []
+
+    def resume_point(self) -> tuple[int, dict | None] | None:
+        """(window index, source cursor) to start from; None when this window was already read."""
+        state = self.db.cursor(self.key) or {}
+        if {k: state.get(k) for k in self.asked} != self.asked:
+            return 0, None
+        if state.get("done") and not self.args.restart:
+            print(f"{self.args.source}: {self.asked['since']} to {self.asked['until']} was already backfilled "
+                  "(--restart to read it again)", file=self.err)
+            return None
+        if state.get("done"):
+            return 0, None
+        print(f"{self.args.source}: resuming the backfill of {self.asked['since']} to {self.asked['until']}",
+              file=self.err)
+        return state.get("window", 0), state.get("cursor")
+
+    def read(self, n: int, windows: list, cursor: dict | None) -> None:
+        """Window n from `cursor` (else its start), each page stored with the position after it."""
+        start, end = windows[n]
+        self.progress.window(f"window {n + 1}/{len(windows)}: {start}..{end}")
+        pages = self.source.fetch(cursor or self.source.backfill_cursor(start, end), self.app.clock())
+        for (payload, following), last in _marking_last(pages):
+            after = {"window": n + 1, "cursor": None} if last else {"window": n, "cursor": following}
+            count = ingest_page(self.db, self.source, self.app.matcher, self.routes, payload,
+                                (self.key, self._state(after)), None, self.stamp, self.result)
+            self.progress.page(count, payload)
+        self.db.set_cursor(self.key, self._state({"window": n + 1, "cursor": None}), self.stamp)
+
+    def finish(self, windows: list) -> None:
+        """Mark the backfill done and name the window actually read (a source may start later)."""
+        self.db.set_cursor(self.key, self._state({"window": len(windows), "cursor": None}, done=True), self.stamp)
+        self.progress.end()
+        r = self.result
+        print(f"{self.args.source}: backfilled {windows[0][0]} to {windows[-1][1]}: {r.fetched} notices read, "
+              f"{r.new} new, {r.updated} updated, {len(r.matched)} matched a watchlist, {r.queued} queued"
+              + ("" if self.args.alert else " (stored only: --alert to deliver)"), file=self.err)
+
+    def _state(self, position: dict, done: bool = False) -> dict:
+        return self.asked | position | {"done": done}
+
+
+def _marking_last(pages):
+    """(page, is_last) for each page; when reading ahead fails, the page in hand is handed over first
+    (as not the last, so the backfill resumes after it) and then the failure."""
+    none = object()
+    pages = iter(pages)
+    held = next(pages, none)
+    while held is not none:
+        try:
+            following = next(pages, none)
+        except BaseException:
+            yield held, False
+            raise
+        yield held, following is none
+        held = following
+
+
 class Progress:
-    """Items, pages, rate and (when the source reports a total) ETA on stderr; one updating line on a terminal."""
+    """A heading per window, then items, pages, rate and (when the source reports the window's total)
+    ETA on stderr; one updating line on a terminal."""
 
     def __init__(self, err, monotonic):
         self.err, self.monotonic = err, monotonic
-        self.started, self.pages, self.items = monotonic(), 0, 0
+        self.started, self.pages, self.items, self.in_window = monotonic(), 0, 0, 0
         self.tty = hasattr(err, "isatty") and err.isatty()
+        self.open = False  # a terminal line is being updated in place
+
+    def window(self, heading: str) -> None:
+        """A new window: its heading on a line of its own; the ETA counts within it."""
+        self.end()
+        self.in_window = 0
+        print(heading, file=self.err, flush=True)
 
     def page(self, items: int, payload) -> None:
         self.pages += 1
         self.items += items
+        self.in_window += items
         elapsed = max(self.monotonic() - self.started, 1e-6)
         rate = self.items / elapsed
         line = f"  {self.items} items, {self.pages} pages, {rate:.1f} items/s"
         total = _total(payload)
-        if total and rate > 0 and total > self.items:
-            line += f", about {total} in all, ETA {_duration((total - self.items) / rate)}"
+        if total and rate > 0 and total > self.in_window:
+            line += f", about {total} in this window, ETA {_duration((total - self.in_window) / rate)}"
         print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=self.err, flush=True)
+        self.open = self.tty
 
     def end(self) -> None:
-        if self.tty and self.pages:
+        if self.open:
             print(file=self.err)
+            self.open = False
 
 
 def _total(payload) -> int | None:

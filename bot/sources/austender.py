@@ -21,6 +21,7 @@ class AusTender(OcdsPackages):
     kind = "austender"
     BASE_URL = "https://api.tenders.gov.au"
     OPTIONS = OcdsPackages.OPTIONS | {"window_hours": 24, "date_type": "contractPublished"}
+    BACKFILL_EARLIEST = "2013-01-01"  # the API's data starts there
 
     @classmethod
     def check_options(cls, options: dict) -> list[tuple[str, str]]:

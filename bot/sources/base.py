@@ -2,11 +2,16 @@
 
 `fetch` yields (payload, cursor) pairs; the pipeline stores each page's notices and commits the
 cursor that follows it in one transaction, so a crash never skips data.
+
+Backfill: a source that can read a past window sets `BACKFILL_SPAN` (the most days its API answers
+in one window) and reads exactly [since, until] from the cursor `backfill_cursor` makes, keeping
+`until` in every cursor it yields so a resumed window still ends there; `procwatch backfill` cuts
+the asked window with `backfill_windows`. Sources that only list what they hold now leave it None.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Iterator
 
 from ..config import SourceConfig
@@ -29,6 +34,8 @@ class Source:
     EVERY: ClassVar[str] = "1h"
     OPTIONS: ClassVar[dict[str, Any]] = {}   # kind-specific keys → default (its type is enforced)
     SECRETS: ClassVar[tuple[str, ...]] = ()  # NAME for each `NAME_env` key the source accepts
+    BACKFILL_SPAN: ClassVar[int | None] = None   # most days (inclusive) one backfill window spans; None: cannot
+    BACKFILL_EARLIEST: ClassVar[str | None] = None  # first day the source holds data, when it says so
 
     def __init__(self, config: SourceConfig, http: Http, budget: Budget | None = None):
         self.config, self.http = config, http
@@ -42,6 +49,28 @@ class Source:
     def check_options(cls, options: dict) -> list[tuple[str, str]]:
         """(key, problem) pairs for option values that have the right type but a bad value."""
         return []
+
+    def backfill_span(self) -> int | None:
+        """Days one backfill window may span, or None when this source cannot read a past window."""
+        return self.BACKFILL_SPAN
+
+    def backfill_windows(self, since: date, until: date) -> list[tuple[date, date]]:
+        """[since, until] (from the earliest day held) cut into consecutive windows of at most the span."""
+        span = self.backfill_span()
+        if span is None:
+            return []
+        if self.BACKFILL_EARLIEST:
+            since = max(since, date.fromisoformat(self.BACKFILL_EARLIEST))
+        out = []
+        while since <= until:
+            end = min(since + timedelta(days=span - 1), until)
+            out.append((since, end))
+            since = end + timedelta(days=1)
+        return out
+
+    def backfill_cursor(self, since: date, until: date) -> dict:
+        """The cursor from which `fetch` reads exactly [since, until] (both days included) and stops."""
+        return {"since": since.isoformat(), "until": until.isoformat()}
 
     def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
         """Yield (payload, cursor to commit after this page) from `cursor` up to `now`."""

@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from ..errors import SourceError
@@ -42,6 +42,7 @@ NOTICE_PAGE = "https://canadabuys.canada.ca/en/tender-opportunities/tender-notic
 class CsvFile(NamedTuple):
     name: str
     resp: Response
+    window: tuple[str, str] | None = None  # a backfill's [since, until]: rows dated outside are left out
 
 
 class Row:
@@ -72,20 +73,37 @@ class CanadaBuys(Source):
     BASE_URL = "https://canadabuys.canada.ca"
     EVERY = "6h"
     OPTIONS = {"files": ["newTenderNotice-nouvelAvisAppelOffres.csv", "{FY}-awardNotice-avisAttribution.csv"],
+               "backfill_files": ["{FY}-TenderNotice-AvisAppelOffres.csv", "{FY}-awardNotice-avisAttribution.csv"],
                "languages": ["eng", "fra"]}
+    BACKFILL_SPAN = 366  # one fiscal year (April–March) a window: the yearly files
+    BACKFILL_EARLIEST = "2022-04-01"  # the yearly files start with fiscal year 2022-2023
 
     @classmethod
     def check_options(cls, options: dict) -> list[tuple[str, str]]:
-        problems = [("files", f"{f!r} is not a CSV file name under {PUB}") for f in options["files"]
-                    if not re.fullmatch(r"[\w{}.-]+\.csv", f)]
+        problems = [(key, f"{f!r} is not a CSV file name under {PUB}") for key in ("files", "backfill_files")
+                    for f in options[key] if not re.fullmatch(r"[\w{}.-]+\.csv", f)]
         if not options["files"]:
             problems.append(("files", "list at least one file"))
         if not options["languages"] or set(options["languages"]) - set(LANGS):
             problems.append(("languages", 'use "eng" and/or "fra", preferred first'))
         return problems
 
+    def backfill_windows(self, since: date, until: date) -> list[tuple[date, date]]:
+        """[since, until] cut at fiscal-year boundaries (1 April): one window per yearly file."""
+        out = []
+        for start, end in super().backfill_windows(since, until):
+            while start <= end:
+                year_end = date(start.year + (start.month >= 4), 3, 31)
+                out.append((start, min(end, year_end)))
+                start = min(end, year_end) + timedelta(days=1)
+        return out
+
     def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
-        """Each file once, conditionally; the cursor keeps each file's ETag / Last-Modified."""
+        """Each file once, conditionally; the cursor keeps each file's ETag / Last-Modified.
+        A backfill's cursor reads the fiscal year's `backfill_files` instead, rows limited to its days."""
+        if cursor and cursor.get("until"):
+            yield from self._backfill(cursor)
+            return
         names = [f.replace("{FY}", fiscal_year(now)) for f in self.options["files"]]
         known = {k: v for k, v in ((cursor or {}).get("files") or {}).items() if k in names}
         for name in names:
@@ -93,6 +111,17 @@ class CanadaBuys(Source):
             if resp.status == 200:
                 known[name] = validators(resp)
             yield (CsvFile(name, resp) if resp.status == 200 else None), {"files": dict(known)}
+
+    def _backfill(self, cursor: dict) -> Iterator[tuple[Any, dict]]:
+        """The yearly files of the window's fiscal year, each read whole (its rows filtered by date)."""
+        window = (cursor["since"], cursor["until"])
+        year = fiscal_year(datetime.fromisoformat(cursor["since"]))
+        read = list(cursor.get("read") or [])
+        for name in [f.replace("{FY}", year) for f in self.options["backfill_files"]]:
+            if name in read:
+                continue
+            read.append(name)
+            yield CsvFile(name, self._get(name, {}), window), {"since": window[0], "until": window[1], "read": list(read)}
 
     def _get(self, name: str, validators_: dict) -> Response:
         """One file, conditionally; a 403 says what the firewall wants."""
@@ -113,6 +142,8 @@ class CanadaBuys(Source):
         latest: dict[str, tuple[str, Notice]] = {}
         for row in rows:
             notice = self._notice(row, award)
+            if notice and not _in_window(notice, payload.window):
+                continue
             amendment = row.get("amendmentNumber")
             if notice and amendment >= latest.get(notice.native_id, ("", None))[0]:
                 latest[notice.native_id] = (amendment, notice)
@@ -228,6 +259,12 @@ def _agencies(row: Row, langs) -> list[str]:
     path = [row.first("contractingEntityName", langs)]
     path += [u for u in multi(row.first("endUserEntitiesName", langs)) if u not in path]
     return [p for p in path if p]
+
+
+def _in_window(notice: Notice, window: tuple[str, str] | None) -> bool:
+    """True outside a backfill, for undated rows (nothing is lost), and for rows dated in the window."""
+    day = (notice.awarded_at or notice.posted_at or "")[:10]
+    return window is None or not day or window[0] <= day <= window[1]
 
 
 def _slug(name: str) -> str:

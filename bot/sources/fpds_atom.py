@@ -4,12 +4,16 @@ Query `LAST_MOD_DATE:[yyyy/mm/dd,yyyy/mm/dd]` plus configurable terms, 10 entrie
 `&start=`; a page with a `rel="next"` link has a successor (notes/sources-us.md §2a). The XML is
 untrusted: a document with a DTD or entity declaration is refused before parsing, and lxml runs
 with entity resolution, network access and huge trees off (what defusedxml guards against).
-Namespaces are matched by URI, never by prefix; codes are read, labels ignored.
+Atom is matched by URI; a record's children are read in the record's own namespace (template 1.5
+uses `https://www.fpds.gov/FPDS`, 1.4 `http://www.fpdsng.com/FPDS`), never by prefix. Codes are
+read, labels ignored. The alert links to the award's USAspending page (from PIID and agency): the
+entry's `rel="alternate"` link is a search URL that orders under one IDV share.
 """
 
 from __future__ import annotations
 
 import re
+from functools import partial
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
 
@@ -23,7 +27,8 @@ from .us_awards import Award, award_notice
 
 FEED_PATH = "/ezsearch/FEEDS/ATOM"
 ATOM = "http://www.w3.org/2005/Atom"
-NS = {"a": ATOM, "f": "https://www.fpds.gov/FPDS"}
+NS = {"a": ATOM}
+RECORDS = ("award", "IDV")  # local names of the record elements, in whichever FPDS namespace
 FORBIDDEN = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -59,6 +64,7 @@ class FpdsAtom(Source):
     kind = "fpds_atom"
     BASE_URL = "https://www.fpds.gov"
     EVERY = "1d"
+    BACKFILL_SPAN = 366  # no documented limit; a year a window keeps the progress readable
     OPTIONS = {"terms": "", "lookback_days": 3, "overlap_days": 1, "version": "1.5.3"}
 
     @classmethod
@@ -71,80 +77,95 @@ class FpdsAtom(Source):
         return problems
 
     def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
-        """Page the LAST_MOD_DATE window 10 entries at a time while the feed links a next page."""
-        start, end, offset = self._window(cursor, now.date())
+        """Page the date window 10 entries at a time while the feed links a next page."""
+        state = self._window(cursor, now.date())
         while True:
-            root = self._page(start, end, offset)
+            root = self._page(state)
             entries = len(root.findall("a:entry", NS))
-            offset += entries
+            state = state | {"start": state["start"] + entries}
             more = entries > 0 and root.find("a:link[@rel='next']", NS) is not None
-            yield root, ({"from": start.isoformat(), "to": end.isoformat(), "start": offset} if more
-                         else {"done_to": end.isoformat()})
+            yield root, (state if more else {"done_to": state["to"]})
             if not more:
                 return
 
-    def _window(self, cursor: dict | None, today: date) -> tuple[date, date, int]:
-        if cursor and "start" in cursor:
-            return date.fromisoformat(cursor["from"]), date.fromisoformat(cursor["to"]), cursor["start"]
-        if cursor and "done_to" in cursor:
-            return date.fromisoformat(cursor["done_to"]) - timedelta(days=self.options["overlap_days"]), today, 0
-        return today - timedelta(days=self.options["lookback_days"]), today, 0
+    def _window(self, cursor: dict | None, today: date) -> dict:
+        """{field, from, to, start}: a half-read window, a backfill's SIGNED_DATE window, or the
+        LAST_MOD_DATE window since the last poll (with overlap)."""
+        cursor = cursor or {}
+        if "start" in cursor:
+            return {"field": "LAST_MOD_DATE"} | cursor
+        if "since" in cursor:
+            return {"field": "SIGNED_DATE", "from": cursor["since"], "to": cursor["until"], "start": 0}
+        if "done_to" in cursor:
+            start = date.fromisoformat(cursor["done_to"]) - timedelta(days=self.options["overlap_days"])
+        else:
+            start = today - timedelta(days=self.options["lookback_days"])
+        return {"field": "LAST_MOD_DATE", "from": start.isoformat(), "to": today.isoformat(), "start": 0}
 
-    def _page(self, start: date, end: date, offset: int) -> etree._Element:
-        query = f"LAST_MOD_DATE:[{start:%Y/%m/%d},{end:%Y/%m/%d}] {self.options['terms']}".strip()
-        params = {"FEEDNAME": "PUBLIC", "VERSION": self.options["version"], "q": query, "start": offset}
+    def _page(self, state: dict) -> etree._Element:
+        start, end = (date.fromisoformat(state[k]) for k in ("from", "to"))
+        query = f"{state['field']}:[{start:%Y/%m/%d},{end:%Y/%m/%d}] {self.options['terms']}".strip()
+        params = {"FEEDNAME": "PUBLIC", "VERSION": self.options["version"], "q": query, "start": state["start"]}
         resp = self.http.request("GET", self.base_url + FEED_PATH, params=params)
         return parse_feed(resp.body, "FPDS ATOM")
 
     def parse(self, payload: Any) -> list[Notice]:
-        """Notices for the award and IDV records of one feed page."""
-        out = []
-        for entry in payload.iterfind("a:entry", NS):
-            record = entry.find("a:content/*", NS)
-            if record is not None and (award := _award(entry, record)).piid:
+        """Notices for the award and IDV records of one feed page, in either FPDS namespace.
+
+        A page with entries but no readable record is an error (its cursor stays): reporting
+        success there would lose the page for good."""
+        out, entries = [], payload.findall("a:entry", NS)
+        for entry in entries:
+            record = next((el for el in entry.iterfind("a:content/*", NS)
+                           if etree.QName(el).localname in RECORDS), None)
+            if record is not None and (award := _award(record)).piid:
                 out.append(award_notice(self.name, award, etree.tostring(record, encoding="unicode")))
+        if entries and not out:
+            names = sorted({etree.QName(el).text for e in entries for el in e.iterfind("a:content/*", NS)})
+            raise SourceError(f"FPDS ATOM page of {len(entries)} entries yielded no award or IDV record",
+                              f"content elements found: {', '.join(names)[:120] or 'none'}")
         return out
 
 
-def _award(entry, r) -> Award:
-    """One `<award>` or `<IDV>` element as an Award."""
-    ids = r.find("f:awardID/f:awardContractID", NS)
+def _award(r) -> Award:
+    """One `<award>` or `<IDV>` element as an Award; children are read in the record's own namespace."""
+    ns = {"f": etree.QName(r).namespace or ""}
+    t = partial(_t, ns=ns)
+    ids = r.find("f:awardID/f:awardContractID", ns)
     if ids is None:
-        ids = r.find("f:contractID/f:IDVID", NS)
-    idv = r.find("f:awardID/f:referencedIDVID", NS)
-    office = r.find("f:purchaserInformation/f:contractingOfficeAgencyID", NS)
+        ids = r.find("f:contractID/f:IDVID", ns)
+    idv = r.find("f:awardID/f:referencedIDVID", ns)
+    office = r.find("f:purchaserInformation/f:contractingOfficeAgencyID", ns)
     office = office if office is not None else etree.Element("none")
     uei = "f:vendor/f:vendorSiteDetails/f:entityIdentifiers/f:vendorUEIInformation/"
-    link = entry.find("a:link[@rel='alternate']", NS)
     return Award(
-        agency=_t(ids, "f:agencyID"), piid=_t(ids, "f:PIID"), mod=_t(ids, "f:modNumber"),
-        idv=_t(idv, "f:PIID"), idv_agency=_t(idv, "f:agencyID"),
-        requirement=_t(r, "f:contractData/f:descriptionOfContractRequirement"),
-        award_type=_text(_attr(r, "f:contractData/f:contractActionType", "description")),
+        agency=t(ids, "f:agencyID"), piid=t(ids, "f:PIID"), mod=t(ids, "f:modNumber"),
+        idv=t(idv, "f:PIID"), idv_agency=t(idv, "f:agencyID"), is_idv=etree.QName(r).localname == "IDV",
+        requirement=t(r, "f:contractData/f:descriptionOfContractRequirement"),
+        award_type=_text(_attr(r, "f:contractData/f:contractActionType", "description", ns)),
         agency_path=[_text(office.get("departmentName")), _text(office.get("name")),
-                     _text(_attr(r, "f:purchaserInformation/f:contractingOfficeID", "name"))],
-        vendor_name=_t(r, uei + "f:UEILegalBusinessName") or _t(r, "f:vendor/f:vendorHeader/f:vendorName"),
-        uei=_t(r, uei + "f:UEI"),
-        amount=_amount(_t(r, "f:totalDollarValues/f:totalObligatedAmount") or _t(r, "f:dollarValues/f:obligatedAmount")),
-        signed=_t(r, "f:relevantContractDates/f:signedDate"),
-        approved=_t(r, "f:transactionInformation/f:approvedDate"),
-        period_start=_t(r, "f:relevantContractDates/f:effectiveDate"),
-        period_end=_t(r, "f:relevantContractDates/f:currentCompletionDate"),
-        url=_text(link.get("href")) if link is not None else "",
-        extent_competed=_t(r, "f:competition/f:extentCompeted"),
-        reason_not_competed=_t(r, "f:competition/f:reasonNotCompeted"),
-        solicitation_procedures=_t(r, "f:competition/f:solicitationProcedures"),
-        fair_opportunity=_t(r, "f:competition/f:statutoryExceptionToFairOpportunity"),
-        set_aside=_t(r, "f:competition/f:typeOfSetAside"),
-        offers=_t(r, "f:competition/f:numberOfOffersReceived"),
-        naics=_t(r, "f:productOrServiceInformation/f:principalNAICSCode"),
-        psc=_t(r, "f:productOrServiceInformation/f:productOrServiceCode"))
+                     _text(_attr(r, "f:purchaserInformation/f:contractingOfficeID", "name", ns))],
+        vendor_name=t(r, uei + "f:UEILegalBusinessName") or t(r, "f:vendor/f:vendorHeader/f:vendorName"),
+        uei=t(r, uei + "f:UEI"),
+        amount=_amount(t(r, "f:totalDollarValues/f:totalObligatedAmount") or t(r, "f:dollarValues/f:obligatedAmount")),
+        signed=t(r, "f:relevantContractDates/f:signedDate"),
+        approved=t(r, "f:transactionInformation/f:approvedDate"),
+        period_start=t(r, "f:relevantContractDates/f:effectiveDate"),
+        period_end=t(r, "f:relevantContractDates/f:currentCompletionDate"),
+        extent_competed=t(r, "f:competition/f:extentCompeted"),
+        reason_not_competed=t(r, "f:competition/f:reasonNotCompeted"),
+        solicitation_procedures=t(r, "f:competition/f:solicitationProcedures"),
+        fair_opportunity=t(r, "f:competition/f:statutoryExceptionToFairOpportunity"),
+        set_aside=t(r, "f:competition/f:typeOfSetAside"),
+        offers=t(r, "f:competition/f:numberOfOffersReceived"),
+        naics=t(r, "f:productOrServiceInformation/f:principalNAICSCode"),
+        psc=t(r, "f:productOrServiceInformation/f:productOrServiceCode"))
 
 
-def _t(el, path: str) -> str:
-    return _text(el.findtext(path, namespaces=NS)) if el is not None else ""
+def _t(el, path: str, ns: dict) -> str:
+    return _text(el.findtext(path, namespaces=ns)) if el is not None else ""
 
 
-def _attr(el, path: str, name: str) -> str:
-    found = el.find(path, NS)
+def _attr(el, path: str, name: str, ns: dict) -> str:
+    found = el.find(path, ns)
     return found.get(name, "") if found is not None else ""

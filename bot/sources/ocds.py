@@ -25,11 +25,15 @@ class Ocds(OcdsPackages):
             problems.append(("from_param", "set both from_param and to_param, or neither"))
         return problems
 
-    def windows(self, done_to: str | None, now: datetime) -> list[tuple[datetime, datetime]]:
+    def windows(self, cursor: dict, now: datetime) -> list[tuple[datetime, datetime]]:
         """Date windows when the publisher filters by date, else the whole list once."""
         if self.options["from_param"]:
-            return super().windows(done_to, now)
+            return super().windows(cursor, now)
         return [(now, now)]
+
+    def backfill_span(self) -> int | None:
+        """A past window can be asked for only when the publisher filters by date."""
+        return self.BACKFILL_SPAN if self.options["from_param"] else None
 
     def first_request(self, start: datetime, end: datetime) -> tuple[str, dict]:
         if not self.options["from_param"]:

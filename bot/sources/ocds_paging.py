@@ -25,6 +25,7 @@ class OcdsPackages(Source):
     """Base for OCDS sources; subclasses say how a window's first request looks."""
 
     EVERY = "1h"
+    BACKFILL_SPAN = 31  # days a backfill window spans; its requests stay `window_hours` long
     OPTIONS = {"lookback_days": 3, "window_hours": 6, "overlap_minutes": 30}
     MAX_WINDOW_HOURS = 24 * 31
     WAIT_STATUSES: tuple[int, ...] = ()  # statuses that mean "slow down" for this publisher
@@ -49,13 +50,15 @@ class OcdsPackages(Source):
         return ocds_mapping.document_url(release)
 
     def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
-        """Every page of every window from the cursor (less the overlap) up to now."""
+        """Every page of every window from the cursor (less the overlap) up to now, or up to the
+        end of a backfill's `until` day."""
         committed = dict(cursor or {})
-        for start, end in self.windows(committed.get("done_to"), now):
+        until = {"until": committed["until"]} if committed.get("until") else {}
+        for start, end in self.windows(committed, now):
             pages = ocds_mapping.window_latest(list(self._pages(*self.first_request(start, end))))
             for n, package in enumerate(pages, 1):
-                yield package, ({"done_to": _iso(end)} if n == len(pages) else committed)
-            committed = {"done_to": _iso(end)}
+                yield package, (until | {"done_to": _iso(end)} if n == len(pages) else committed)
+            committed = until | {"done_to": _iso(end)}
 
     def _pages(self, url: str | None, params: dict | None) -> Iterator[dict]:
         """Every page of one window, following links.next on our host until it ends."""
@@ -69,16 +72,20 @@ class OcdsPackages(Source):
                 raise SourceError("OCDS paging loops: links.next repeats a page", _trim(nxt))
             seen.add(url)
 
-    def windows(self, done_to: str | None, now: datetime) -> list[tuple[datetime, datetime]]:
-        """[start, end) windows of `window_hours`, from the cursor (less the overlap) to now."""
-        now = now.astimezone(timezone.utc).replace(microsecond=0)
-        if done_to:
-            start = datetime.fromisoformat(done_to) - timedelta(minutes=self.options["overlap_minutes"])
+    def windows(self, cursor: dict, now: datetime) -> list[tuple[datetime, datetime]]:
+        """[start, end) windows of `window_hours`: from the cursor (less the overlap) to now, or a
+        backfill's days since 00:00 UTC of `since` (or its last full window) to the end of `until`."""
+        done_to = datetime.fromisoformat(cursor["done_to"]) if cursor.get("done_to") else None
+        if cursor.get("until"):
+            stop = _midnight(cursor["until"]) + timedelta(days=1)
+            start = done_to or _midnight(cursor["since"])
         else:
-            start = now - timedelta(days=self.options["lookback_days"])
+            stop = now.astimezone(timezone.utc).replace(microsecond=0)
+            start = (done_to - timedelta(minutes=self.options["overlap_minutes"]) if done_to
+                     else stop - timedelta(days=self.options["lookback_days"]))
         step, out = timedelta(hours=self.options["window_hours"]), []
-        while start < now:
-            out.append((start, min(start + step, now)))
+        while start < stop:
+            out.append((start, min(start + step, stop)))
             start += step
         return out
 
@@ -104,6 +111,10 @@ class OcdsPackages(Source):
         """The next link's path and query on the configured scheme and host."""
         ours, theirs = urlsplit(self.base_url), urlsplit(link)
         return urlunsplit((ours.scheme, ours.netloc, theirs.path, theirs.query, ""))
+
+
+def _midnight(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
 
 
 def _iso(moment: datetime) -> str:

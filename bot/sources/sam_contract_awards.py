@@ -4,7 +4,9 @@ Cursor: `lastModifiedDate=[MM/DD/YYYY,MM/DD/YYYY]`, re-reading `overlap_days`. T
 the non-competed `extentCompetedCode`s; the verdict itself is decided client-side from all the
 competition codes. `offset` is a page index (GSA's doc) and only the first 400,000 records of a
 query are reachable, so a window that holds more is split in halves. Each window is then read a
-second time with `deletedStatus=yes`, whose records withdraw the stored notice.
+second time with `deletedStatus=yes`, whose records withdraw the stored notice. The API's empty
+answer (`awardResponse` with totalRecords "0" and a "No Data found" message) is an empty page.
+A backfill reads its window by `dateSigned` instead of `lastModifiedDate`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class SamContractAwards(Source):
     BASE_URL = "https://api.sam.gov"
     EVERY = "6h"
     SECRETS = ("api_key",)
+    BACKFILL_SPAN = 366  # no documented limit; a year a window (the 400,000-record ceiling splits further)
     OPTIONS = {"extent_competed_codes": list(NON_COMPETED), "limit": 100, "overlap_days": 2,
                "lookback_days": 7, "daily_request_limit": 1000, "withdrawals": True}
 
@@ -46,7 +49,10 @@ class SamContractAwards(Source):
         return problems
 
     def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
-        """Page each window (split while over the ceiling) for awards, then for deletions."""
+        """Page each window (split while over the ceiling) for awards, then for deletions.
+
+        The cursor after the last page is `done_to` the window's end, never a phase: an empty
+        phase ends its part of the window like any short page."""
         state = self._resume(cursor, now.date())
         while state is not None:
             payload = self._search(state)
@@ -54,13 +60,17 @@ class SamContractAwards(Source):
                 state = _split(state)
                 continue
             rows = len(payload.get("awardSummary") or [])
-            state = self._next(state, rows, _total(payload))
-            yield payload, state or {"done_to": now.date().isoformat()}
+            end, state = state["end"], self._next(state, rows, _total(payload))
+            yield payload, state or {"done_to": end}
 
     def _resume(self, cursor: dict | None, today: date) -> dict:
-        """A half-read window from the cursor, else the window after the last one, with overlap."""
+        """A half-read window from the cursor, a backfill's dateSigned window, else the
+        lastModifiedDate window after the last one, with overlap."""
         if cursor and "phase" in cursor:
             return dict(cursor)
+        if cursor and "since" in cursor:
+            return {"phase": "awards", "field": "dateSigned", "from": cursor["since"], "to": cursor["until"],
+                    "end": cursor["until"], "offset": 0}
         if cursor and "done_to" in cursor:
             start = date.fromisoformat(cursor["done_to"]) - timedelta(days=self.options["overlap_days"])
         else:
@@ -80,15 +90,15 @@ class SamContractAwards(Source):
             return state | {"phase": "deleted", "offset": 0}
         if state["to"] < state["end"]:
             after = date.fromisoformat(state["to"]) + timedelta(days=1)
-            return {"phase": "awards", "from": after.isoformat(), "to": state["end"], "end": state["end"],
-                    "offset": 0}
+            return state | {"phase": "awards", "from": after.isoformat(), "to": state["end"], "offset": 0}
         return None
 
     def _search(self, state: dict) -> dict:
-        """One search request; 204 and an empty `{}` body are empty pages."""
+        """One search request; 204, an empty `{}` body and the `awardResponse` "No Data found"
+        answer (totalRecords "0") are empty pages."""
         self.budget.spend()
         window = f"[{_us_date(state['from'])},{_us_date(state['to'])}]"
-        params = {"api_key": self.config.secrets.get("api_key", ""), "lastModifiedDate": window,
+        params = {"api_key": self.config.secrets.get("api_key", ""), state.get("field", "lastModifiedDate"): window,
                   "limit": self.options["limit"], "offset": state["offset"]}
         if state["phase"] == "deleted":
             params |= {"deletedStatus": "yes", "includeSections": "contractId"}
@@ -96,6 +106,8 @@ class SamContractAwards(Source):
             params["extentCompetedCode"] = "~".join(self.options["extent_competed_codes"])
         resp = self.http.request("GET", self.base_url + SEARCH_PATH, params=params, ok=(200, 204))
         payload = {} if resp.status == 204 or not resp.body.strip() else parse_json(resp)
+        if _empty_answer(payload):
+            payload = {"totalRecords": 0, "awardSummary": []}
         if not isinstance(payload, dict) or not isinstance(payload.get("awardSummary", []), (list, type(None))) \
                 or ("awardSummary" not in payload and payload.get("message")):
             raise SourceError("SAM.gov Contract Awards answered without awardSummary", str(payload)[:160])
@@ -157,6 +169,12 @@ def _name(value) -> str:
 def _total(payload: dict) -> int:
     """totalRecords arrives as a string, a number or null (unknown: page on while pages are full)."""
     return _int(payload.get("totalRecords"), CEILING)
+
+
+def _empty_answer(payload) -> bool:
+    """`{"awardResponse": {"totalRecords": "0", …}, "message": "No Data found..."}`: nothing matched."""
+    wrapper = payload.get("awardResponse") if isinstance(payload, dict) else None
+    return isinstance(wrapper, dict) and "awardSummary" not in payload and _int(wrapper.get("totalRecords"), -1) == 0
 
 
 def _split(state: dict) -> dict:

@@ -38,6 +38,7 @@ class SamOpportunities(Source):
     BASE_URL = "https://api.sam.gov"
     EVERY = "30m"
     SECRETS = ("api_key",)
+    BACKFILL_SPAN = 365  # postedTo − postedFrom ≤ 364 days (notes/sources-us.md §1)
     OPTIONS = {"notice_types": ["u", "s", "p", "a", "k", "o"], "limit": 1000, "overlap_days": 2,
                "lookback_days": 14, "daily_request_limit": 1000, "fetch_descriptions": True}
 

@@ -29,12 +29,16 @@ FIELDS = ["publication-number", "publication-date", "notice-type", "form-type", 
           "total-value-cur", "estimated-value-lot", "estimated-value-cur-lot", "classification-cpv",
           "procedure-identifier", "official-language"]
 KIND = {"veat": "intent", "can-modif": "modification"}
+# eForms form types, for notices that carry `form-type` without `notice-type`.
+FORM_KIND = {"planning": "tender", "competition": "tender", "result": "award", "dir-awa-pre": "intent",
+             "cont-modif": "modification"}
 
 
 class Ted(Source):
     kind = "ted"
     BASE_URL = "https://api.ted.europa.eu"
     EVERY = "3h"
+    BACKFILL_SPAN = 31  # a month a window, read one publication day per query (ITERATION paging)
     OPTIONS = {"query": "procedure-type = neg-wo-call OR notice-type = veat", "languages": ["eng"],
                "lookback_days": 7, "overlap_days": 1, "limit": 250}
 
@@ -53,25 +57,32 @@ class Ted(Source):
     def fetch(self, cursor: dict | None, now: datetime) -> Iterator[tuple[Any, dict]]:
         """Every page of every publication day from the cursor (less the overlap) to today."""
         committed = dict(cursor or {})
-        for day in self._days(committed.get("done_to"), now.astimezone(timezone.utc).date()):
+        until = {"until": committed["until"]} if committed.get("until") else {}  # a backfill's last day
+        for day in self._days(committed, now.astimezone(timezone.utc).date()):
             token, seen = None, set()
             while True:
                 payload = self._search(day, token)
                 token = _text(payload.get("iterationNextToken"))
                 done = not token or not payload["notices"] or token in seen
                 if done:
-                    committed = {"done_to": day.isoformat()}
+                    committed = until | {"done_to": day.isoformat()}
                 yield payload, committed
                 if done:
                     break
                 seen.add(token)
 
-    def _days(self, done_to: str | None, today: date) -> list[date]:
-        if done_to:
-            start = date.fromisoformat(done_to) - timedelta(days=self.options["overlap_days"])
+    def _days(self, cursor: dict, today: date) -> list[date]:
+        """The days to read: a backfill's [since, until] (resumed after its last full day), else
+        from the last full day (less the overlap) to today."""
+        done_to = date.fromisoformat(cursor["done_to"]) if cursor.get("done_to") else None
+        if cursor.get("until"):
+            end = date.fromisoformat(cursor["until"])
+            start = done_to + timedelta(days=1) if done_to else date.fromisoformat(cursor["since"])
         else:
-            start = today - timedelta(days=self.options["lookback_days"])
-        return [start + timedelta(days=n) for n in range((today - start).days + 1)]
+            end = today
+            start = (done_to - timedelta(days=self.options["overlap_days"]) if done_to
+                     else today - timedelta(days=self.options["lookback_days"]))
+        return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
     def _search(self, day: date, token: str | None) -> dict:
         """One search request; a reply TED marks as timed out is incomplete, so it is an error."""
@@ -156,12 +167,15 @@ def _money(n: dict) -> tuple[Decimal | None, str | None]:
 
 
 def _kind(n: dict) -> str:
+    """From notice-type (veat, can-*, cn-*, pin-*), else from the eForms form-type."""
     notice_type = _first(n.get("notice-type")).lower()
     if notice_type in KIND:
         return KIND[notice_type]
-    if notice_type.startswith("can") or _first(n.get("form-type")) == "result":
+    if notice_type.startswith("can"):
         return "award"
-    return "tender" if notice_type.startswith(("cn", "pin")) else "other"
+    if notice_type.startswith(("cn", "pin")):
+        return "tender"
+    return FORM_KIND.get(_first(n.get("form-type")).lower(), "other")
 
 
 def _codes(n: dict) -> dict[str, list[str]]:

@@ -20,6 +20,7 @@ class UkContractsFinder(OcdsPackages):
     BASE_URL = "https://www.contractsfinder.service.gov.uk"
     OPTIONS = OcdsPackages.OPTIONS | {"window_hours": 24, "stages": ["award"]}
     WAIT_STATUSES = (403,)
+    BACKFILL_SPAN = 15  # Kingfisher's window for this endpoint; requests stay `window_hours` long
 
     def first_request(self, start: datetime, end: datetime) -> tuple[str, dict]:
         params = {"publishedFrom": start.strftime("%Y-%m-%dT%H:%M:%S"),

@@ -18,6 +18,7 @@ class UkFindATender(OcdsPackages):
     kind = "uk_find_a_tender"
     BASE_URL = "https://www.find-tender.service.gov.uk"
     OPTIONS = OcdsPackages.OPTIONS | {"stages": ["tender", "award"]}
+    BACKFILL_SPAN = 7  # a week a backfill window, asked 6 hours at a time (longer steps drop releases)
 
     def first_request(self, start: datetime, end: datetime) -> tuple[str, dict]:
         params = {"updatedFrom": _fts_time(start), "updatedTo": _fts_time(end), "limit": 100}

@@ -33,6 +33,7 @@ class Award:
     mod: str = "0"
     idv: str = ""               # referenced IDV PIID, for orders
     idv_agency: str = ""
+    is_idv: bool = False        # the record is an IDV itself (a contract vehicle), not an award under one
     requirement: str = ""       # descriptionOfContractRequirement
     award_type: str = ""        # label, e.g. "PURCHASE ORDER"
     agency_path: list[str] = field(default_factory=list)
@@ -66,12 +67,21 @@ def is_modification(mod: str) -> bool:
 
 def usaspending_url(award: Award) -> str:
     """USAspending's page for the award (the same page for the base and its modifications)."""
+    if award.is_idv:
+        return USASPENDING_AWARD_URL.format(f"CONT_IDV_{award.piid}_{award.agency}")
     return USASPENDING_AWARD_URL.format(usaspending_award_id(award.piid, award.agency, award.idv, award.idv_agency))
 
 
 def usaspending_award_id(piid: str, agency: str, idv: str = "", idv_agency: str = "") -> str:
     """USAspending's generated_unique_award_id: CONT_AWD_{piid}_{agency}_{idv}_{idv agency}."""
     return f"CONT_AWD_{piid}_{agency}_{idv or '-NONE-'}_{(idv_agency or agency) if idv else '-NONE-'}"
+
+
+def award_kind(award: Award) -> str:
+    """`modification` for a mod, `idv` for a contract vehicle itself, else `award`."""
+    if is_modification(award.mod):
+        return "modification"
+    return "idv" if award.is_idv else "award"
 
 
 def award_notice(source: str, award: Award, raw: dict | str, native: str | None = None) -> Notice:
@@ -83,12 +93,12 @@ def award_notice(source: str, award: Award, raw: dict | str, native: str | None 
     return Notice(
         source=source, native_id=native or native_id(award.agency, award.piid, award.mod, award.idv),
         title=title[:300], url=award.url or usaspending_url(award),
-        kind="modification" if is_modification(award.mod) else "award",
+        kind=award_kind(award),
         description=" ".join(award.requirement.split()), agency_path=[p for p in award.agency_path if p],
         vendor_name=award.vendor_name, vendor_ids=vendor_ids, amount=award.amount,
         currency="USD" if award.amount is not None else None,
-        posted_at=_day(award.approved or award.signed), awarded_at=_day(award.signed),
-        period_start=_day(award.period_start), period_end=_day(award.period_end),
+        posted_at=day_of(award.approved or award.signed), awarded_at=day_of(award.signed),
+        period_start=day_of(award.period_start), period_end=day_of(award.period_end),
         reference=award.piid, codes=award_codes(award),
         raw=raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, sort_keys=True))
 
@@ -134,7 +144,7 @@ def _letters(value: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text(value).lower())
 
 
-def _day(value: str | None) -> str | None:
+def day_of(value: str | None) -> str | None:
     """The date part of an FPDS/SAM/USAspending timestamp ("2025-04-02T00:00:00Z" → "2025-04-02")."""
     raw = text(value)
     if not raw:

@@ -5,7 +5,8 @@
 `latest_transaction_contract_data` carries the codes (notes/sources-us.md §3). Pages follow
 `hasNext`; past 50,000 records the API wants `last_record_unique_id`/`last_record_sort_value`.
 A filter the API reports as unused is a warning in the log and in the source's health: results
-would otherwise be silently wrong.
+would otherwise be silently wrong. A backfill reads its window by action date; `CONT_IDV_` ids are
+IDVs (kind `idv`), and dates a search row lacks come from the detail.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..http import parse_json
 from ..notice import Notice
 from .base import Source
 from .fields import amount as _amount, text as _text
-from .us_awards import NON_COMPETED, USASPENDING_AWARD_URL, Award, award_codes, award_notice, reason_code
+from .us_awards import NON_COMPETED, USASPENDING_AWARD_URL, Award, award_codes, award_notice, day_of, reason_code
 
 log = logging.getLogger("procwatch")
 SEARCH_PATH = "/api/v2/search/spending_by_award/"
@@ -31,6 +32,7 @@ FIELDS = ["Award ID", "Recipient Name", "Recipient UEI", "Award Amount", "Start 
           "Awarding Agency", "Awarding Sub Agency", "Contract Award Type", "Description",
           "Last Modified Date", "Base Obligation Date", "NAICS", "PSC", "generated_internal_id"]
 SORT = "Last Modified Date"
+IDV_PREFIX = "CONT_IDV_"  # generated ids of IDVs (contract vehicles), as against CONT_AWD_ awards
 GROUPS = {"contracts": {"A", "B", "C", "D"}, "idvs": {"IDV_A", "IDV_B", "IDV_B_A", "IDV_B_B", "IDV_B_C",
                                                        "IDV_C", "IDV_D", "IDV_E"}}
 UNUSED = re.compile(r"filters from the request were not used:\s*(.+?)(?:\.\s|\.?$)", re.I | re.S)
@@ -40,6 +42,8 @@ class UsaSpending(Source):
     kind = "usaspending"
     BASE_URL = "https://api.usaspending.gov"
     EVERY = "12h"
+    BACKFILL_SPAN = 366  # no documented limit; a year a window
+    BACKFILL_EARLIEST = "2007-10-01"  # the earliest start_date time_period accepts
     OPTIONS = {"award_type_codes": ["A", "B", "C", "D"], "extent_competed_codes": list(NON_COMPETED),
                "limit": 100, "lookback_days": 7, "overlap_days": 3}
 
@@ -63,14 +67,17 @@ class UsaSpending(Source):
             payload = self._search(state)
             meta = payload.get("page_metadata") or {}
             more = bool(meta.get("hasNext")) and bool(payload.get("results"))
-            state = self._next(state, meta) if more else None
-            yield payload, state or {"done_to": now.date().isoformat()}
+            end, state = state["to"], (self._next(state, meta) if more else None)
+            yield payload, state or {"done_to": end}
             if state is None:
                 return
 
     def _resume(self, cursor: dict | None, today: date) -> dict:
+        """A half-read window, a backfill's action-date window, else the last-modified window since the last poll."""
         if cursor and "page" in cursor:
             return dict(cursor)
+        if cursor and "since" in cursor:
+            return {"from": cursor["since"], "to": cursor["until"], "page": 1, "date_type": "action_date"}
         if cursor and "done_to" in cursor:
             start = date.fromisoformat(cursor["done_to"]) - timedelta(days=self.options["overlap_days"])
         else:
@@ -102,7 +109,7 @@ class UsaSpending(Source):
     def _filters(self, state: dict) -> dict:
         filters = {"award_type_codes": self.options["award_type_codes"],
                    "time_period": [{"start_date": state["from"], "end_date": state["to"],
-                                    "date_type": "last_modified_date"}]}
+                                    "date_type": state.get("date_type", "last_modified_date")}]}
         if self.options["extent_competed_codes"]:
             filters["extent_competed_type_codes"] = self.options["extent_competed_codes"]
         return filters
@@ -130,8 +137,9 @@ class UsaSpending(Source):
             vendor_name=_text(r.get("Recipient Name")), uei=_text(r.get("Recipient UEI")),
             amount=_amount(r.get("Award Amount")), signed=_text(r.get("Base Obligation Date")),
             approved=_text(r.get("Last Modified Date")), period_start=_text(r.get("Start Date")),
-            period_end=_text(r.get("End Date")), naics=_code(r.get("NAICS")), psc=_code(r.get("PSC")),
-            url=USASPENDING_AWARD_URL.format(award_id))
+            period_end=_text(r.get("End Date")), naics=_code(r.get("NAICS") or r.get("NAICS Code")),
+            psc=_code(r.get("PSC") or r.get("PSC Code")), url=USASPENDING_AWARD_URL.format(award_id),
+            is_idv=award_id.startswith(IDV_PREFIX))
         return award_notice(self.name, award, r, native=award_id)
 
     def wants_detail(self, notice: Notice) -> bool:
@@ -153,12 +161,23 @@ class UsaSpending(Source):
         record = json.loads(detail)
         award = detail_award(record)
         codes = notice.codes | award_codes(award)
-        return notice.replace(codes=codes, description=notice.description or " ".join(award.requirement.split()))
+        return notice.replace(codes=codes, description=notice.description or " ".join(award.requirement.split()),
+                              **_missing_dates(notice, record))
+
+
+def _missing_dates(notice: Notice, d: dict) -> dict:
+    """Dates the search row lacked, from the detail: signed (else performance start) as posted."""
+    period = d.get("period_of_performance") if isinstance(d.get("period_of_performance"), dict) else {}
+    signed, start = day_of(d.get("date_signed")), day_of(period.get("start_date"))
+    found = {"posted_at": signed or start, "awarded_at": signed, "period_start": start,
+             "period_end": day_of(period.get("end_date"))}
+    return {k: v for k, v in found.items() if v and not getattr(notice, k)}
 
 
 def detail_award(d: dict) -> Award:
     """The competition fields of an award detail, current and 2018 field names alike."""
     tx = d.get("latest_transaction_contract_data") or {}
+    naics, psc = _text(tx.get("naics")), _text(tx.get("product_or_service_code"))
     parent = d.get("parent_award") or {}
     return Award(
         agency="", piid=_text(d.get("piid")), idv=_text(parent.get("piid")) or _text(d.get("parent_award_piid")),
@@ -168,7 +187,8 @@ def detail_award(d: dict) -> Award:
                                         tx.get("other_than_full_and_open_description") or tx.get("other_than_full_and_o_desc")),
         solicitation_procedures=_text(tx.get("solicitation_procedures")),
         fair_opportunity=_text(tx.get("fair_opportunity_limited")),
-        set_aside=_text(tx.get("type_set_aside")), offers=_text(tx.get("number_of_offers_received")))
+        set_aside=_text(tx.get("type_set_aside")), offers=_text(tx.get("number_of_offers_received")),
+        naics=naics, psc=psc)
 
 
 def _code(value) -> str:
