@@ -178,7 +178,7 @@ def test_defaults_filled():
     assert (s.every, s.base_url) == (1800.0, "https://api.sam.gov")  # SAM's default every
     assert not s.enabled and "api_key_env is not set" in config.warnings[0]  # no key: disabled, warned
     assert dict(s.options) == SamOpportunities.OPTIONS
-    assert s.options["notice_types"] == ["u", "s", "p", "a", "k", "o"] and s.options["limit"] == 1000
+    assert s.options["notice_types"] == ["u", "s", "p", "r", "a", "k", "o"] and s.options["limit"] == 1000
     w = config.watchlists["w"]
     assert w.competition == ("sole_source",) and w.vendors == () and w.sources == ()
     assert w.min_amount == Decimal(0) and isinstance(w.min_amount, Decimal)

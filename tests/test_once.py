@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 from conftest import NOW
 
@@ -89,7 +90,11 @@ def test_search_requests_use_the_documented_window_and_types(make_app, fake_sam)
     make_app().once()
     first = fake_sam.searches[0]
     assert first["postedFrom"] == "09/18/2026" and first["postedTo"] == "10/02/2026"  # 14-day lookback
-    assert first["ptype"] == "u,s,p,a,k,o" and first["limit"] == "1000" and first["api_key"] == "test-key-123"
+    assert first["limit"] == "1000" and first["api_key"] == "test-key-123"
+    # ptype repeated, as the API definition declares it (collectionFormat multi), Sources Sought included
+    assert parse_qs(fake_sam.queries[0])["ptype"] == ["u", "s", "p", "r", "a", "k", "o"]
+    assert "ptype=u&ptype=s&ptype=p&ptype=r&ptype=a&ptype=k&ptype=o" in fake_sam.queries[0]
+    assert "%2C" not in fake_sam.queries[0] and "ptype=u," not in fake_sam.queries[0]
     make_app(clock=lambda: NOW + timedelta(days=1)).once()
     again = fake_sam.searches[-1]
     assert again["postedFrom"] == "09/30/2026" and again["postedTo"] == "10/03/2026"  # 2-day overlap

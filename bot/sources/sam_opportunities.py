@@ -29,6 +29,8 @@ KINDS = {"Justification": "justification", "Award Notice": "award", "Presolicita
 DETAIL_TYPES = ("Justification", "Special Notice", "Presolicitation", "Award Notice", "Solicitation")
 # Titles that announce an intent to sole-source without saying so in classify's stricter terms.
 INTENT_TITLE = re.compile(r"\b(notice of intent|intent to (award|sole[- ]source)|noi|j\s*&\s*a|sole[- ]source)\b", re.I)
+# PTYPE_FORM: the API's own definition (GSA/open-gsa-redesign, get-opportunities-v2.yml) declares
+# `ptype` as `type: array, collectionFormat: multi`, i.e. `ptype=u&ptype=s`; requests sends a list so.
 # A dot between path levels follows a word of two or more letters ("U.S. CUSTOMS" is one level).
 PATH_SPLIT = re.compile(r"(?<=[^.\s]{2})\.(?=\S)")
 
@@ -38,7 +40,7 @@ class SamOpportunities(Source):
     BASE_URL = "https://api.sam.gov"
     EVERY = "30m"
     SECRETS = ("api_key",)
-    OPTIONS = {"notice_types": ["u", "s", "p", "a", "k", "o"], "limit": 1000, "overlap_days": 2,
+    OPTIONS = {"notice_types": ["u", "s", "p", "r", "a", "k", "o"], "limit": 1000, "overlap_days": 2,
                "lookback_days": 14, "daily_request_limit": 1000, "fetch_descriptions": True}
 
     @classmethod
@@ -90,7 +92,7 @@ class SamOpportunities(Source):
         """One search request; 404 "No Data found" is an empty page."""
         self.budget.spend()
         params = {"api_key": self.config.secrets.get("api_key", ""), "postedFrom": _us_date(start),
-                  "postedTo": _us_date(end), "ptype": ",".join(self.options["notice_types"]),
+                  "postedTo": _us_date(end), "ptype": list(self.options["notice_types"]),  # repeated: PTYPE_FORM
                   "limit": limit, "offset": offset}
         resp = self.http.request("GET", self.base_url + SEARCH_PATH, params=params, ok=(200, 401, 403, 404))
         if resp.status in (401, 403):
