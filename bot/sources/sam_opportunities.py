@@ -109,24 +109,8 @@ class SamOpportunities(Source):
         """Notices of the selected types from one search page."""
         wanted = {TYPES[t] for t in self.options["notice_types"]}
         records = payload.get("opportunitiesData") or []
-        return [self._notice(r) for r in records
-                if isinstance(r, dict) and r.get("noticeId") and _type_in(r.get("type"), wanted)]
-
-    def _notice(self, r: dict) -> Notice:
-        award = r.get("award") or {}
-        awardee = award.get("awardee") or {}
-        notice_type = _text(r.get("type"))
-        return Notice(
-            source=self.name, native_id=r["noticeId"], title=_text(r.get("title")),
-            url=_text(r.get("uiLink")) or f"https://sam.gov/opp/{r['noticeId']}/view",
-            kind=_kind(notice_type), agency_path=_agency_path(r),
-            vendor_name=_text(awardee.get("name")),
-            vendor_ids=[f"{k}:{_text(awardee.get(f))}" for k, f in (("uei", "ueiSAM"), ("cage", "cageCode"))
-                        if _text(awardee.get(f))],
-            amount=_amount(award.get("amount")), currency="USD" if _amount(award.get("amount")) else None,
-            posted_at=_date(r.get("postedDate")), awarded_at=_date(award.get("date")),
-            reference=_text(award.get("number")) or _text(r.get("solicitationNumber")),
-            codes=_codes(r, notice_type), raw=json.dumps(r, ensure_ascii=False, sort_keys=True))
+        return [notice_from_record(self.name, r) for r in records
+                if isinstance(r, dict) and r.get("noticeId") and type_in(r.get("type"), wanted)]
 
     def wants_detail(self, notice: Notice) -> bool:
         """J&As always; other notice types when the title already reads like a sole-source intent."""
@@ -153,7 +137,26 @@ class SamOpportunities(Source):
         return html_to_text(body)
 
 
-def _type_in(value, wanted: set[str]) -> bool:
+def notice_from_record(source: str, r: dict) -> Notice:
+    """One search record as a Notice; the public extract maps its rows to the same shape first."""
+    award = r.get("award") or {}
+    awardee = award.get("awardee") or {}
+    notice_type = _text(r.get("type"))
+    return Notice(
+        source=source, native_id=r["noticeId"], title=_text(r.get("title")),
+        url=_text(r.get("uiLink")) or f"https://sam.gov/opp/{r['noticeId']}/view",
+        kind=_kind(notice_type), agency_path=_agency_path(r),
+        vendor_name=_text(awardee.get("name")),
+        vendor_ids=[f"{k}:{_text(awardee.get(f))}" for k, f in (("uei", "ueiSAM"), ("cage", "cageCode"))
+                    if _text(awardee.get(f))],
+        amount=_amount(award.get("amount")), currency="USD" if _amount(award.get("amount")) else None,
+        posted_at=_date(r.get("postedDate")), awarded_at=_date(award.get("date")),
+        reference=_text(award.get("number")) or _text(r.get("solicitationNumber")),
+        codes=_codes(r, notice_type), raw=json.dumps(r, ensure_ascii=False, sort_keys=True))
+
+
+def type_in(value, wanted: set[str]) -> bool:
+    """True when a notice type label starts with one of the wanted labels (case-insensitive)."""
     text = _text(value).lower()
     return any(text.startswith(w.lower()) for w in wanted)
 
