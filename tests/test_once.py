@@ -52,10 +52,12 @@ def test_second_run_alerts_nothing_and_fetches_no_description_twice(make_app, fa
     second = capsys.readouterr().out
     assert "matched" in first and second == ""
     assert fake_sam.detail_requests == details_first
-    # The J&A is fetched (404 "Description Not Found" accepted), the keyword-titled notices too.
+    # The budget allows every description: the J&A (404 "Description Not Found" accepted), the
+    # keyword-titled notices, and the neutral Navy special notice too (its title gives nothing away).
     assert "aa000000000000000000000000000001" in details_first
     assert "aa000000000000000000000000000002" in details_first
-    assert "aa000000000000000000000000000006" not in details_first  # nothing watched, no cue
+    assert "aa000000000000000000000000000006" in details_first
+    assert "aa000000000000000000000000000005" not in details_first  # first-run baseline: never read
 
 
 def test_baseline_notices_cost_no_description_requests(make_app, fake_sam):

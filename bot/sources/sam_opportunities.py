@@ -8,6 +8,7 @@ candidates the pipeline asks about.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
@@ -26,7 +27,11 @@ TYPES = {"u": "Justification", "p": "Presolicitation", "a": "Award Notice", "r":
          "k": "Combined Synopsis/Solicitation", "i": "Intent to Bundle"}
 KINDS = {"Justification": "justification", "Award Notice": "award", "Presolicitation": "tender",
          "Solicitation": "tender", "Combined Synopsis/Solicitation": "tender"}
-DETAIL_TYPES = ("Justification", "Special Notice", "Presolicitation", "Award Notice", "Solicitation")
+# Description queue after J&As, intent-like titles and watchlist hits (rank 0 and 1).
+RANKS = {"Special Notice": 2, "Presolicitation": 2, "Sources Sought": 2, "Combined Synopsis/Solicitation": 2,
+         "Solicitation": 3, "Award Notice": 3, "Intent to Bundle": 3}
+SEARCH_RESERVE_PER_POLL = 2  # a poll's search is one page; the second covers a busy day's extra page
+SOLE_SOURCE_SET_ASIDES = {"8AN", "HZS", "SDVOSBS", "WOSBSS", "EDWOSBSS", "VSS"}
 # Titles that announce an intent to sole-source without saying so in classify's stricter terms.
 INTENT_TITLE = re.compile(r"\b(notice of intent|intent to (award|sole[- ]source)|noi|j\s*&\s*a|sole[- ]source)\b", re.I)
 # PTYPE_FORM: the API's own definition (GSA/open-gsa-redesign, get-opportunities-v2.yml) declares
@@ -112,15 +117,26 @@ class SamOpportunities(Source):
         return [notice_from_record(self.name, r) for r in records
                 if isinstance(r, dict) and r.get("noticeId") and type_in(r.get("type"), wanted)]
 
-    def wants_detail(self, notice: Notice) -> bool:
-        """J&As always; other notice types when the title already reads like a sole-source intent."""
+    def detail_rank(self, notice: Notice, watched: bool) -> int | None:
+        """J&As and intent-like notices first, then watchlist hits, then the types agencies use for
+        notices of intent, then the rest; surplus sales never (issue 10: plan, don't gate on titles)."""
         if not self.options["fetch_descriptions"]:
-            return False
+            return None
         notice_type = (notice.codes.get("notice_type") or [""])[0]
-        if notice_type.lower().startswith("justification"):
-            return True
-        title = notice.title
-        return notice_type in DETAIL_TYPES and bool(INTENT_TITLE.search(title) or sole_source_cue(title))
+        if notice_type.lower().startswith("justification") or _intent_like(notice):
+            return 0
+        if watched:
+            return 1
+        return RANKS.get(notice_type)
+
+    def detail_allowance(self, now: datetime) -> int | None:
+        """The day's remaining requests less a reserve: one search per poll still due today, doubled."""
+        remaining = self.budget.remaining()
+        if remaining is None:
+            return None
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo)
+        polls_left = math.ceil((midnight - now).total_seconds() / max(self.config.every, 60))
+        return max(0, remaining - SEARCH_RESERVE_PER_POLL * polls_left)
 
     def fetch_detail(self, notice: Notice) -> str:
         """The description as text; JSON-wrapped HTML, bare HTML and 404 are all accepted."""
@@ -135,6 +151,13 @@ class SamOpportunities(Source):
         if body.startswith("{"):
             body = _text(parse_json(resp).get("description"))
         return html_to_text(body)
+
+
+def _intent_like(notice: Notice) -> bool:
+    """A title or set-aside that already reads like a sole-source intent."""
+    title = notice.title
+    return bool(INTENT_TITLE.search(title) or sole_source_cue(title)
+                or SOLE_SOURCE_SET_ASIDES & set(notice.codes.get("set_aside", [])))
 
 
 def notice_from_record(source: str, r: dict) -> Notice:
