@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import urllib3
 
-from .errors import SourceError
-from .http import Http, url_for_log
+from .errors import RetryLater, SourceError
+from .http import Http, retry_after, url_for_log
 
 CHUNK = 1024 * 1024
 MAX_FILE_BYTES = 4 * 1024 ** 3  # far above the extract's size; a runaway body stops here
@@ -51,20 +52,27 @@ def fetch_file(http: Http, url: str, dest: Path, etag: str = "", last_modified: 
                 _discard(part, meta_path)
                 raise SourceError(f"{url_for_log(url)} refused to resume the partial download",
                                   "the partial file was discarded; the next poll starts again")
+            if resp.status_code == 429:
+                seconds = retry_after(resp.headers, default=3600.0)
+                raise RetryLater(f"rate limited by {url_for_log(url)}", seconds, f"retry after {seconds:.0f}s")
             if resp.status_code not in (200, 206):
                 raise SourceError(f"HTTP {resp.status_code} from {url_for_log(url)}", resp.reason or "")
             return _receive(resp, url, dest, part, meta_path, offset if resp.status_code == 206 else 0)
-    except requests.RequestException as e:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as e:
         size = part.stat().st_size if part.exists() else 0
-        raise SourceError(f"download of {url_for_log(url)} cut off after {size} bytes ({type(e).__name__})",
-                          "the partial file is kept; the next poll resumes it") from None
+        if size > offset:
+            raise SourceError(f"download of {url_for_log(url)} cut off after {size} bytes ({type(e).__name__})",
+                              "the partial file is kept; the next poll resumes it") from None
+        if isinstance(e, requests.Timeout):
+            raise SourceError(f"timed out after {http.timeout:g}s waiting for {url_for_log(url)}") from None
+        raise SourceError(f"cannot reach {url_for_log(url)}", type(e).__name__) from None
 
 
 def _receive(resp, url: str, dest: Path, part: Path, meta_path: Path, offset: int) -> Download:
     """Write the body after `offset`; the file moves to `dest` only once it is complete."""
     etag, modified = resp.headers.get("ETag", ""), resp.headers.get("Last-Modified", "")
     total = _total(resp, offset)
-    chunks = resp.iter_content(CHUNK)
+    chunks = _body(resp)
     first = next(chunks, b"")
     if offset == 0 and (first[:512].lstrip().lower().startswith((b"<!doctype", b"<html"))
                         or "text/html" in resp.headers.get("Content-Type", "")):
@@ -95,6 +103,13 @@ def _total(resp, offset: int) -> int | None:
         return int(span.rsplit("/", 1)[1])
     length = resp.headers.get("Content-Length", "")
     return offset + int(length) if length.isdigit() else None
+
+
+def _body(resp):
+    """The raw body in chunks as they arrive (read1), so a cut connection loses no received byte."""
+    while chunk := resp.raw.read1(CHUNK):
+        yield chunk
+    resp.raw.read(0)  # raises for a body shorter than its Content-Length
 
 
 def _chain(first: bytes, rest):

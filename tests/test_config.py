@@ -54,6 +54,9 @@ def test_shipped_example_without_key_disables_source_with_warning():
     [warning] = config.warnings
     assert warning.startswith(f"{SHIPPED}:{line_of(SHIPPED, '[sources.sam]')}: sources.sam: ")
     assert "SAM_API_KEY" in warning and "disabled" in warning
+    extract = config.sources["sam_extract"]  # with no key at all, SAM is still read: the extract
+    assert (extract.kind, extract.enabled, extract.options["notice_source"]) == ("sam_extract", True, "sam")
+    assert {"u", "s", "p", "r"} <= set(extract.options["notice_types"])
 
 
 @pytest.mark.parametrize("content, enabled", [(f"{SECRET}\n", True), ("   \n", False)])

@@ -21,13 +21,14 @@ from ..download import fetch_file
 from ..errors import SourceError
 from ..notice import Notice
 from .base import Source
-from .fields import html_to_text, text as _text
+from .fields import plain, text as _text
 from .sam_opportunities import TYPES, SamOpportunities, notice_from_record, type_in
 
 EXTRACT_PATH = ("/api/prod/fileextractservices/v1/api/download/Contract%20Opportunities/datagov/"
                 "ContractOpportunitiesFullCSV.csv?privacy=Public")
 ENCODING = "cp1252"  # SAM.gov writes its extracts in Windows-1252
 REQUIRED = ("noticeid", "title", "posteddate", "type", "description")
+DESCRIPTION_CHARS = 100_000  # plenty for any notice; a hostile megabyte cell is clipped
 FIELD_LIMIT = 64 * 1024 * 1024  # one Description can run to megabytes; csv's default is 128 kB
 POSTED = re.compile(r"^(\d{4}-\d\d-\d\d)(?:[ T](\d\d:\d\d(?::\d\d)?)(?:\.\d+)?\s*([+-]\d\d(?::?\d\d)?|Z)?)?")
 US_DATE = re.compile(r"^(\d\d)/(\d\d)/(\d{4})")
@@ -75,10 +76,11 @@ class SamExtract(Source):
     def _batches(self, path: Path, reading: dict, after: str, newest: str) -> Iterator[tuple[list, dict]]:
         """Stream the CSV; each batch's cursor says how far into this file the read has come."""
         csv.field_size_limit(FIELD_LIMIT)
+        _check_complete(path)
         done, newest = reading["row"], max(newest, reading.get("newest", ""))
         batch: list[dict] = []
         with open(path, encoding=ENCODING, errors="replace", newline="") as f:
-            rows = csv.reader(f)
+            rows = csv.reader(f, strict=True)
             header = [h.strip().lower() for h in next(rows, [])]
             missing = [c for c in REQUIRED if c not in header]
             if missing:
@@ -102,10 +104,26 @@ class SamExtract(Source):
         wanted = {TYPES[t] for t in self.options["notice_types"]}
         return [self._notice(row) for row in payload if type_in(row.get("type"), wanted)]
 
+    def detail_rank(self, notice: Notice, watched: bool) -> int | None:
+        """Never: every row carries its full description."""
+        return None
+
     def _notice(self, row: dict) -> Notice:
         notice = notice_from_record(self.options["notice_source"], api_record(row))
-        return notice.replace(description=html_to_text(row.get("description", "")),
+        return notice.replace(description=plain(row.get("description", ""), DESCRIPTION_CHARS),
                               raw=json.dumps(row, ensure_ascii=False, sort_keys=True))
+
+
+def _check_complete(path: Path) -> None:
+    """The extract ends with a line break; a file that stops mid-row was cut short."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - 1))
+        if size == 0 or f.read(1) != b"\n":
+            path.unlink()
+            raise SourceError(f"{path.name} is truncated: it stops mid-row after {size} bytes",
+                              "nothing of it was stored; the next poll downloads it again")
 
 
 def api_record(row: dict) -> dict:
