@@ -189,3 +189,20 @@ def test_api_notice_and_extract_row_are_one_notice_whose_description_the_extract
     later.poll("sam")  # the API sees it again: the stored description is kept, no new version
     assert stored(tmp_path)["sam:aa000000000000000000000000000002"] == ("sole_source", 2)
     assert fake_sam.detail_requests == []
+
+
+def test_a_read_stopped_mid_file_resumes_at_its_row_without_downloading_again(extract, httpserver, tmp_path):
+    from bot.config import SourceConfig
+    from bot.http import Http
+    from bot.sources.sam_extract import SamExtract
+
+    options = SamExtract.OPTIONS | {"path": CSV_PATH, "download_dir": str(tmp_path), "batch": 2}
+    cfg = SourceConfig("sam_extract", "sam_extract", base_url=httpserver.url_for("").rstrip("/"), options=options)
+    pages = SamExtract(cfg, Http()).fetch(None, NOW)
+    first, cursor = next(pages)
+    pages.close()  # the poll stops after one committed page (a crash, a SIGTERM)
+    assert [r["noticeid"][-1] for r in first] == ["1", "2"] and cursor["reading"]["row"] == 2
+    rest = list(SamExtract(cfg, Http()).fetch(cursor, NOW))
+    assert len(extract.requests) == 1  # the file on disk is read on, not fetched again
+    assert [r["noticeid"][-1] for page, _ in rest for r in page] == ["3", "4", "6", "7"]
+    assert rest[-1][1] == {"etag": ETAG, "last_modified": MODIFIED, "newest": "2026-10-01T13:15:00+00:00"}

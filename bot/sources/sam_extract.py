@@ -61,8 +61,8 @@ class SamExtract(Source):
             if got.path is None:
                 return  # 304: the file has not changed since it was last read
             reading = {"etag": got.etag, "last_modified": got.last_modified, "row": 0, "newest": ""}
-        after = self._after(cursor, now)
-        yield from self._batches(dest, reading, after, cursor.get("newest", ""))
+        kept = {k: cursor[k] for k in ("etag", "last_modified", "newest") if k in cursor}  # the last file read
+        yield from self._batches(dest, reading, self._after(cursor, now), kept)
         dest.unlink(missing_ok=True)
 
     def _after(self, cursor: dict, now: datetime) -> str:
@@ -73,11 +73,11 @@ class SamExtract(Source):
             start = now - timedelta(days=self.options["lookback_days"])
         return start.astimezone(timezone.utc).isoformat(timespec="seconds")
 
-    def _batches(self, path: Path, reading: dict, after: str, newest: str) -> Iterator[tuple[list, dict]]:
+    def _batches(self, path: Path, reading: dict, after: str, kept: dict) -> Iterator[tuple[list, dict]]:
         """Stream the CSV; each batch's cursor says how far into this file the read has come."""
         csv.field_size_limit(FIELD_LIMIT)
         _check_complete(path)
-        done, newest = reading["row"], max(newest, reading.get("newest", ""))
+        done, newest = reading["row"], max(kept.get("newest", ""), reading.get("newest", ""))
         batch: list[dict] = []
         with open(path, encoding=ENCODING, errors="replace", newline="") as f:
             rows = csv.reader(f, strict=True)
@@ -95,7 +95,7 @@ class SamExtract(Source):
                 if posted > after and row.get("noticeid"):
                     batch.append(row)
                 if len(batch) >= self.options["batch"]:
-                    yield batch, {"reading": reading | {"row": number, "newest": newest}}
+                    yield batch, kept | {"reading": reading | {"row": number, "newest": newest}}
                     batch = []
         yield batch, {"etag": reading["etag"], "last_modified": reading["last_modified"], "newest": newest}
 
