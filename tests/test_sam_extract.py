@@ -206,3 +206,16 @@ def test_a_read_stopped_mid_file_resumes_at_its_row_without_downloading_again(ex
     assert len(extract.requests) == 1  # the file on disk is read on, not fetched again
     assert [r["noticeid"][-1] for page, _ in rest for r in page] == ["3", "4", "6", "7"]
     assert rest[-1][1] == {"etag": ETAG, "last_modified": MODIFIED, "newest": "2026-10-01T13:15:00+00:00"}
+
+
+def test_the_file_streams_to_disk_past_the_in_memory_cap_and_a_bom_is_ignored(extract, httpserver, tmp_path):
+    from bot.app import App
+    from bot.config import load
+    from bot.http import Http
+
+    extract.body = b"\xef\xbb\xbf" + SAMPLE  # a UTF-8 byte-order mark, as some exports start
+    path = tmp_path / "feeds.toml"
+    path.write_text(config(tmp_path, httpserver))
+    app = App(load(str(path)), Http(max_bytes=2_000, sleep=lambda s: None), clock=lambda: NOW)
+    assert len(SAMPLE) > 4 * 2_000 and app.once() == 0  # JSON answers are capped at 2 kB; the file is not
+    assert len(stored(tmp_path)) == 6

@@ -81,7 +81,7 @@ class SamExtract(Source):
         batch: list[dict] = []
         with open(path, encoding=ENCODING, errors="replace", newline="") as f:
             rows = csv.reader(f, strict=True)
-            header = [h.strip().lower() for h in next(rows, [])]
+            header = [h.strip().lstrip("\ufeffï»¿").lower() for h in next(rows, [])]  # BOM, as cp1252 or not
             missing = [c for c in REQUIRED if c not in header]
             if missing:
                 raise SourceError(f"{path.name} is not the Contract Opportunities extract "
