@@ -46,7 +46,7 @@ class RunResult:
     error: str | None = None
     retry_after: float | None = None
     matched: list[str] = field(default_factory=list)
-    details_read: int = 0  # descriptions paid for in this run
+    details_read: int = 0  # descriptions paid for from a request budget in this run
     details_left: int = 0  # candidates the budget could not pay for (read on a later poll)
 
     def summary(self) -> str:
@@ -119,8 +119,9 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
     unread = [n for n in parsed if known[n.uid] is None and not _is_baseline(n, cutoff)]
     wanted, left = detail_plan.choose(source, matcher, unread, now)
     notices = [_prepare(db, source, n, known[n.uid], n.uid in wanted, stamp) for n in parsed]
-    result.details_read += len(wanted)
-    result.details_left += left
+    if paid:  # the plan `status` shows is about budgeted requests
+        result.details_read += len(wanted)
+        result.details_left += left
     held_before = result.held_back
     with db.transaction():
         for notice in notices:
