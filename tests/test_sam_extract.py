@@ -35,6 +35,8 @@ class FakeExtract:
         start, status = 0, 200
         if headers.get("Range") and headers.get("If-Range") == self.etag:
             start, status = int(headers["Range"].split("=")[1].rstrip("-")), 206
+            if start >= len(self.body):
+                return Response(status=416, headers={"Content-Range": f"bytes */{len(self.body)}"})
         body = self.body[start:]
         extra = {"Content-Range": f"bytes {start}-{len(self.body) - 1}/{len(self.body)}"} if status == 206 else {}
         if self.cut_after is not None:  # promise the whole body, send part of it, close
@@ -218,4 +220,17 @@ def test_the_file_streams_to_disk_past_the_in_memory_cap_and_a_bom_is_ignored(ex
     path.write_text(config(tmp_path, httpserver))
     app = App(load(str(path)), Http(max_bytes=2_000, sleep=lambda s: None), clock=lambda: NOW)
     assert len(SAMPLE) > 4 * 2_000 and app.once() == 0  # JSON answers are capped at 2 kB; the file is not
+    assert len(stored(tmp_path)) == 6
+
+
+def test_a_partial_file_the_server_cannot_continue_is_discarded(make_app, extract, tmp_path, httpserver, caplog):
+    state = tmp_path / "state"
+    state.mkdir()
+    url = httpserver.url_for("").rstrip("/") + CSV_PATH
+    (state / "sam_extract.csv.part").write_bytes(b"x" * (len(SAMPLE) + 10))  # longer than the file now is
+    (state / "sam_extract.csv.part.json").write_text(json.dumps({"url": url, "etag": ETAG, "last_modified": ""}))
+    assert make_app(text=config(tmp_path, httpserver)).once() == 2
+    assert "refused to resume the partial download" in caplog.text
+    assert not list(state.glob("sam_extract.csv.part*"))
+    assert make_app(text=config(tmp_path, httpserver), clock=lambda: NOW + timedelta(minutes=5)).once() == 0
     assert len(stored(tmp_path)) == 6
