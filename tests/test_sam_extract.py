@@ -234,3 +234,25 @@ def test_a_partial_file_the_server_cannot_continue_is_discarded(make_app, extrac
     assert not list(state.glob("sam_extract.csv.part*"))
     assert make_app(text=config(tmp_path, httpserver), clock=lambda: NOW + timedelta(minutes=5)).once() == 0
     assert len(stored(tmp_path)) == 6
+
+
+def test_the_shipped_feeds_toml_catches_a_j_and_a_and_an_intent_with_no_key(extract, httpserver, tmp_path,
+                                                                               monkeypatch, capsys):
+    from pathlib import Path
+
+    from bot.app import App
+    from bot.config import load
+    from bot.http import Http
+
+    monkeypatch.delenv("SAM_API_KEY", raising=False)
+    shipped = (Path(__file__).resolve().parent.parent / "feeds.toml").read_text()
+    local = (f'[sources.sam_extract]\nbase_url = "{httpserver.url_for("").rstrip("/")}"\npath = "{CSV_PATH}"\n'
+             f'download_dir = "{tmp_path}"')
+    text = shipped.replace('database = "state/procwatch.db"', f'database = "{tmp_path / "procwatch.db"}"') \
+        .replace("[sources.sam_extract]", local, 1)
+    path = tmp_path / "feeds.toml"
+    path.write_text(text)
+    assert App(load(str(path)), Http(sleep=lambda s: None), clock=lambda: NOW).once() == 0
+    out = capsys.readouterr().out
+    assert "Clearview AI Facial Recognition Licenses - Justification and Approval" in out  # the J&A
+    assert "Facial Recognition Software Licenses" in out  # ICE's notice of intent, from its description

@@ -39,7 +39,7 @@ class SamExtract(Source):
     BASE_URL = "https://sam.gov"
     EVERY = "6h"
     OPTIONS = {"path": EXTRACT_PATH, "notice_source": "sam",
-               "notice_types": SamOpportunities.OPTIONS["notice_types"], "lookback_days": 14,
+               "notice_types": list(SamOpportunities.OPTIONS["notice_types"]), "lookback_days": 14,
                "overlap_days": 1, "download_dir": "state", "batch": 500}
 
     @classmethod
