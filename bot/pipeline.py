@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from . import outbox
+from . import detail_plan, outbox
 from .classify import classify
 from .errors import BotError, RetryLater
 from .match import Matcher
@@ -46,6 +46,8 @@ class RunResult:
     error: str | None = None
     retry_after: float | None = None
     matched: list[str] = field(default_factory=list)
+    details_read: int = 0  # descriptions paid for from a request budget in this run
+    details_left: int = 0  # candidates the budget could not pay for (read on a later poll)
 
     def summary(self) -> str:
         """One line for the log."""
@@ -72,6 +74,10 @@ class DailyBudget:
                              f"waiting for the next UTC day ({tomorrow:%Y-%m-%d}); raise daily_request_limit if your key allows more")
         self.db.spend_budget(self.key_id, day, n)
 
+    def remaining(self) -> int:
+        """Requests left in this UTC day."""
+        return max(0, self.limit - self.db.budget_used(self.key_id, self.clock().date().isoformat()))
+
 
 def run_source(db: Database, source: Source, matcher: Matcher, routes: list[Route],
                first_run_alert_days: int, now: datetime) -> RunResult:
@@ -89,14 +95,33 @@ def run_source(db: Database, source: Source, matcher: Matcher, routes: list[Rout
         log.debug("unexpected error in %s", source.name, exc_info=True)
         result.error = f"internal error: {type(e).__name__}: {e}"
     db.record_health(source.name, stamp, result.error, result.fetched, result.new, "; ".join(source.warnings))
+    _record_plan(db, source.name, now, result)
     return result
+
+
+def _record_plan(db: Database, name: str, now: datetime, result: RunResult) -> None:
+    """Today's description reads and the latest unread backlog, for `procwatch status`."""
+    key, day = f"descriptions:{name}", now.date().isoformat()
+    seen = json.loads(db.meta(key) or "{}")
+    if not (result.details_read or result.details_left or seen.get("day") == day):
+        return
+    read = (seen.get("read", 0) if seen.get("day") == day else 0) + result.details_read
+    db.set_meta(key, json.dumps({"day": day, "read": read, "left": result.details_left}))
 
 
 def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Route], payload,
                 cursor: tuple[str, dict], cutoff: str | None, stamp: str, result: RunResult) -> int:
     """One page: prepare its notices, then store, queue matches and commit the (key, value) cursor in
     one transaction, so a crash never skips or half-stores a page. Returns the page's notice count."""
-    notices = [_prepare(db, source, matcher, n, cutoff, stamp) for n in source.parse(payload)]
+    parsed, now = source.parse(payload), datetime.fromisoformat(stamp)
+    paid = source.detail_allowance(now) is not None  # descriptions cost budget: reuse any already stored
+    known = {n.uid: _known_description(db, n, paid) for n in parsed}
+    unread = [n for n in parsed if known[n.uid] is None and not _is_baseline(n, cutoff)]
+    wanted, left = detail_plan.choose(source, matcher, unread, now)
+    notices = [_prepare(db, source, n, known[n.uid], n.uid in wanted, stamp) for n in parsed]
+    if paid:  # the plan `status` shows is about budgeted requests
+        result.details_read += len(wanted)
+        result.details_left += left
     held_before = result.held_back
     with db.transaction():
         for notice in notices:
@@ -119,18 +144,25 @@ def _is_baseline(notice: Notice, cutoff: str | None) -> bool:
     return cutoff is not None and bool(notice.posted_at) and notice.posted_at[:10] < cutoff
 
 
-def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, cutoff, stamp) -> Notice:
-    """Add the paid-for description when the notice is a candidate, then classify."""
-    summary_hash = notice.content_hash()
-    description = db.detail(notice.uid, summary_hash)
-    if description is None and not _is_baseline(notice, cutoff) and (
-            source.wants_detail(notice) or matcher.prefilter(notice)):
+def _known_description(db: Database, notice: Notice, paid: bool) -> str | None:
+    """A description already at hand: cached for this summary or, when reading one costs budget,
+    stored for this uid (the public extract fills it in for API notices); None: it takes a request."""
+    cached = db.detail(notice.uid, notice.content_hash())
+    if cached is not None or notice.description or not paid:
+        return cached
+    stored = db.notice(notice.uid)
+    return stored.description if stored is not None and stored.description else None
+
+
+def _prepare(db: Database, source: Source, notice: Notice, description: str | None, read: bool, stamp) -> Notice:
+    """Add the description (known, or paid for when the plan reads it), then classify."""
+    if description is None and read:
         try:
             description = source.fetch_detail(notice)
         except NotImplementedError:
             description = None
         if description is not None:
-            db.save_detail(notice.uid, summary_hash, description, stamp)
+            db.save_detail(notice.uid, notice.content_hash(), description, stamp)
     if description:
         notice = source.apply_detail(notice, description)
     notice = classify(notice)

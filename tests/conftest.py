@@ -33,11 +33,13 @@ class FakeSam:
         self.server, self.rows = server, rows
         self.descriptions: dict[str, tuple[int, str, str]] = {}
         self.searches: list[dict] = []
+        self.queries: list[str] = []  # the raw query strings, to check repeated parameters
         self.detail_requests: list[str] = []
         server.expect_request("/opportunities/v2/search").respond_with_handler(self._search)
         server.expect_request("/prod/opportunities/v1/noticedesc").respond_with_handler(self._detail)
 
     def _search(self, request):
+        self.queries.append(request.query_string.decode())
         args = {k: v[0] for k, v in parse_qs(request.query_string.decode()).items()}
         self.searches.append(args)
         offset, limit = int(args.get("offset", 0)), int(args.get("limit", 1))

@@ -55,6 +55,9 @@ def test_shipped_example_without_key_disables_source_with_warning():
     [warning] = config.warnings
     assert warning.startswith(f"{SHIPPED}:{line_of(SHIPPED, '[sources.sam]')}: sources.sam: ")
     assert "SAM_API_KEY" in warning and "disabled" in warning
+    extract = config.sources["sam_extract"]  # with no key at all, SAM is still read: the extract
+    assert (extract.kind, extract.enabled, extract.options["notice_source"]) == ("sam_extract", True, "sam")
+    assert {"u", "s", "p", "r"} <= set(extract.options["notice_types"])
 
 
 @pytest.mark.parametrize("content, enabled", [(f"{SECRET}\n", True), ("   \n", False)])
@@ -184,7 +187,7 @@ def test_defaults_filled():
     assert (s.every, s.base_url) == (1800.0, "https://api.sam.gov")  # SAM's default every
     assert not s.enabled and "api_key_env is not set" in config.warnings[0]  # no key: disabled, warned
     assert dict(s.options) == SamOpportunities.OPTIONS
-    assert s.options["notice_types"] == ["u", "s", "p", "a", "k", "o"] and s.options["limit"] == 1000
+    assert s.options["notice_types"] == ["u", "s", "p", "r", "a", "k", "o"] and s.options["limit"] == 1000
     w = config.watchlists["w"]
     assert w.competition == ("sole_source",) and w.vendors == () and w.sources == ()
     assert w.min_amount == Decimal(0) and isinstance(w.min_amount, Decimal)

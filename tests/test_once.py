@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -53,10 +54,12 @@ def test_second_run_alerts_nothing_and_fetches_no_description_twice(make_app, fa
     second = capsys.readouterr().out
     assert "matched" in first and second == ""
     assert fake_sam.detail_requests == details_first
-    # The J&A is fetched (404 "Description Not Found" accepted), the keyword-titled notices too.
+    # The budget allows every description: the J&A (404 "Description Not Found" accepted), the
+    # keyword-titled notices, and the neutral Navy special notice too (its title gives nothing away).
     assert "aa000000000000000000000000000001" in details_first
     assert "aa000000000000000000000000000002" in details_first
-    assert "aa000000000000000000000000000006" not in details_first  # nothing watched, no cue
+    assert "aa000000000000000000000000000006" in details_first
+    assert "aa000000000000000000000000000005" not in details_first  # first-run baseline: never read
 
 
 def test_baseline_notices_cost_no_description_requests(make_app, fake_sam):
@@ -91,7 +94,11 @@ def test_search_requests_use_the_documented_window_and_types(make_app, fake_sam)
     make_app().once()
     first = fake_sam.searches[0]
     assert first["postedFrom"] == "09/18/2026" and first["postedTo"] == "10/02/2026"  # 14-day lookback
-    assert first["ptype"] == "u,s,p,a,k,o" and first["limit"] == "1000" and first["api_key"] == "test-key-123"
+    assert first["limit"] == "1000" and first["api_key"] == "test-key-123"
+    # ptype repeated, as the API definition declares it (collectionFormat multi), Sources Sought included
+    assert parse_qs(fake_sam.queries[0])["ptype"] == ["u", "s", "p", "r", "a", "k", "o"]
+    assert "ptype=u&ptype=s&ptype=p&ptype=r&ptype=a&ptype=k&ptype=o" in fake_sam.queries[0]
+    assert "%2C" not in fake_sam.queries[0] and "ptype=u," not in fake_sam.queries[0]
     make_app(clock=lambda: NOW + timedelta(days=1)).once()
     again = fake_sam.searches[-1]
     assert again["postedFrom"] == "09/30/2026" and again["postedTo"] == "10/03/2026"  # 2-day overlap

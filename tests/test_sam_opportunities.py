@@ -96,19 +96,24 @@ def test_description_as_json_html_or_404(httpserver):
 
 
 def test_spent_budget_stops_the_source_until_the_next_utc_day(make_app, fake_sam, tmp_path, caplog):
-    result = make_app("daily_request_limit = 3").once()
+    # A limit of 3 leaves nothing for descriptions once the day's searches are reserved: the poll
+    # still completes, and reads no description at all.
+    assert make_app("daily_request_limit = 3").once() == 0
+    assert fake_sam.detail_requests == [] and len(fake_sam.searches) == 1
+    for minutes in (30, 60):  # the second and third searches spend the day
+        assert make_app("daily_request_limit = 3", clock=lambda: NOW + timedelta(minutes=minutes)).once() == 0
+    result = make_app("daily_request_limit = 3", clock=lambda: NOW + timedelta(minutes=90)).once()
     assert result == 2  # the source failed, clearly
     assert "daily request budget of 3 spent" in caplog.text and "next UTC day (2026-10-03)" in caplog.text
     db = sqlite3.connect(tmp_path / "state" / "procwatch.db")
     assert db.execute("select used from request_budget").fetchone()[0] == 3
-    assert db.execute("select count(*) from cursors").fetchone()[0] == 0  # nothing skipped
     # Same day: no request at all.
     before = len(fake_sam.searches) + len(fake_sam.detail_requests)
-    make_app("daily_request_limit = 3", clock=lambda: NOW + timedelta(hours=1)).once()
+    make_app("daily_request_limit = 3", clock=lambda: NOW + timedelta(hours=2)).once()
     assert len(fake_sam.searches) + len(fake_sam.detail_requests) == before
-    # Next UTC day: the budget is fresh and the poll completes.
-    assert make_app("daily_request_limit = 30", clock=lambda: NOW + timedelta(days=1)).once() == 0
-    assert db.execute("select count(*) from cursors").fetchone()[0] == 1
+    # Next UTC day: the budget is fresh, the poll completes and the waiting descriptions are read.
+    assert make_app("daily_request_limit = 300", clock=lambda: NOW + timedelta(days=1)).once() == 0
+    assert "aa000000000000000000000000000002" in fake_sam.detail_requests
 
 
 def test_the_api_key_never_reaches_the_database_or_the_log(make_app, httpserver, tmp_path, caplog):
@@ -132,3 +137,50 @@ def test_fetch_descriptions_false_makes_no_description_request_even_for_watchlis
     out = capsys.readouterr().out
     assert fake_sam.detail_requests == []
     assert "Clearview AI Facial Recognition Licenses - Justification and Approval" in out  # still alerted
+
+
+class Allowance:
+    """A budget with `left` requests remaining today."""
+
+    def __init__(self, left: int):
+        self.left = left
+
+    def spend(self, n: int = 1) -> None:
+        self.left -= n
+
+    def remaining(self) -> int:
+        return self.left
+
+
+def planned(left: int, watched: set[str] = frozenset(), every: float = 1800.0):
+    """What the description plan reads from the synthetic window with `left` requests remaining."""
+    from bot import detail_plan
+
+    cfg = SourceConfig("sam", "sam_opportunities", every=every, options=SamOpportunities.OPTIONS,
+                       secrets={"api_key": "k"})
+    src = SamOpportunities(cfg, Http(sleep=lambda s: None), Allowance(left))
+    rows = fixture_json("sam_opportunities", "synthetic_sam_opportunities_justification_ptype_u_window.json")
+    notices = src.parse(rows)
+    matcher = type("M", (), {"prefilter": staticmethod(lambda n: n.native_id[-1] in watched)})()
+    return detail_plan.choose(src, matcher, notices, NOW)
+
+
+def test_description_plan_ranks_justifications_then_watched_then_intent_types_within_the_budget():
+    uid = "sam:aa00000000000000000000000000000{}".format
+    # At 12:00 with a poll every 30 min, 24 polls remain today: 48 requests stay reserved for searches.
+    j_and_a = {uid(1), uid(5), uid(7)}
+    assert planned(48 + 3, watched={"4"}) == (j_and_a, 4)  # the three J&As first; nothing else fits
+    assert planned(48 + 4, watched={"4"}) == (j_and_a | {uid(4)}, 3)  # then the watched solicitation
+    # then special notices and presolicitations, in page order; the unwatched solicitation would be last
+    assert planned(48 + 6, watched={"4"}) == (j_and_a | {uid(4), uid(2), uid(3)}, 1)
+    assert planned(48 + 6) == (j_and_a | {uid(2), uid(3), uid(6)}, 1)
+    assert planned(48 + 100) == ({uid(i) for i in range(1, 8)}, 0)  # enough budget: every candidate
+    assert planned(10) == (set(), 7)  # the search reserve comes first
+    assert planned(10, every=6 * 3600)[0] == {uid(1), uid(5), uid(7), uid(2), uid(3), uid(6)}  # 2 polls left
+
+
+def test_no_descriptions_when_fetch_descriptions_is_off():
+    cfg_off = SamOpportunities.OPTIONS | {"fetch_descriptions": False}
+    src = SamOpportunities(SourceConfig("sam", "sam_opportunities", options=cfg_off), Http())
+    [first] = src.parse({"opportunitiesData": [{"noticeId": "j", "type": "Justification"}]})
+    assert src.detail_rank(first, watched=True) is None

@@ -69,3 +69,19 @@ def test_json_has_the_same_facts(make_app, fake_sam):
     assert code == 0 and facts["problems"] == []
     assert facts["sources"][0]["name"] == "sam" and facts["sources"][0]["state"] == "ok"
     assert facts["sources"][0]["new_today"] == 6 and facts["outbox"] == {"sent": 2}
+
+
+def test_status_shows_the_description_plan(make_app, fake_sam):
+    # 6 candidates in the window (the 7th is first-run baseline); 49 + 2 requests leave room for 2
+    # descriptions after the search and the reserve for the day's 24 remaining polls.
+    app = make_app("daily_request_limit = 51")
+    app.once()
+    out = run_status(app, NOW + timedelta(minutes=5))[1]
+    assert "descriptions: 2 read, 4 left for budget" in out
+    assert json.loads(run_status(app, NOW, "--json")[1])["sources"][0]["descriptions"] == {"read": 2, "left": 4}
+    make_app("daily_request_limit = 1000", clock=lambda: NOW + timedelta(minutes=30)).once()
+    out = run_status(app, NOW + timedelta(minutes=35))[1]
+    # The next poll re-reads the last two days (overlap_days): the two waiting candidates posted
+    # there are read; the two older ones have left the window (the extract source covers those).
+    assert "descriptions: 4 read, 0 left for budget" in out
+    assert "descriptions:" not in run_status(app, NOW + timedelta(days=1))[1]  # a new day, nothing yet

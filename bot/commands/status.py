@@ -63,7 +63,13 @@ def _source(db: Database, source, row: dict, incidents: list[dict], new_today: i
             "last_ok": row.get("last_ok_at"), "last_new": row.get("last_new_at"), "next_due": due,
             "failures": row.get("consecutive_failures") or 0, "last_error": row.get("last_error"),
             "new_today": new_today, "budget_used": spent[0] if spent else None,
-            "budget_limit": spent[1] if spent else None}
+            "budget_limit": spent[1] if spent else None, "descriptions": _descriptions(db, source.name, now)}
+
+
+def _descriptions(db: Database, name: str, now: datetime) -> dict | None:
+    """Today's description plan: {read, left} (left = candidates waiting for budget), else None."""
+    plan = json.loads(db.meta(f"descriptions:{name}") or "{}")
+    return {"read": plan["read"], "left": plan["left"]} if plan.get("day") == now.date().isoformat() else None
 
 
 def render(facts: dict) -> str:
@@ -74,6 +80,9 @@ def render(facts: dict) -> str:
         budget = f"{s['budget_used']}/{s['budget_limit']}" if s["budget_limit"] else "-"
         lines.append(f"{s['name'][:16]:16} {s['state'][:14]:14} {_t(s['last_ok']):17} {_t(s['next_due']):17} "
                      f"{s['failures']:>5} {s['new_today']:>9} {budget}")
+        if s["descriptions"]:
+            lines.append(f"{'':17}descriptions: {s['descriptions']['read']} read, "
+                         f"{s['descriptions']['left']} left for budget")
         if s["last_error"]:
             lines.append(f"{'':17}last error: {s['last_error'][:100]}")
     box = facts["outbox"]

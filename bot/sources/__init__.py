@@ -8,6 +8,7 @@ from .austender import AusTender
 from .ocds import Ocds
 from .fpds_atom import FpdsAtom
 from .sam_contract_awards import SamContractAwards
+from .sam_extract import SamExtract
 from .sam_opportunities import SamOpportunities
 from .ted import Ted
 from .uk_contracts_finder import UkContractsFinder
@@ -16,6 +17,7 @@ from .usaspending import UsaSpending
 
 REGISTRY: dict[str, type[Source]] = {
     "sam_opportunities": SamOpportunities,
+    "sam_extract": SamExtract,
     "sam_contract_awards": SamContractAwards,
     "usaspending": UsaSpending,
     "fpds_atom": FpdsAtom,

@@ -25,6 +25,10 @@ class Budget:
     def spend(self, n: int = 1) -> None:  # pragma: no cover - the pipeline supplies the real one
         pass
 
+    def remaining(self) -> int | None:
+        """Requests left today; None when there is no limit."""
+        return None
+
 
 class Source:
     """Base class: subclasses set the class attributes and implement `fetch` and `parse`."""
@@ -83,6 +87,16 @@ class Source:
     def wants_detail(self, notice: Notice) -> bool:
         """True when the notice is worth an extra request for its full text."""
         return False
+
+    def detail_rank(self, notice: Notice, watched: bool) -> int | None:
+        """Where the notice stands in the queue for a detail request (0 first); None: not worth one.
+
+        `watched` is True when a watchlist term already hits its title, agency or vendor."""
+        return 0 if self.wants_detail(notice) or watched else None
+
+    def detail_allowance(self, now: datetime) -> int | None:
+        """How many detail requests may be spent now; None when they are free of any budget."""
+        return None
 
     def fetch_detail(self, notice: Notice) -> str:
         """The full description text of one notice (costs a request)."""

@@ -8,6 +8,7 @@ candidates the pipeline asks about.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
@@ -26,9 +27,15 @@ TYPES = {"u": "Justification", "p": "Presolicitation", "a": "Award Notice", "r":
          "k": "Combined Synopsis/Solicitation", "i": "Intent to Bundle"}
 KINDS = {"Justification": "justification", "Award Notice": "award", "Presolicitation": "tender",
          "Solicitation": "tender", "Combined Synopsis/Solicitation": "tender"}
-DETAIL_TYPES = ("Justification", "Special Notice", "Presolicitation", "Award Notice", "Solicitation")
+# Description queue after J&As, intent-like titles and watchlist hits (rank 0 and 1).
+RANKS = {"Special Notice": 2, "Presolicitation": 2, "Sources Sought": 2, "Combined Synopsis/Solicitation": 2,
+         "Solicitation": 3, "Award Notice": 3, "Intent to Bundle": 3}
+SEARCH_RESERVE_PER_POLL = 2  # a poll's search is one page; the second covers a busy day's extra page
+SOLE_SOURCE_SET_ASIDES = {"8AN", "HZS", "SDVOSBS", "WOSBSS", "EDWOSBSS", "VSS"}
 # Titles that announce an intent to sole-source without saying so in classify's stricter terms.
 INTENT_TITLE = re.compile(r"\b(notice of intent|intent to (award|sole[- ]source)|noi|j\s*&\s*a|sole[- ]source)\b", re.I)
+# PTYPE_FORM: the API's own definition (GSA/open-gsa-redesign, get-opportunities-v2.yml) declares
+# `ptype` as `type: array, collectionFormat: multi`, i.e. `ptype=u&ptype=s`; requests sends a list so.
 # A dot between path levels follows a word of two or more letters ("U.S. CUSTOMS" is one level).
 PATH_SPLIT = re.compile(r"(?<=[^.\s]{2})\.(?=\S)")
 
@@ -39,7 +46,7 @@ class SamOpportunities(Source):
     EVERY = "30m"
     SECRETS = ("api_key",)
     BACKFILL_SPAN = 365  # postedTo − postedFrom ≤ 364 days (notes/sources-us.md §1)
-    OPTIONS = {"notice_types": ["u", "s", "p", "a", "k", "o"], "limit": 1000, "overlap_days": 2,
+    OPTIONS = {"notice_types": ["u", "s", "p", "r", "a", "k", "o"], "limit": 1000, "overlap_days": 2,
                "lookback_days": 14, "daily_request_limit": 1000, "fetch_descriptions": True}
 
     @classmethod
@@ -91,7 +98,7 @@ class SamOpportunities(Source):
         """One search request; 404 "No Data found" is an empty page."""
         self.budget.spend()
         params = {"api_key": self.config.secrets.get("api_key", ""), "postedFrom": _us_date(start),
-                  "postedTo": _us_date(end), "ptype": ",".join(self.options["notice_types"]),
+                  "postedTo": _us_date(end), "ptype": list(self.options["notice_types"]),  # repeated: PTYPE_FORM
                   "limit": limit, "offset": offset}
         resp = self.http.request("GET", self.base_url + SEARCH_PATH, params=params, ok=(200, 401, 403, 404))
         if resp.status in (401, 403):
@@ -108,34 +115,29 @@ class SamOpportunities(Source):
         """Notices of the selected types from one search page."""
         wanted = {TYPES[t] for t in self.options["notice_types"]}
         records = payload.get("opportunitiesData") or []
-        return [self._notice(r) for r in records
-                if isinstance(r, dict) and r.get("noticeId") and _type_in(r.get("type"), wanted)]
+        return [notice_from_record(self.name, r) for r in records
+                if isinstance(r, dict) and r.get("noticeId") and type_in(r.get("type"), wanted)]
 
-    def _notice(self, r: dict) -> Notice:
-        award = r.get("award") or {}
-        awardee = award.get("awardee") or {}
-        notice_type = _text(r.get("type"))
-        return Notice(
-            source=self.name, native_id=r["noticeId"], title=_text(r.get("title")),
-            url=_text(r.get("uiLink")) or f"https://sam.gov/opp/{r['noticeId']}/view",
-            kind=_kind(notice_type), agency_path=_agency_path(r),
-            vendor_name=_text(awardee.get("name")),
-            vendor_ids=[f"{k}:{_text(awardee.get(f))}" for k, f in (("uei", "ueiSAM"), ("cage", "cageCode"))
-                        if _text(awardee.get(f))],
-            amount=_amount(award.get("amount")), currency="USD" if _amount(award.get("amount")) else None,
-            posted_at=_date(r.get("postedDate")), awarded_at=_date(award.get("date")),
-            reference=_text(award.get("number")) or _text(r.get("solicitationNumber")),
-            codes=_codes(r, notice_type), raw=json.dumps(r, ensure_ascii=False, sort_keys=True))
-
-    def wants_detail(self, notice: Notice) -> bool:
-        """J&As always; other notice types when the title already reads like a sole-source intent."""
+    def detail_rank(self, notice: Notice, watched: bool) -> int | None:
+        """J&As and intent-like notices first, then watchlist hits, then the types agencies use for
+        notices of intent, then the rest; surplus sales never (issue 10: plan, don't gate on titles)."""
         if not self.options["fetch_descriptions"]:
-            return False
+            return None
         notice_type = (notice.codes.get("notice_type") or [""])[0]
-        if notice_type.lower().startswith("justification"):
-            return True
-        title = notice.title
-        return notice_type in DETAIL_TYPES and bool(INTENT_TITLE.search(title) or sole_source_cue(title))
+        if notice_type.lower().startswith("justification") or _intent_like(notice):
+            return 0
+        if watched:
+            return 1
+        return RANKS.get(notice_type)
+
+    def detail_allowance(self, now: datetime) -> int | None:
+        """The day's remaining requests less a reserve: one search per poll still due today, doubled."""
+        remaining = self.budget.remaining()
+        if remaining is None:
+            return None
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo)
+        polls_left = math.ceil((midnight - now).total_seconds() / max(self.config.every, 60))
+        return max(0, remaining - SEARCH_RESERVE_PER_POLL * polls_left)
 
     def fetch_detail(self, notice: Notice) -> str:
         """The description as text; JSON-wrapped HTML, bare HTML and 404 are all accepted."""
@@ -152,7 +154,33 @@ class SamOpportunities(Source):
         return html_to_text(body)
 
 
-def _type_in(value, wanted: set[str]) -> bool:
+def _intent_like(notice: Notice) -> bool:
+    """A title or set-aside that already reads like a sole-source intent."""
+    title = notice.title
+    return bool(INTENT_TITLE.search(title) or sole_source_cue(title)
+                or SOLE_SOURCE_SET_ASIDES & set(notice.codes.get("set_aside", [])))
+
+
+def notice_from_record(source: str, r: dict) -> Notice:
+    """One search record as a Notice; the public extract maps its rows to the same shape first."""
+    award = r.get("award") or {}
+    awardee = award.get("awardee") or {}
+    notice_type = _text(r.get("type"))
+    return Notice(
+        source=source, native_id=r["noticeId"], title=_text(r.get("title")),
+        url=_text(r.get("uiLink")) or f"https://sam.gov/opp/{r['noticeId']}/view",
+        kind=_kind(notice_type), agency_path=_agency_path(r),
+        vendor_name=_text(awardee.get("name")),
+        vendor_ids=[f"{k}:{_text(awardee.get(f))}" for k, f in (("uei", "ueiSAM"), ("cage", "cageCode"))
+                    if _text(awardee.get(f))],
+        amount=_amount(award.get("amount")), currency="USD" if _amount(award.get("amount")) else None,
+        posted_at=_date(r.get("postedDate")), awarded_at=_date(award.get("date")),
+        reference=_text(award.get("number")) or _text(r.get("solicitationNumber")),
+        codes=_codes(r, notice_type), raw=json.dumps(r, ensure_ascii=False, sort_keys=True))
+
+
+def type_in(value, wanted: set[str]) -> bool:
+    """True when a notice type label starts with one of the wanted labels (case-insensitive)."""
     text = _text(value).lower()
     return any(text.startswith(w.lower()) for w in wanted)
 

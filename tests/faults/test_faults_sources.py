@@ -53,6 +53,8 @@ KINDS = {
     "canadabuys": ("", "csv", [
         ("newTenderNotice", "canadabuys", "synthetic_canadabuys_newTenderNotice-nouvelAvisAppelOffres.csv"),
         ("awardNotice", "canadabuys", "synthetic_canadabuys_2026-2027-awardNotice-avisAttribution.csv")]),
+    "sam_extract": ('path = "/extract.csv"\ndownload_dir = "{state}"', "csv", [
+        ("/extract.csv", "sam_extract", "ContractOpportunitiesFullCSV_sample.csv")]),
     "feed": ('url = "{base}/feed.xml"', "xml", [("/feed.xml", "feed", "synthetic_feed_rss20_city_procurement_notices.xml")]),
     "page": ('url = "{base}/notices"\n' + PAGE_SELECTORS, "html", [
         ("/notices", "page", "synthetic_page_city_sole_source_notices.html")]),
@@ -90,7 +92,8 @@ def faults(fmt: str) -> dict:
             "<!DOCTYPE html><html><head><title>Scheduled maintenance</title></head><body><h1>Down for "
             "maintenance</h1></body></html>", content_type="text/html"),
         "oversized body": lambda body: Response(b" " * (CAP + 1), content_type=CT[fmt]),
-        "wrong charset": lambda body: Response(body.decode("utf-8").encode("utf-16"), content_type=CT[fmt]),
+        "wrong charset": lambda body: Response(body.decode("utf-8", errors="replace").encode("utf-16"),
+                                               content_type=CT[fmt]),
     }
     if fmt == "json":
         table["malformed JSON"] = lambda body: Response('{"results": [{"id": 1}, ', content_type=CT[fmt])
@@ -134,7 +137,8 @@ def feeds(tmp_path, kind: str, base: str) -> str:
     lines, _, _ = KINDS[kind]
     return (f'[bot]\ndatabase = "{tmp_path / "state" / "procwatch.db"}"\nfirst_run_alert_days = 36500\n'
             f'contact = "tests@example.org"\n\n[sources.src]\nkind = "{kind}"\n'
-            f'base_url = "{base + BASE_PATH.get(kind, "")}"\n{lines.format(base=base)}\n{WATCH_ALL}')
+            f'base_url = "{base + BASE_PATH.get(kind, "")}"\n{lines.format(base=base, state=tmp_path / "state")}\n'
+            f'{WATCH_ALL}')
 
 
 def poll(tmp_path, text: str, minutes: int) -> int:
