@@ -249,7 +249,9 @@ def test_the_shipped_feeds_toml_catches_a_j_and_a_and_an_intent_with_no_key(extr
     local = (f'[sources.sam_extract]\nbase_url = "{httpserver.url_for("").rstrip("/")}"\npath = "{CSV_PATH}"\n'
              f'download_dir = "{tmp_path}"')
     text = shipped.replace('database = "state/procwatch.db"', f'database = "{tmp_path / "procwatch.db"}"') \
-        .replace("[sources.sam_extract]", local, 1)
+        .replace("[sources.sam_extract]", local, 1) \
+        .replace("[sources.usaspending]\n", "[sources.usaspending]\nenabled = false  # no test leaves 127.0.0.1\n", 1)
+    assert "enabled = false" in text
     path = tmp_path / "feeds.toml"
     path.write_text(text)
     assert App(load(str(path)), Http(sleep=lambda s: None), clock=lambda: NOW).once() == 0
