@@ -1,0 +1,121 @@
+"""The English text cues of the competition verdict, and the context that discounts them. Pure tables.
+
+A cue is a phrase that, said of this procurement, means the buyer chose one supplier without
+competition. `statements.py` finds cues (these and the other languages' in `cues_eu.py`) one
+statement at a time and asks the patterns below whether the statement is negated or is not a
+statement about this procurement at all. Patterns run over accent-folded, case-folded text, so
+they are written in lower case without accents.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Cues that say it outright: (pattern, class). The class names the rule in tests and the README.
+STRONG = [
+    (r"sole[\s-]*sourc(?:e|ed|es|ing)\b", "sole source"),
+    (r"single[\s-]sourc(?:e|ed|ing)\b", "single source"),
+    (r"\bsole(?:ly)?\s+negotiat", "sole negotiation"),
+    (r"only\s+one\s+(?:responsible\s+|capable\s+|known\s+|qualified\s+)?(?:source|supplier|vendor|firm|company"
+     r"|contractor|manufacturer|provider)s?\b(?!\s+(?:set|of\s+(?:the\s+)?(?:\w+\s+)?(?:set|award)))",
+     "only one source"),
+    (r"\b6\.302-[1-7]\b|\b6\.103-[1-7]\b|\b13\.106-1\s*\(b\)|\b13\.501\b|\b8\.405-6\b", "FAR authority"),
+    (r"\b16\.505\s*\(b\)\s*\(2\)|\bexception\s+to\s+(?:the\s+)?fair\s+opportunity", "exception to fair opportunity"),
+    (r"\bj\s*&\s*a\b|\bjofoc\b|\bjefo\b|justification\s+(?:and|&)\s+(?:approval|authori[sz]ation)"
+     r"|justification\s+(?:to|for)\s+(?:restrict(?:ing)?|limit(?:ing)?)\s+(?:the\s+)?competition"
+     r"|restricting\s+competition\s+justification|limited[\s-]sources?\s+justification",
+     "justification"),
+    (r"other\s+than\s+full\s*(?:and|&)\s*open\s+competition", "other than full and open competition"),
+    (r"\bnon[\s-]?competitive(?:ly)?\b|\bnot\s+competed\b|\bwithout\s+(?:any\s+)?competition\b",
+     "non-competitive"),
+    (r"\bbrand[\s-]name\s+(?:only|justification|specific|basis|procurement|purchase|acquisition|requirement"
+     r"|contract|award)\b|\bonly\s+brand\b|\bbrand[\s-]name\s+j(?:&|\s+and\s+)a\b", "brand name justification"),
+    (r"\bsole\s+(?:manufacturer|provider|distributor|supplier|vendor|owner|licensor|developer|publisher"
+     r"|authori[sz]ed|proprietor\s+of)|\bexclusive\s+(?:distributor|provider|supplier|dealer|reseller|licensee"
+     r"|agent|representative|rights?|licen[cs]e)\b", "sole or exclusive supplier"),
+    (r"\b(?:only|exclusively|solely)\s+(?:be\s+)?(?:available|obtainable|provided|sold|offered|procured)\s+"
+     r"(?:from|through|by|via)\b|\bavailable\s+(?:only|exclusively|solely)\s+(?:from|through|by|via)\b",
+     "only available from"),
+    (r"pre[\s-]?identified\s+(?:supplier|contractor|vendor|firm)|advance[d]?\s+contract\s+award\s+notice"
+     r"|\bacan\b", "ACAN"),
+    (r"technical\s+monopoly|captive\s+market|absence\s+of\s+competition\s+for\s+technical\s+reasons"
+     r"|\b164\s*\(1\)\s*\(d\)|\b32\s*\(2\)\s*\(b\)|\bregulation\s+32\s*\(2\)|\b(?:regulation|reg\.?)\s+72\b",
+     "exclusive rights or technical reasons"),
+    (r"negotiated\s+(?:procedure\s+)?without\s+(?:prior\s+|a\s+)?(?:publication|call\s+for\s+competition"
+     r"|(?:prior\s+)?publication\s+of\s+a\s+(?:contract\s+)?notice)|without\s+(?:prior\s+)?publication\s+of\s+a\s+"
+     r"(?:call\s+for\s+competition|contract\s+notice)|\bwithout\s+prior\s+publication\b",
+     "without prior publication"),
+    (r"single\s+tender\s+action|\bdirect\s+award\b|\bawarded\s+directly\b|\baward\s+directly\b",
+     "direct award"),
+]
+
+# The FAR 5.207 wording of a notice of intent: weak alone, decides with an intended award (INTENT_TO).
+NOT_COMPETITIVE_REQUEST = r"not\s+a\s+request\s+for\s+(?:competitive\s+)?(?:proposals|quotations|quotes|bids|offers)"
+DISCLAIMER = re.compile(r"not\s+a\s+request\s+for\s+competitive\s+(?:proposals|quotations|quotes|bids|offers)"
+                        r"|not\s+(?:a\s+)?(?:solicitation|request)\s+for\s+competitive")
+INTENT_TO = re.compile(r"\b(?:intends?|intention|plans?|proposes?)\s+to\s+(?:\w+\s+){0,3}?(?:award|negotiate|purchase"
+                       r"|procure|contract|issue|acquire|solicit|place|enter)\b")
+NAMED_FIRM = re.compile(r"\b(?:to|with|from)\s+(?:[A-Z0-9][\w&.'-]*\s*){1,6}")
+
+# A statement of intent about this procurement (what a sources-sought notice must say to count).
+INTENT = re.compile(r"\b(?:intends?|intent|intention|plans?|proposes?|anticipates?|will|shall|is\s+going\s+to"
+                    r"|is\s+(?:a|the)\s+(?:notice|intent))\b")
+
+# Words that negate; `no` only when it determines the cue's noun phrase (see statements.negated).
+NEGATION = re.compile(r"\b(?:not|never|neither|nor|cannot|nothing|none)\b|n't\b|\bwithout\s+(?:a|any)\b")
+NO_DETERMINER = re.compile(r"\bno\b(?!\.)\s+(?:\S+\s+){0,2}$")
+AFTER_NEGATION = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:is|are|was|were|will|would|shall|has|have|had|be|been|does|do)"
+                            r"\s+(?:\w+\s+)?(?:not|never)\b|^\W*(?:\w+\W+){0,2}?(?:not|never)\s+(?:contemplated"
+                            r"|anticipated|intended|planned|considered|authori[sz]ed|used|applicable|justified)")
+CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s|\b(?:and|but|however|although|though|whereas|since"
+                          r"|because|therefore|thus|while|unless|otherwise|instead|rather)\b")
+NEGATION_WORDS = 10  # how far back in the clause a negation still applies to a cue
+
+# Context that makes a cue not a statement about this procurement: (pattern, reason).
+# Searched in the text just before the cue (BEFORE_CHARS) ...
+BEFORE = [
+    (r"\b(?:52|252)\.\d{3}-\d{1,4}\b[^.;]{0,90}$", "FAR/DFARS clause title"),
+    (r"(?:emerging|disadvantaged|hubzone|veteran[\s-]owned|women[\s-]owned|wosb|edwosb|sdvosb|8\s*\(a\))"
+     r"\W+(?:small\W+)?(?:business\W+)?(?:concerns?\W+)?(?:program\W+)?(?:set[\s-]aside\W+or\W+)?$",
+     "set-aside program label"),
+    (r"\b(?:prior|previous|past|former|earlier|other|existing|current|incumbent)\s+(?:\w+\s+)?$",
+     "about a past or other contract"),
+    (r"\b(?:potential(?:ly)?|possibl[ey]|possibility\s+of|whether(?:\s+\w+){0,6}|might|may|could|would"
+     r"|if(?:\s+\w+){0,4}|considering|consider|evaluate|determine\s+if|option\s+to|reserves?\s+the\s+right\s+to)\s+"
+     r"(?:\w+\s+){0,3}$", "hedge or open question"),
+]
+# ... in the text just after it ...
+AFTER = [
+    (r"^\W*(?:\w+\W+){0,3}?(?:or|and/or)\s+(?:a\s+)?(?:full\s+and\s+open\s+)?competi", "hedge: or competition"),
+    (r"^\W*(?:\(\w{3}\s*\d{4}\)|\((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{4}\))",
+     "FAR/DFARS clause title"),
+    (r"^[\s-]*(?:of|for)\s+(?:\w+\s+){0,2}?(?:authoritative|truth|data|information|reference|record|records|heat"
+     r"|steam|power|electricity|water|energy|income|revenue|funding|light|news|knowledge|intelligence"
+     r"|combination|medications?|drugs?)\b", "idiom, not a procurement statement"),
+    (r"^\s*(?:is|are|was|were)\s+(?:used|listed|cited|referenced|shown)\b", "a reference, not a statement"),
+]
+# ... or anywhere in the cue's clause.
+CLAUSE = [
+    (r"\b(?:current|existing|previous|prior|past|original|incumbent|last|predecessor)\s+(?:\w+\s+){0,2}?(?:contract"
+     r"|award|order|procurement|acquisition|requirement)s?\b(?:\s+\w+){0,3}?\s+(?:was|were|had\s+been|has\s+been"
+     r"|is\s+being)\s+(?:\w+\s+){0,2}?(?:issued|awarded|procured|bought|competed|let|placed|made|obtained)",
+     "about a past or other contract"),
+    (r"\bcurrently\s+(?:\w+\s+){0,2}?(?:procure[sd]?|procuring|bought|buys?|purchase[sd]?|acquire[sd]?|obtain(?:s|ed)?"
+     r"|contract(?:s|ed)?\s+for|(?:is|are)\s+(?:being\s+)?(?:procured|provided|acquired|obtained))\b",
+     "about the current contract"),
+    (r"\b(?:contracts?|awards?|agreements?)\s+with\s+other\s+(?:jurisdictions|agencies|customers|entities"
+     r"|organi[sz]ations|states|cities|counties|governments)\b", "about other buyers' contracts"),
+    (r"\bbrand\s+names?\s+(?:and|or)\s+(?:generic|chemical|synonym)", "idiom, not a procurement statement"),
+]
+BEFORE_CHARS, AFTER_CHARS = 120, 90
+
+# Notices that seek other capable sources: their cues count only as a stated intended award.
+SOURCES_SOUGHT = re.compile(r"\bsources?\s+sought\b|\brequest\s+for\s+information\b|\brfi\b|\bmarket\s+research"
+                            r"\s+(?:only|purposes)\b|\bthis\s+is\s+(?:not\s+a\s+(?:solicitation|request\s+for"
+                            r"\s+proposals?)|a\s+market\s+survey)\b")
+SEEK_SOURCES_WINDOW = 600  # characters from the start of the text where the notice says what it is
+
+
+def compile_cues(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str]]:
+    """(pattern, label) rows compiled for folded text."""
+    return [(re.compile(pattern), label) for pattern, label in rows]

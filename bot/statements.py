@@ -1,0 +1,184 @@
+"""Read notice text one statement at a time: which sentence decides sole source, and what was discounted. Pure.
+
+A cue (bot/cues.py, bot/cues_eu.py) decides only when its sentence is a statement about this
+procurement: not negated on either side within its clause, not a FAR clause title, form label or
+set-aside list, not about a past or other contract, not a hedge or question, not an idiom, and, in
+a notice that seeks other capable sources, only when it states an intended award. The FAR 5.207
+notice-of-intent wording ("not a request for competitive proposals") decides together with a
+sentence of intended award. Every cue that did not decide is kept with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from . import cues, cues_eu
+
+QUOTE_CHARS = 200
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u024f])|\n\s*\n|\n(?=\S)")
+ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs|Art|Reg|para"
+                          r"|Abs|Nr|pt|art|al)\.)$")
+
+
+def fold(text: str, lower: bool = True) -> str:
+    """Lower case without accents, one character for one (so positions match the original)."""
+    out = []
+    for ch in text:
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        base = base.lower() if lower else base
+        out.append(base if len(base) == 1 else ch.lower() if len(ch.lower()) == 1 else ch)
+    return "".join(out)
+
+
+def _pattern(pattern: str) -> re.Pattern:
+    """A pattern written in lower case, its accents folded (regex escapes such as \\W kept)."""
+    return re.compile(fold(pattern, lower=False))
+
+
+def _compile(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str]]:
+    return [(_pattern(pattern), label) for pattern, label in rows]
+
+
+def _phrase(text: str) -> str:
+    """A regex for an official label: its words in order, any whitespace or hyphen between them."""
+    words = re.findall(r"[^\s,\-–]+", fold(text))
+    word = lambda w: "".join("['’]" if c in "'’" else re.escape(c) for c in w)  # noqa: E731
+    return r"(?<!\w)" + r"[\s,\-–]+".join(word(w) for w in words) + r"(?!\w)"
+
+
+CUES = _compile(cues.STRONG + cues_eu.NATIONAL) + [
+    (re.compile(_phrase(label)), f"{code} ({lang})")
+    for code, labels in cues_eu.CODELIST_LABELS.items() for lang, label in labels.items()]
+BEFORE = _compile(cues.BEFORE)
+AFTER = _compile(cues.AFTER)
+CLAUSE = _compile(cues.CLAUSE)
+NEGATION = _pattern(cues.NEGATION.pattern + "|" + cues_eu.NEGATION)
+HEDGE = _pattern(cues_eu.HEDGE)
+DESIGN_CONTEST = _pattern(cues_eu.DESIGN_CONTEST)
+
+
+@dataclass
+class Reading:
+    """What the text says: the deciding quotes (empty when nothing decides) and what was discounted."""
+
+    quotes: list[str] = field(default_factory=list)
+    cues: list[str] = field(default_factory=list)
+    discounted: list[str] = field(default_factory=list)
+
+    @property
+    def decided(self) -> bool:
+        return bool(self.quotes)
+
+
+def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
+    """Read title then description; the first statement of sole source decides."""
+    seeks_sources = seeks_sources or bool(cues.SOURCES_SOUGHT.search(fold(title or "")) or cues.SOURCES_SOUGHT.search(
+        fold((description or "")[:cues.SEEK_SOURCES_WINDOW])))
+    reading = Reading()
+    found = [s for s in sentences(title or "") + sentences(description or "")]
+    for sentence in found:
+        if _read_sentence(sentence, seeks_sources, reading):
+            return reading
+    _notice_of_intent(found, reading)
+    return reading
+
+
+def _read_sentence(sentence: str, seeks_sources: bool, reading: Reading) -> bool:
+    """Record the sentence's first deciding cue (True) or why each of its cues did not decide."""
+    folded = fold(sentence)
+    for start, end, label in _cue_spans(folded):
+        reason = discount(sentence, folded, start, end)
+        if reason is None and seeks_sources and not cues.INTENT.search(folded[:start]):
+            reason = "sources sought: no intended award stated"
+        if reason:
+            reading.discounted.append(f'{reason}: "{trim(sentence, start, end)}"')
+            continue
+        reading.quotes.append(f'"{trim(sentence, start, end)}"')
+        reading.cues.append(label)
+        return True
+    return False
+
+
+def _cue_spans(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, label) of every cue in the folded sentence, leftmost first, overlaps dropped."""
+    spans = sorted((m.start(), -m.end(), label) for pattern, label in CUES for m in pattern.finditer(folded))
+    out: list[tuple[int, int, str]] = []
+    for start, neg_end, label in spans:
+        if not out or start >= out[-1][1]:
+            out.append((start, -neg_end, label))
+    return out
+
+
+def _notice_of_intent(found: list[str], reading: Reading) -> None:
+    """FAR 5.207 wording: "not a request for competitive proposals" beside an intended award."""
+    disclaimer = next((s for s in found if cues.DISCLAIMER.search(fold(s))), None)
+    intent = next((s for s in found if cues.INTENT_TO.search(fold(s)) and not discount_sentence(s)), None)
+    if disclaimer and intent:
+        reading.quotes += [f'"{trim(intent, 0, 0)}"', f'"{trim(disclaimer, *cues.DISCLAIMER.search(fold(disclaimer)).span())}"']
+        reading.cues.append("notice of intent (FAR 5.207)")
+
+
+def discount_sentence(sentence: str) -> str | None:
+    """Why a whole sentence is not a statement about this procurement (a question), or None."""
+    return "question" if sentence.rstrip().endswith("?") else None
+
+
+def discount(sentence: str, folded: str, start: int, end: int) -> str | None:
+    """Why the cue at folded[start:end] does not decide, or None when it does."""
+    if reason := discount_sentence(sentence):
+        return reason
+    before, after = folded[max(0, start - cues.BEFORE_CHARS):start], folded[end:end + cues.AFTER_CHARS]
+    clause = _clause(folded, start, end)
+    if negated(folded, start, end):
+        return "negated"
+    for patterns, window in ((BEFORE, before), (AFTER, after), (CLAUSE, clause)):
+        for pattern, reason in patterns:
+            if pattern.search(window):
+                return reason
+    if HEDGE.search(" ".join(cues.CLAUSE_BREAK.split(before)[-1].split()[-4:])):
+        return "hedge or open question"
+    if DESIGN_CONTEST.search(folded):
+        return "award to the winner of a design contest (competed)"
+    return None
+
+
+def _clause(folded: str, start: int, end: int) -> str:
+    """The clause around a cue: from the clause break before it to the one after it."""
+    head = cues.CLAUSE_BREAK.split(folded[:start])[-1]
+    tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
+    return head + folded[start:end] + tail
+
+
+def negated(folded: str, start: int, end: int) -> bool:
+    """True when a negation governs the cue: before it in its clause, or just after it ("… is not contemplated")."""
+    head = cues.CLAUSE_BREAK.split(folded[:start])[-1]
+    near = " ".join(head.split()[-cues.NEGATION_WORDS:])
+    if NEGATION.search(near) or cues.NO_DETERMINER.search(head):
+        return True
+    tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
+    return bool(cues.AFTER_NEGATION.search(tail))
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences, re-joining splits made after abbreviations such as U.S. or Inc."""
+    out: list[str] = []
+    for piece in SENTENCE_END.split(text):
+        piece = " ".join(piece.split())
+        if out and ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def trim(sentence: str, start: int, end: int) -> str:
+    """The sentence cut at word breaks to about QUOTE_CHARS around sentence[start:end]."""
+    if len(sentence) <= QUOTE_CHARS:
+        return sentence
+    cut = 0 if end <= QUOTE_CHARS * 3 // 4 else start - QUOTE_CHARS // 3
+    cut = sentence.find(" ", cut) + 1 if cut > 0 else 0
+    stop = cut + QUOTE_CHARS
+    stop = max(sentence.rfind(" ", cut, stop), end) if stop < len(sentence) else len(sentence)
+    return ("…" if cut else "") + sentence[cut:stop].strip() + ("…" if stop < len(sentence) else "")
