@@ -10,6 +10,9 @@ sentence of intended award. Every cue that did not decide is kept with its reaso
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,12 +27,16 @@ ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|
 
 def fold(text: str, lower: bool = True) -> str:
     """Lower case without accents, one character for one (so positions match the original)."""
-    out = []
-    for ch in text:
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        base = base.lower() if lower else base
-        out.append(base if len(base) == 1 else ch.lower() if len(ch.lower()) == 1 else ch)
-    return "".join(out)
+    if text.isascii():
+        return text.lower() if lower else text
+    return "".join(_fold_char(ch, lower) for ch in text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str, lower: bool) -> str:
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    base = base.lower() if lower else base
+    return base if len(base) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
 
 
 def _pattern(pattern: str) -> re.Pattern:
@@ -45,12 +52,47 @@ def _phrase(text: str) -> str:
     """A regex for an official label: its words in order, any whitespace or hyphen between them."""
     words = re.findall(r"[^\s,\-–]+", fold(text))
     word = lambda w: "".join("['’]" if c in "'’" else re.escape(c) for c in w)  # noqa: E731
-    return r"(?<!\w)" + r"[\s,\-–]+".join(word(w) for w in words) + r"(?!\w)"
+    return r"[\s,\-–]+".join(word(w) for w in words) + r"(?!\w)"
 
 
-CUES = _compile(cues.STRONG + cues_eu.NATIONAL) + [
-    (re.compile(_phrase(label)), f"{code} ({lang})")
-    for code, labels in cues_eu.CODELIST_LABELS.items() for lang, label in labels.items()]
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level `|` branches of a pattern (so each can start with a literal: much faster in `re`)."""
+    out, depth, cur, i = [], 0, "", 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            cur, i = cur + pattern[i:i + 2], i + 2
+            continue
+        if ch == "[":
+            j = pattern.index("]", i + 2)
+            cur, i = cur + pattern[i:j + 1], j + 1
+            continue
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+        i += 1
+    return out + [cur]
+
+
+def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool]]:
+    """(branch, label, needs a word boundary before it) for every branch of every row.
+
+    A leading \\b is checked by hand after the match: with it, `re` cannot scan for the literal prefix."""
+    out = []
+    for pattern, label in rows:
+        for branch in _alternatives(fold(pattern, lower=False)):
+            bounded = branch.startswith("\\b")
+            out.append((re.compile(branch[2:] if bounded else branch), label, bounded))
+    return out
+
+
+CUES = _branches(cues.STRONG + cues_eu.NATIONAL)
+# The official labels, each behind the longest of its words (a cheap `in` test before the regex).
+LABELS = [(max(re.findall(r"\w+", fold(label)), key=len), re.compile(_phrase(label)), f"{code} ({lang})", True)
+          for code, labels in cues_eu.CODELIST_LABELS.items() for lang, label in labels.items()]
 BEFORE = _compile(cues.BEFORE)
 AFTER = _compile(cues.AFTER)
 CLAUSE = _compile(cues.CLAUSE)
@@ -74,21 +116,20 @@ class Reading:
 
 def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
     """Read title then description; the first statement of sole source decides."""
-    seeks_sources = seeks_sources or bool(cues.SOURCES_SOUGHT.search(fold(title or "")) or cues.SOURCES_SOUGHT.search(
-        fold((description or "")[:cues.SEEK_SOURCES_WINDOW])))
+    head = fold(f"{title or ''}\n{(description or '')[:cues.SEEK_SOURCES_WINDOW]}")
+    seeks_sources = seeks_sources or bool(cues.SOURCES_SOUGHT.search(head))
     reading = Reading()
-    found = [s for s in sentences(title or "") + sentences(description or "")]
-    for sentence in found:
-        if _read_sentence(sentence, seeks_sources, reading):
+    found = [(s, fold(s)) for s in sentences(title or "") + sentences(description or "")]
+    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found])):
+        if _read_sentence(sentence, folded, spans, seeks_sources, reading):
             return reading
     _notice_of_intent(found, reading)
     return reading
 
 
-def _read_sentence(sentence: str, seeks_sources: bool, reading: Reading) -> bool:
+def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool, reading: Reading) -> bool:
     """Record the sentence's first deciding cue (True) or why each of its cues did not decide."""
-    folded = fold(sentence)
-    for start, end, label in _cue_spans(folded):
+    for start, end, label in spans:
         reason = discount(sentence, folded, start, end)
         if reason is None and seeks_sources and not cues.INTENT.search(folded[:start]):
             reason = "sources sought: no intended award stated"
@@ -101,22 +142,36 @@ def _read_sentence(sentence: str, seeks_sources: bool, reading: Reading) -> bool
     return False
 
 
-def _cue_spans(folded: str) -> list[tuple[int, int, str]]:
-    """(start, end, label) of every cue in the folded sentence, leftmost first, overlaps dropped."""
-    spans = sorted((m.start(), -m.end(), label) for pattern, label in CUES for m in pattern.finditer(folded))
-    out: list[tuple[int, int, str]] = []
-    for start, neg_end, label in spans:
-        if not out or start >= out[-1][1]:
-            out.append((start, -neg_end, label))
+def _cue_spans(folded: list[str]) -> list[list[tuple[int, int, str]]]:
+    """Per sentence, (start, end, label) of every cue, leftmost first, overlaps dropped.
+
+    Each pattern runs once over all the sentences joined by newlines (sentences hold none)."""
+    text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
+    found = [(m.start(), -m.end(), label) for pattern, label, bounded in CUES for m in pattern.finditer(text)
+             if not bounded or _word_starts(text, m.start())]
+    found += [(m.start(), -m.end(), label) for word, pattern, label, _ in LABELS if word in text
+              for m in pattern.finditer(text) if _word_starts(text, m.start())]
+    out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
+    for start, neg_end, label in sorted(found):
+        n = bisect.bisect_right(starts, start) - 1
+        begin, end = start - starts[n], -neg_end - starts[n]
+        if end <= len(folded[n]) and (not out[n] or begin >= out[n][-1][1]):
+            out[n].append((begin, end, label))
     return out
 
 
-def _notice_of_intent(found: list[str], reading: Reading) -> None:
+def _word_starts(text: str, at: int) -> bool:
+    """True when text[at] begins a word (the \\b a branch was stripped of)."""
+    return at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")
+
+
+def _notice_of_intent(found: list[tuple[str, str]], reading: Reading) -> None:
     """FAR 5.207 wording: "not a request for competitive proposals" beside an intended award."""
-    disclaimer = next((s for s in found if cues.DISCLAIMER.search(fold(s))), None)
-    intent = next((s for s in found if cues.INTENT_TO.search(fold(s)) and not discount_sentence(s)), None)
+    disclaimer = next(((s, m) for s, f in found if (m := cues.DISCLAIMER.search(f))), None)
+    intent = next((s for s, f in found if cues.INTENT_TO.search(f) and not discount_sentence(s)), None)
     if disclaimer and intent:
-        reading.quotes += [f'"{trim(intent, 0, 0)}"', f'"{trim(disclaimer, *cues.DISCLAIMER.search(fold(disclaimer)).span())}"']
+        sentence, match = disclaimer
+        reading.quotes += [f'"{trim(intent, 0, 0)}"', f'"{trim(sentence, *match.span())}"']
         reading.cues.append("notice of intent (FAR 5.207)")
 
 
