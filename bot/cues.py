@@ -75,20 +75,22 @@ NEGATION_WORDS = 10  # how far back in the clause a negation still applies to a 
 # Searched in the text just before the cue (BEFORE_CHARS) ...
 BEFORE = [
     (r"\b(?:52|252)\.\d{3}-\d{1,4}\b[^.;]{0,90}$", "FAR/DFARS clause title"),
-    (r"(?:emerging|disadvantaged|hubzone|veteran[\s-]owned|women[\s-]owned|wosb|edwosb|sdvosb|8\s*\(a\))"
-     r"\W+(?:small\W+)?(?:business\W+)?(?:concerns?\W+)?(?:program\W+)?(?:set[\s-]aside\W+or\W+)?$",
-     "set-aside program label"),
-    (r"\b(?:prior|previous|past|former|earlier|other|existing|current|incumbent)\s+(?:\w+\s+)?$",
+    (r"emerging\W+small\W+business\W+$|set[\s-]aside\W+or\W+$|%\s*for\W+(?:\w+\W+){0,6}$",
+     "form or set-aside label"),
+    (r"\bnotice\s+of\s+(?!(?:the\s+|an?\s+)?(?:intent|intention|proposed|contract\s+action|award))(?:[\w()-]+\s+){0,7}$",
+     "FAR/DFARS clause title"),
+    (r"\b(?:prior|previous|past|former|earlier|other)\s+(?:\w+\s+)?$",
      "about a past or other contract"),
-    (r"\b(?:potential(?:ly)?|possibl[ey]|possibility\s+of|whether(?:\s+\w+){0,6}|might|may|could|would"
-     r"|if(?:\s+\w+){0,4}|considering|consider|evaluate|determine\s+if|option\s+to|reserves?\s+the\s+right\s+to)\s+"
-     r"(?:\w+\s+){0,3}$", "hedge or open question"),
+    (r"\b(?:potential(?:ly)?|possibl[ey]|possibility\s+of|whether(?:\s+\w+){0,6}|if(?:\s+\w+){0,4}|considering"
+     r"|consider|evaluate|determine\s+if|option\s+to)\s+(?:\w+\s+){0,3}$", "hedge or open question"),
 ]
 # ... in the text just after it ...
 AFTER = [
     (r"^\W*(?:\w+\W+){0,3}?(?:or|and/or)\s+(?:a\s+)?(?:full\s+and\s+open\s+)?competi", "hedge: or competition"),
-    (r"^\W*(?:\(\w{3}\s*\d{4}\)|\((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{4}\))",
+    (r"^\W*(?:\w+\W+){0,2}?\((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s*\d{4}\)",
      "FAR/DFARS clause title"),
+    (r"^\s*(?:agreements?|arrangements?|clauses?|provisions?|relationships?|status)\b",
+     "names a kind of arrangement, not this award"),
     (r"^[\s-]*(?:of|for)\s+(?:\w+\s+){0,2}?(?:authoritative|truth|data|information|reference|record|records|heat"
      r"|steam|power|electricity|water|energy|income|revenue|funding|light|news|knowledge|intelligence"
      r"|combination|medications?|drugs?)\b", "idiom, not a procurement statement"),
@@ -108,6 +110,11 @@ CLAUSE = [
     (r"\bbrand\s+names?\s+(?:and|or)\s+(?:generic|chemical|synonym)", "idiom, not a procurement statement"),
 ]
 BEFORE_CHARS, AFTER_CHARS = 120, 90
+# A modal or reservation in the cue's clause: the no-competition route is only possible. Not when the
+# modal is the offerors' ("all responsible sources may submit a capability statement").
+HEDGE = (r"\b(?:may|might|could|would|reserves?\s+the\s+right|(?:is|are)\s+(?:also\s+)?(?:possible|permitted\s+to))\b"
+         r"(?!\s+(?:\w+\s+)?(?:submit|respond|identify|express|provide|send|request|contact|demonstrate|register))")
+HEDGE_WORDS = 10  # how far back in the clause a hedge still applies
 
 # Notices that seek other capable sources: their cues count only as a stated intended award.
 SOURCES_SOUGHT = re.compile(r"\bsources?\s+sought\b|\brequest\s+for\s+information\b|\brfi\b|\bmarket\s+research"

@@ -97,7 +97,7 @@ BEFORE = _compile(cues.BEFORE)
 AFTER = _compile(cues.AFTER)
 CLAUSE = _compile(cues.CLAUSE)
 NEGATION = _pattern(cues.NEGATION.pattern + "|" + cues_eu.NEGATION)
-HEDGE = _pattern(cues_eu.HEDGE)
+HEDGE = _pattern(cues.HEDGE + "|" + cues_eu.HEDGE)
 DESIGN_CONTEST = _pattern(cues_eu.DESIGN_CONTEST)
 
 
@@ -192,7 +192,7 @@ def discount(sentence: str, folded: str, start: int, end: int) -> str | None:
         for pattern, reason in patterns:
             if pattern.search(window):
                 return reason
-    if HEDGE.search(" ".join(cues.CLAUSE_BREAK.split(before)[-1].split()[-4:])):
+    if HEDGE.search(" ".join(cues.CLAUSE_BREAK.split(folded[:start])[-1].split()[-cues.HEDGE_WORDS:])):
         return "hedge or open question"
     if DESIGN_CONTEST.search(folded):
         return "award to the winner of a design contest (competed)"
