@@ -4,8 +4,8 @@ Each record (`id`, `title`, `text`, `label`, `reason`, `provenance`/`source_path
 pipeline would meet it on SAM.gov with no codes: a Special Notice search record built by
 `bot.sources.sam_opportunities` (title only), completed with its description through the
 source's `apply_detail`, then `bot.classify.classify`. A record counts as predicted sole source
-when the verdict is `sole_source`. For true positives the script also checks that the quoted
-evidence holds a sole-source cue (the deciding sentence, not a neighbour).
+when the verdict is `sole_source`. For true positives the script also checks that a quoted
+evidence line holds the deciding cue as written (the deciding sentence, not a neighbour or a code).
 
 This is not a timed benchmark; there is no baseline to run beside it. The figure to compare with
 is the one printed by an earlier commit on the same corpus.
@@ -64,9 +64,9 @@ def as_pipeline_sees_it(source: SamOpportunities, case: dict) -> Notice:
 
 
 def quotes_cue(notice: Notice) -> bool:
-    """True when some quoted evidence line itself holds a sole-source cue (not a bare code line)."""
-    return any(line.startswith('"') and explain(Notice("q", "q", description=line.strip('"…'))).decided
-               for line in notice.competition_evidence)
+    """True when a quoted evidence line holds the deciding cue as written (not only a code or a neighbour)."""
+    cue = explain(notice).cue_text
+    return bool(cue) and any(line.startswith('"') and cue in line for line in notice.competition_evidence)
 
 
 def score(cases: list[dict]) -> tuple[dict, list[tuple[str, dict, Notice]]]:

@@ -47,6 +47,18 @@ STRONG = [
      "without prior publication"),
     (r"single\s+tender\s+action|\bdirect\s+award\b|\bawarded\s+directly\b|\baward\s+directly\b",
      "direct award"),
+    (r"\bno\s+other\s+(?:contractor|supplier|vendor|source|firm|company|manufacturer)s?\s+(?:can|could|is|are"
+     r"|has|have)\b|\bchange\s+of\s+(?:the\s+)?(?:contractor|supplier)\b|significant\s+inconvenience\s+or\s+"
+     r"substantial\s+duplication\s+of\s+costs|additional\s+(?:works|services|supplies|deliveries)\s+by\s+the\s+"
+     r"original\s+(?:contractor|supplier)|not\s+possible\s+to\s+(?:launch|conduct|run|hold)\s+a\s+new\s+"
+     r"(?:tender|procurement|competition)", "modification without competition (Art. 72)"),
+    (r"\b(?:extend|extending|extension\s+of|extensions\s+of)\s+(?:the\s+)?(?:existing|current|incumbent['’]?s?)\s+"
+     r"(?:\w+\s+){0,2}?(?:contracts?|agreements?|orders?)\b|\bthis\s+modification\s+notice\b"
+     r"|\bmodification\s+notice\s+(?:is|for)\b", "extension or modification of the existing contract"),
+]
+# Cues that decide only in a title: a document type that is a justification by itself.
+TITLE_ONLY = [
+    (r"\bdetermination\s*(?:and|&)\s*findings?\b|\bd\s*&\s*f\b", "determination and findings"),
 ]
 
 # The FAR 5.207 wording of a notice of intent: weak alone, decides with an intended award (INTENT_TO).
@@ -110,9 +122,11 @@ CLAUSE = [
     (r"\bbrand\s+names?\s+(?:and|or)\s+(?:generic|chemical|synonym)", "idiom, not a procurement statement"),
 ]
 BEFORE_CHARS, AFTER_CHARS = 120, 90
+# A brand-name purchase competed among resellers is competition, not a justification.
+COMPETED_BRAND = re.compile(r"\bcompet(?:e|es|ed|ing|ition|itive(?:ly)?)\b(?!\s+(?:is|was|will)\s+not)")
 # A modal or reservation in the cue's clause: the no-competition route is only possible. Not when the
 # modal is the offerors' ("all responsible sources may submit a capability statement").
-HEDGE = (r"\b(?:may|might|could|would|reserves?\s+the\s+right|(?:is|are)\s+(?:also\s+)?(?:possible|permitted\s+to))\b"
+HEDGE = (r"\b(?:if|whether|may|might|could|would|reserves?\s+the\s+right|(?:is|are)\s+(?:also\s+)?(?:possible|permitted\s+to))\b"
          r"(?!\s+(?:\w+\s+)?(?:submit|respond|identify|express|provide|send|request|contact|demonstrate|register))")
 HEDGE_WORDS = 10  # how far back in the clause a hedge still applies
 

@@ -146,6 +146,16 @@ NATIONAL = [
      r"|affidat[oa]\s+direttamente|senza\s+previa\s+pubblicazione", "procedura negoziata senza previa pubblicazione"),
     (r"operatore\s+economico\s+unico|unico\s+operatore|infungibilit[àa]|privativa\s+industriale"
      r"|diritti\s+esclusivi", "infungibilità / diritti esclusivi"),
+    # Modifications during the term without competition (Directive 2014/24 Art. 72; national wording)
+    (r"wechsel\s+des\s+auftragnehmers|kein\s+anderer\s+auftragnehmer|nachtragsauftrag|\bnachtrag\b"
+     r"|auftrags[äa]nderung|[äa]nderungsbekanntmachung", "Auftragsänderung (§ 132 GWB)"),
+    (r"changement\s+de\s+titulaire|\bavenant\b|avis\s+de\s+modification", "avenant / modification du marché"),
+    (r"cambio\s+de\s+contratista|modificaci[óo]n\s+(?:n[úu]mero\s+\d+\s+)?del\s+(?:presente\s+)?contrato"
+     r"|anuncio\s+de\s+modificaci[óo]n", "modificación del contrato"),
+    (r"cambio\s+(?:del|di)\s+contraente|avviso\s+di\s+modifica", "modifica del contratto"),
+    (r"zmiana\s+wykonawcy|og[łl]oszenie\s+o\s+zmianie\s+umowy", "zmiana umowy"),
+    (r"ikke\s+muligt\s+at\s+iv[æa]rks[æa]tte\s+et\s+nyt\s+udbud|verandering\s+van\s+contractant",
+     "modification without competition"),
     # Polish, Hungarian, Portuguese, Dutch, Swedish, Danish, Czech/Slovak, Romanian, Finnish
     (r"z\s+wolnej\s+r[ęe]ki|bez\s+(?:uprzedniej\s+)?publikacji\s+og[łl]oszenia|bez\s+og[łl]oszenia",
      "zamówienie z wolnej ręki"),

@@ -90,6 +90,7 @@ def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool]]
 
 
 CUES = _branches(cues.STRONG + cues_eu.NATIONAL)
+TITLE_CUES = _branches(cues.TITLE_ONLY)
 # The official labels, each behind the longest of its words (a cheap `in` test before the regex).
 LABELS = [(max(re.findall(r"\w+", fold(label)), key=len), re.compile(_phrase(label)), f"{code} ({lang})", True)
           for code, labels in cues_eu.CODELIST_LABELS.items() for lang, label in labels.items()]
@@ -106,7 +107,8 @@ class Reading:
     """What the text says: the deciding quotes (empty when nothing decides) and what was discounted."""
 
     quotes: list[str] = field(default_factory=list)
-    cues: list[str] = field(default_factory=list)
+    cues: list[str] = field(default_factory=list)  # the class of the deciding cue ("sole source", ...)
+    cue_text: str = ""  # the deciding cue as written
     discounted: list[str] = field(default_factory=list)
 
     @property
@@ -119,18 +121,23 @@ def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
     head = fold(f"{title or ''}\n{(description or '')[:cues.SEEK_SOURCES_WINDOW]}")
     seeks_sources = seeks_sources or bool(cues.SOURCES_SOUGHT.search(head))
     reading = Reading()
-    found = [(s, fold(s)) for s in sentences(title or "") + sentences(description or "")]
-    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found])):
+    titled = [(s, fold(s)) for s in sentences(title or "")]
+    found = titled + [(s, fold(s)) for s in sentences(description or "")]
+    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], CUES)):
         if _read_sentence(sentence, folded, spans, seeks_sources, reading):
             return reading
     _notice_of_intent(found, reading)
+    if not reading.decided:  # a title naming a justification document decides last, and only in the title
+        for (sentence, folded), spans in zip(titled, _cue_spans([f for _, f in titled], TITLE_CUES)):
+            if _read_sentence(sentence, folded, spans, seeks_sources, reading):
+                break
     return reading
 
 
 def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool, reading: Reading) -> bool:
     """Record the sentence's first deciding cue (True) or why each of its cues did not decide."""
     for start, end, label in spans:
-        reason = discount(sentence, folded, start, end)
+        reason = discount(sentence, folded, start, end, label)
         if reason is None and seeks_sources and not cues.INTENT.search(folded[:start]):
             reason = "sources sought: no intended award stated"
         if reason:
@@ -138,18 +145,19 @@ def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool,
             continue
         reading.quotes.append(f'"{trim(sentence, start, end)}"')
         reading.cues.append(label)
+        reading.cue_text = sentence[start:end]
         return True
     return False
 
 
-def _cue_spans(folded: list[str]) -> list[list[tuple[int, int, str]]]:
+def _cue_spans(folded: list[str], patterns: list) -> list[list[tuple[int, int, str]]]:
     """Per sentence, (start, end, label) of every cue, leftmost first, overlaps dropped.
 
     Each pattern runs once over all the sentences joined by newlines (sentences hold none)."""
     text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
-    found = [(m.start(), -m.end(), label) for pattern, label, bounded in CUES for m in pattern.finditer(text)
+    found = [(m.start(), -m.end(), label) for pattern, label, bounded in patterns for m in pattern.finditer(text)
              if not bounded or _word_starts(text, m.start())]
-    found += [(m.start(), -m.end(), label) for word, pattern, label, _ in LABELS if word in text
+    found += [(m.start(), -m.end(), label) for word, pattern, label, _ in LABELS if patterns is CUES and word in text
               for m in pattern.finditer(text) if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
     for start, neg_end, label in sorted(found):
@@ -173,6 +181,7 @@ def _notice_of_intent(found: list[tuple[str, str]], reading: Reading) -> None:
         sentence, match = disclaimer
         reading.quotes += [f'"{trim(intent, 0, 0)}"', f'"{trim(sentence, *match.span())}"']
         reading.cues.append("notice of intent (FAR 5.207)")
+        reading.cue_text = sentence[slice(*match.span())]
 
 
 def discount_sentence(sentence: str) -> str | None:
@@ -180,8 +189,8 @@ def discount_sentence(sentence: str) -> str | None:
     return "question" if sentence.rstrip().endswith("?") else None
 
 
-def discount(sentence: str, folded: str, start: int, end: int) -> str | None:
-    """Why the cue at folded[start:end] does not decide, or None when it does."""
+def discount(sentence: str, folded: str, start: int, end: int, label: str = "") -> str | None:
+    """Why the cue (of class `label`) at folded[start:end] does not decide, or None when it does."""
     if reason := discount_sentence(sentence):
         return reason
     before, after = folded[max(0, start - cues.BEFORE_CHARS):start], folded[end:end + cues.AFTER_CHARS]
@@ -194,6 +203,8 @@ def discount(sentence: str, folded: str, start: int, end: int) -> str | None:
                 return reason
     if HEDGE.search(" ".join(cues.CLAUSE_BREAK.split(folded[:start])[-1].split()[-cues.HEDGE_WORDS:])):
         return "hedge or open question"
+    if label == "brand name justification" and cues.COMPETED_BRAND.search(clause):
+        return "brand name competed among resellers"
     if DESIGN_CONTEST.search(folded):
         return "award to the winner of a design contest (competed)"
     return None
