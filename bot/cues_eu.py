@@ -147,9 +147,11 @@ NATIONAL = [
     (r"operatore\s+economico\s+unico|unico\s+operatore|infungibilit[àa]|privativa\s+industriale"
      r"|diritti\s+esclusivi", "infungibilità / diritti esclusivi"),
     # Modifications during the term without competition (Directive 2014/24 Art. 72; national wording)
-    (r"wechsel\s+des\s+auftragnehmers|kein\s+anderer\s+auftragnehmer|nachtragsauftrag|\bnachtrag\b"
+    (r"wechsel\s+des\s+auftragnehmers|(?:kann|k[öo]nnen|konnte)\s+kein(?:e|en)?\s+andere[rn]?\s+(?:auftragnehmer"
+     r"|anbieter|unternehmen)|kein\s+anderer\s+auftragnehmer|nachtragsauftrag|\bnachtrag\b"
      r"|auftrags[äa]nderung|[äa]nderungsbekanntmachung", "Auftragsänderung (§ 132 GWB)"),
-    (r"changement\s+de\s+titulaire|\bavenant\b|avis\s+de\s+modification", "avenant / modification du marché"),
+    (r"changement\s+de\s+titulaire|\bavenant\b|avis\s+de\s+modification|pr[ée]sente\s+modification"
+     r"|modification\s+(?:n[o°º]\s*\d+\s+)?(?:du|au)\s+march[ée]", "avenant / modification du marché"),
     (r"cambio\s+de\s+contratista|modificaci[óo]n\s+(?:n[úu]mero\s+\d+\s+)?del\s+(?:presente\s+)?contrato"
      r"|anuncio\s+de\s+modificaci[óo]n", "modificación del contrato"),
     (r"cambio\s+(?:del|di)\s+contraente|avviso\s+di\s+modifica", "modifica del contratto"),

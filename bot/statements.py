@@ -27,9 +27,10 @@ ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|
 
 def fold(text: str, lower: bool = True) -> str:
     """Lower case without accents, one character for one (so positions match the original)."""
-    if text.isascii():
-        return text.lower() if lower else text
-    return "".join(_fold_char(ch, lower) for ch in text)
+    if not lower:
+        return "".join(_fold_char(ch, lower) for ch in text)
+    text = text.replace("_", " ")  # file names as titles: "JOFOC_FAR_6_103" reads as words
+    return text.lower() if text.isascii() else "".join(_fold_char(ch, lower) for ch in text)
 
 
 @functools.lru_cache(maxsize=4096)
