@@ -81,6 +81,9 @@ AFTER_NEGATION = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:is|are|was|were|will|would|
                             r"|anticipated|intended|planned|considered|authori[sz]ed|used|applicable|justified)")
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s|\b(?:and|but|however|although|though|whereas|since"
                           r"|because|therefore|thus|while|unless|otherwise|instead|rather)\b")
+# What a past-or-current context reaches across: commas, not "but" or a semicolon.
+STATEMENT_BREAK = re.compile(r"[;:\u2013\u2014]|\s-\s|\b(?:but|however|although|though|whereas|while|instead"
+                             r"|rather|now|today)\b")
 NEGATION_WORDS = 10  # how far back in the clause a negation still applies to a cue
 
 # Context that makes a cue not a statement about this procurement: (pattern, reason).
@@ -108,7 +111,7 @@ AFTER = [
      r"|combination|medications?|drugs?)\b", "idiom, not a procurement statement"),
     (r"^\s*(?:is|are|was|were)\s+(?:used|listed|cited|referenced|shown)\b", "a reference, not a statement"),
 ]
-# ... or anywhere in the cue's clause.
+# ... or anywhere in the cue's statement (its clause and the comma-joined clauses before it).
 CLAUSE = [
     (r"\b(?:current|existing|previous|prior|past|original|incumbent|last|predecessor)\s+(?:\w+\s+){0,2}?(?:contract"
      r"|award|order|procurement|acquisition|requirement)s?\b(?:\s+\w+){0,3}?\s+(?:was|were|had\s+been|has\s+been"

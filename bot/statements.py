@@ -195,10 +195,12 @@ def discount(sentence: str, folded: str, start: int, end: int, label: str = "") 
     if reason := discount_sentence(sentence):
         return reason
     before, after = folded[max(0, start - cues.BEFORE_CHARS):start], folded[end:end + cues.AFTER_CHARS]
-    clause = _clause(folded, start, end)
+    tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
+    clause = cues.CLAUSE_BREAK.split(folded[:start])[-1] + folded[start:end] + tail
+    statement = cues.STATEMENT_BREAK.split(folded[:start])[-1] + folded[start:end] + tail
     if negated(folded, start, end):
         return "negated"
-    for patterns, window in ((BEFORE, before), (AFTER, after), (CLAUSE, clause)):
+    for patterns, window in ((BEFORE, before), (AFTER, after), (CLAUSE, statement)):
         for pattern, reason in patterns:
             if pattern.search(window):
                 return reason
@@ -209,13 +211,6 @@ def discount(sentence: str, folded: str, start: int, end: int, label: str = "") 
     if DESIGN_CONTEST.search(folded):
         return "award to the winner of a design contest (competed)"
     return None
-
-
-def _clause(folded: str, start: int, end: int) -> str:
-    """The clause around a cue: from the clause break before it to the one after it."""
-    head = cues.CLAUSE_BREAK.split(folded[:start])[-1]
-    tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
-    return head + folded[start:end] + tail
 
 
 def negated(folded: str, start: int, end: int) -> bool:

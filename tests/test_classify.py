@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.classify import classify, sole_source_cue
+from bot.classify import classify, explain, sole_source_cue
 from bot.notice import Notice
 
 CLEARVIEW = (
@@ -316,3 +316,181 @@ def test_offer_count_is_shown_and_one_bid_competition_flagged():
     many = classify(notice({"extent_competed": ["A"], "offers_received": ["4"]}))
     assert many.competition_evidence[-1] == "4 offers received"
     assert classify(notice({"offers_received": ["1"]})).competition == "unknown"
+
+
+# --- Second generation: one statement at a time (issue 10) ---------------------------------------
+
+def reading(text, title="", notice_type="Special Notice"):
+    """(verdict, evidence, discounted) for a SAM-like notice with only text."""
+    result = classify(notice({"notice_type": [notice_type]}, title, text))
+    return result.competition, result.competition_evidence, explain(result).discounted
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("The Army intends to award a non-competitive contract to Boeing Co. for spare parts.", "non-competitive"),
+    ("NSWC intends to negotiate a noncompetitive purchase order with PCB Piezotronics, Inc.", "noncompetitive"),
+    ("This is a Justification for an Exception to Fair Opportunity under FAR 16.505(b)(2)(i)(B).",
+     "Exception to Fair Opportunity"),
+    ("The order is placed under FAR 16.505(b)(2)(i)(C), a logical follow-on.", "16.505(b)(2)"),
+    ("Limited Sources Justification pursuant to FAR 8.405-6(a)(1)(i)(B).", "Limited Sources Justification"),
+    ("J.B. Knowles is the sole manufacturer and distributor of the Chopper Spotter.", "sole manufacturer"),
+    ("SRA International is the developer and sole distributor of NetOwl.", "sole distributor"),
+    ("Acme Ltd. is the exclusive distributor of these reagents in North America.", "exclusive distributor"),
+    ("The proprietary curriculum is only available through David Mandel & Associates.", "only available through"),
+    ("These licences are available only from Esri Inc.", "available only from"),
+    ("The NRC intends to award a contract to a pre-identified supplier.", "pre-identified supplier"),
+    ("Exclusive rights (captive market, technical monopoly) — Art. 164(1)(d) FR.", "Exclusive rights"),
+    ("The contract was awarded under Regulation 32(2)(b)(ii) of the Public Contracts Regulations 2015.",
+     "Regulation 32(2)"),
+    ("Tourism NI is relying on the Regulation 72(1)(c) provision to increase the contract value.", "Regulation 72"),
+    ("The Contract was awarded following a negotiated procedure without prior publication.",
+     "negotiated procedure without prior publication"),
+    ("The F-35 JPO intends to award a contract under the authority of RFO FAR 6.103-1 to Lockheed Martin.", "6.103-1"),
+    ("BLM will use FAR 13.106-1(b)(1) to solicit one source.", "13.106-1(b)"),
+    ("This requirement is processed under FAR 13.501 special procedures.", "13.501"),
+    ("This is a brand name only requirement for Cisco switches.", "brand name only"),
+    ("The attached brand-name justification explains why only Altia licences meet the need.",
+     "brand-name justification"),
+    ("A formal solicitation will NOT be issued since this will be a sole source procurement.", "sole source"),
+    ("This requirement is an 8(a) sole source award to XYZ Solutions LLC under FAR 19.808-1.", "sole source"),
+    ("The Government intends to extend the current sole source contract with Motorola Solutions.", "sole source"),
+    ("This announcement is issued as an Other Than Full and Open Competition action.",
+     "Other Than Full and Open Competition"),
+    ("The authority intends to make a direct award to Capita plc under section 41.", "direct award"),
+    ("A change of contractor cannot be made for economic or technical reasons.", "change of contractor"),
+    ("We seek to extend the existing framework agreements until 31 August 2022.", "extend the existing"),
+])
+def test_missing_cues_decide_and_are_quoted(text, cue):
+    verdict, evidence, _ = reading(text)
+    assert verdict == "sole_source"
+    assert cue in evidence[0]  # the deciding sentence, quoted
+
+
+def test_notice_of_intent_wording_decides_with_its_intended_award():
+    text = ("Solicitation N00421-14-T-0223 is issued as a synopsis. The Government intends to solicit and "
+            "negotiate the proposed purchase order. Items must be Control Products Corporation. "
+            "This notice of intent is not a request for competitive proposals.")
+    verdict, evidence, _ = reading(text)
+    assert verdict == "sole_source"
+    assert evidence == ['"The Government intends to solicit and negotiate the proposed purchase order."',
+                            '"This notice of intent is not a request for competitive proposals."']
+
+
+def test_disclaimer_alone_or_plain_request_for_proposals_decides_nothing():
+    assert reading("This notice of intent is not a request for competitive proposals.")[0] == "unknown"
+    assert reading("The Navy intends to award a contract. This is not a request for proposals.")[0] == "unknown"
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("52.219-3 Notice of HUBZone Set-Aside or Sole-Source Award (OCT 2022)", "FAR/DFARS clause title"),
+    ("Notice of Service-Disabled Veteran-Owned Small Business Sole Source Award (SEP 2023).",
+     "FAR/DFARS clause title"),
+    ("10. THIS ACQUISITION IS UNRESTRICTED OR SET ASIDE: % FOR: EMERGING SMALL BUSINESS SOLE SOURCE 11.",
+     "form or set-aside label"),
+    ("The current contract was awarded on a sole source basis in 2019.", "about a past or other contract"),
+    ("CFSA reviewed prior sole source contracts with other jurisdictions.", "about a past or other contract"),
+    ("DHA currently procures these services under FAR 6.302-1, Only One Responsible Source.",
+     "about the current contract"),
+    ("Responses will inform a potential sole-source justification or competitive procurement.",
+     "hedge or open question"),
+    ("Market research will determine whether a sole source award is appropriate.", "hedge or open question"),
+    ("Is this a sole source procurement?", "question"),
+    ("The system will be a single source of authoritative EW data.", "idiom, not a procurement statement"),
+    ("The plant is the sole source of steam heat for the campus.", "idiom, not a procurement statement"),
+    ("List generic names, brand names and brand names of combination products.", None),
+    ("Contractors who hold exclusive distributor agreements must disclose them.",
+     "names a kind of arrangement, not this award"),
+    ("ACC intends to compete on a brand name basis a purchase order among authorized resellers.",
+     "brand name competed among resellers"),
+    ("If this is a Brand Name Only procurement, the seller certifies it is an authorized distributor.",
+     "hedge or open question"),
+    ("The contract may be modified in accordance with Regulation 72 of the Public Contracts Regulations 2015.",
+     "hedge or open question"),
+    ("The authority reserves the right to use the negotiated procedure without prior publication for new services.",
+     "hedge or open question"),
+    ("The service contract will be awarded by negotiated procedure without prior publication to the winner of "
+     "the design contest.", "award to the winner of a design contest (competed)"),
+])
+def test_non_statements_are_discounted_with_their_reason(text, reason):
+    verdict, evidence, discounted = reading(text)
+    assert (verdict, evidence) == ("unknown", [])
+    if reason:
+        assert discounted and discounted[0].startswith(f"{reason}: ")
+
+
+@pytest.mark.parametrize("text", [
+    "Sole source is not contemplated for this requirement.",
+    "Offerors are advised that it was not a sole-source procurement.",
+    "This procurement will not be a limited competition or sole-source award.",
+    "Award will be made on a competitive basis; sole source awards are not authorized under this program.",
+    "There will be no sole source award.",
+    "The offeror shall not subcontract to a sole source vendor without approval.",
+    "This is an open procedure; a direct award is not permitted.",
+    "Tenders are invited via the open procedure; no single tender action will be taken.",
+])
+def test_negation_on_either_side_of_the_cue(text):
+    verdict, _, discounted = reading(text)
+    assert verdict == "unknown"
+    assert discounted[0].startswith("negated: ")
+
+
+def test_negation_in_another_clause_does_not_reach_the_cue():
+    verdict, evidence, _ = reading("The Government will not issue an RFQ because this is a sole source buy.")
+    assert verdict == "sole_source" and "sole source buy" in evidence[0]
+
+
+def test_first_deciding_statement_is_the_evidence_and_earlier_discounts_are_kept():
+    text = ("52.219-3 Notice of HUBZone Set-Aside or Sole-Source Award (OCT 2022). "
+            "The current contract was awarded sole source. "
+            "The VA intends to award a sole source contract to Medtronic Inc. for pump maintenance.")
+    result = classify(notice({"notice_type": ["Special Notice"]}, "", text))
+    assert result.competition_evidence == [
+        '"The VA intends to award a sole source contract to Medtronic Inc. for pump maintenance."']
+    assert [d.split(":")[0] for d in explain(result).discounted] == [
+        "FAR/DFARS clause title", "about a past or other contract"]
+
+
+@pytest.mark.parametrize("title", [
+    "National Student Clearinghouse Enrollment Verification -Non Competitive (Notice Of Intent)",
+    "Sole Source Notice - Hemochron cartridges",
+    "ACAN 26-58022 Automated Wafer Defect Inspection System",
+    "E53_MISC_JOFOC_FAR_6_103_JA26-00238_Redacted_1.pdf",
+])
+def test_title_cues_decide(title):
+    verdict, evidence, _ = reading("31b. NAME OF CONTRACTING OFFICER 30c. DATE SIGNED", title=title)
+    assert verdict == "sole_source" and evidence == [f'"{title}"']
+
+
+def test_determination_and_findings_title_decides_only_when_the_text_says_nothing():
+    title = "Target Determination & Findings"
+    assert reading("CFSA has an urgent need for gift cards.", title=title)[1] == [f'"{title}"']
+    verdict, evidence, _ = reading("DOES intends to issue a sole source award to Enghouse.", title=title)
+    assert evidence == ['"DOES intends to issue a sole source award to Enghouse."']
+    assert reading("Determination & Findings were signed for the sole source.", title="Training")[0] == "sole_source"
+    assert reading("The D&F for contract type is attached.", title="Janitorial services")[0] == "unknown"
+
+
+@pytest.mark.parametrize("notice_type, title, text, expected", [
+    ("Sources Sought", "", "The current requirement is sole source to Acme; we seek other capable sources.",
+     "unknown"),
+    ("Sources Sought", "", "DHA buys these under FAR 6.302-1 today. Capable firms should respond.", "unknown"),
+    ("Sources Sought", "", "THIS IS A NOTICE OF INTENT TO SOLE SOURCE the requirement to Werfen USA.",
+     "sole_source"),
+    ("Sources Sought", "", "The VA intends to award a sole source contract to Medtronic Inc. absent responses.",
+     "sole_source"),
+    ("Special Notice", "Sources Sought: Roof replacement", "A single-source award may follow market research.",
+     "unknown"),
+    ("Special Notice", "RFI - Data platform", "The incumbent holds the sole source licence to the data.",
+     "unknown"),
+    ("Special Notice", "", "The incumbent holds the sole source licence; the Army intends to award it a "
+     "sole source bridge.", "sole_source"),
+])
+def test_sources_sought_needs_a_stated_intended_award(notice_type, title, text, expected):
+    assert reading(text, title=title, notice_type=notice_type)[0] == expected
+
+
+def test_show_lists_what_was_discounted():
+    result = explain(notice(description="The system is the single source of truth for assets."))
+    assert result.discounted == ['idiom, not a procurement statement: "The system is the single source of truth '
+                                 'for assets."']
+    assert not result.decided
