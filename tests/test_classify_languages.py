@@ -1,0 +1,101 @@
+"""Sole-source cues in every official EU language and Canadian French (bot/cues_eu.py)."""
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from bot.classify import classify, explain
+from bot.cues_eu import CODELIST_LABELS
+from bot.notice import Notice
+
+EFORMS = Path(__file__).parent / "fixtures" / "classify" / "eforms"
+CODELISTS = {"neg-wo-call": "eforms_codelist_procurement-procedure-type.gc.xml",
+             "exclusive": "eforms_codelist_direct-award-justification.gc.xml",
+             "technical": "eforms_codelist_direct-award-justification.gc.xml",
+             "artistic": "eforms_codelist_direct-award-justification.gc.xml"}
+EU_LANGUAGES = {"bul", "ces", "dan", "deu", "ell", "eng", "spa", "est", "fin", "fra", "gle", "hrv", "hun", "ita",
+                "lit", "lav", "mlt", "nld", "pol", "por", "ron", "slk", "slv", "swe"}
+
+
+def codelist_labels(code: str) -> dict[str, str]:
+    """{language: label} of one code in the official eForms codelist file."""
+    tree = etree.parse(str(EFORMS / CODELISTS[code]))
+    for row in tree.iterfind(".//{*}Row"):
+        cells = {v.get("ColumnRef"): v.findtext("{*}SimpleValue") for v in row.iterfind("{*}Value")}
+        if cells.get("code") == code:
+            return {k[:3]: v for k, v in cells.items() if k.endswith("_label")}
+    raise AssertionError(f"{code} not in {CODELISTS[code]}")
+
+
+def verdict(text: str, title: str = "") -> tuple[str, list[str]]:
+    result = classify(Notice("test", "1", title=title, description=text))
+    return result.competition, result.competition_evidence
+
+
+@pytest.mark.parametrize("code", sorted(CODELISTS))
+def test_phrase_table_is_the_official_codelist_in_all_24_languages(code):
+    assert CODELIST_LABELS[code] == codelist_labels(code)
+    assert set(CODELIST_LABELS[code]) == EU_LANGUAGES
+
+
+@pytest.mark.parametrize("code, lang", [(c, lang) for c in sorted(CODELISTS) for lang in sorted(EU_LANGUAGES)])
+def test_every_official_label_decides_sole_source_inside_a_sentence(code, lang):
+    label = CODELIST_LABELS[code][lang]
+    competition, evidence = verdict(f"Procedure: {label}.\n\nLot 1.")
+    assert competition == "sole_source"
+    assert label.split()[-1] in evidence[0]
+
+
+@pytest.mark.parametrize("text", [
+    "Le marché a été attribué selon une procédure négociée sans publication préalable ni mise en concurrence.",
+    "Marché négocié sans publicité ni mise en concurrence préalables (article R2122-3 du code de la commande publique).",
+    "Attribution directe au titulaire en raison de droits exclusifs.",
+    "Le ministère a l'intention d'attribuer un contrat à un fournisseur sélectionné à l'avance.",
+    "Un préavis d'adjudication de contrat (PAC) est un avis public indiquant qu'un ministère a l'intention "
+    "d'attribuer un contrat à un fournisseur sélectionné à l'avance.",
+    "Der Auftrag wurde im Verhandlungsverfahren ohne vorherige Bekanntmachung vergeben.",
+    "Ein Wechsel des Auftragnehmers konnte aus wirtschaftlichen sowie technischen Gründen nicht erfolgen.",
+    "Adjudicación mediante procedimiento negociado sin publicidad por exclusividad del proveedor.",
+    "Affidamento mediante procedura negoziata senza previa pubblicazione di un bando di gara, ai sensi dell'art. 76.",
+    "Zamówienie udzielone w trybie z wolnej ręki.",
+    "Zmiana wykonawcy nie może zostać dokonana z powodów ekonomicznych i technicznych.",
+    "Hirdetmény közzététele nélküli tárgyalásos eljárás.",
+    "Onderhandelingsprocedure zonder voorafgaande bekendmaking.",
+    "Förhandlat förfarande utan föregående annonsering.",
+    "Ajuste direto ao abrigo do artigo 24.º do Código dos Contratos Públicos.",
+])
+def test_national_wording_decides(text):
+    competition, evidence = verdict(text)
+    assert competition == "sole_source" and evidence[0] == f'"{text}"'
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Es handelt sich nicht um ein Verhandlungsverfahren ohne vorherige Bekanntmachung.", "negated"),
+    ("Az eljárás nem hirdetmény közzététele nélküli tárgyalásos eljárás.", "negated"),
+    ("El contrato no se adjudicará por procedimiento negociado sin publicidad.", "negated"),
+    ("Le marché pourra être attribué par une procédure négociée sans publication préalable pour des prestations "
+     "similaires.", "hedge or open question"),
+    ("La stazione appaltante potrà ricorrere alla procedura negoziata senza previa pubblicazione per servizi "
+     "analoghi.", "hedge or open question"),
+    ("Where no suitable tenders are received, the authority may award the contract through a negotiated procedure "
+     "without prior publication.", "hedge or open question"),
+    ("Le marché sera attribué au lauréat du concours par une procédure négociée sans publicité.",
+     "award to the winner of a design contest (competed)"),
+])
+def test_national_traps_are_discounted(text, reason):
+    result = classify(Notice("test", "1", description=text))
+    assert result.competition == "unknown"
+    assert explain(result).discounted[0].startswith(f"{reason}: ")
+
+
+@pytest.mark.parametrize("text", [
+    "Procédure négociée avec publication préalable d'un avis de marché.",
+    "Verhandlungsverfahren mit Teilnahmewettbewerb.",
+    "Procedimiento negociado con publicidad.",
+    "Marché passé en procédure adaptée ouverte; avis d'intention de conclure d'un marché dispensé d'obligations "
+    "de publicité.",
+    "Offenes Verfahren gemäß § 15 VgV.",
+])
+def test_negotiated_after_publication_and_open_procedures_decide_nothing(text):
+    assert verdict(text) == ("unknown", [])
