@@ -52,6 +52,13 @@ STRONG = [
      r"substantial\s+duplication\s+of\s+costs|additional\s+(?:works|services|supplies|deliveries)\s+by\s+the\s+"
      r"original\s+(?:contractor|supplier)|not\s+possible\s+to\s+(?:launch|conduct|run|hold)\s+a\s+new\s+"
      r"(?:tender|procurement|competition)", "modification without competition (Art. 72)"),
+    (r"\b(?:purchase|acquire|procure|buy)\s+(?:this|the|these)\s+(?:parts?|items?)\s+from\s+other\s+than\s+the\s+"
+     r"(?:current|approved|original|existing)\s+sources?|\bacquisition\s+of\s+(?:this|the)\s+(?:parts?|items?)\s+from"
+     r"\s+the\s+(?:approved|current|original)\s+sources?", "limited to the approved source (FAR 6.302-1)"),
+    (r"\b(?:will|shall|is\s+to)\s+be\s+awarded\s+(?:directly\s+)?to\s+(?!(?:the|a|an|one|two|three|multiple|several|each"
+     r"|all|any|up|more|offerors?|bidders?|contractors?|vendors?|firms?|companies|responsible|qualified|eligible"
+     r"|successful|winning|lowest|highest|small|those|this|that|such|whichever|whoever|as|only|no|its|their)\b)[a-z0-9]",
+     "intended award to a named firm"),
     (r"\b(?:extend|extending|extension\s+of|extensions\s+of)\s+(?:the\s+)?(?:existing|current|incumbent['’]?s?)\s+"
      r"(?:\w+\s+){0,2}?(?:contracts?|agreements?|orders?)\b|\bthis\s+modification\s+notice\b"
      r"|\bmodification\s+notice\s+(?:is|for)\b", "extension or modification of the existing contract"),
@@ -84,7 +91,9 @@ CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s|\b(?:and|but|however|a
 # What a past-or-current context reaches across: commas, not "but" or a semicolon.
 STATEMENT_BREAK = re.compile(r"[;:\u2013\u2014]|\s-\s|\b(?:but|however|although|though|whereas|while|instead"
                              r"|rather|now|today)\b")
-NEGATION_WORDS = 10  # how far back in the clause a negation still applies to a cue
+NEGATION_WORDS = 10
+# Cues that are themselves said through a negation ("no data to buy it from other than the current source").
+SAID_NEGATIVELY = {"limited to the approved source (FAR 6.302-1)"}  # how far back in the clause a negation still applies to a cue
 
 # Context that makes a cue not a statement about this procurement: (pattern, reason).
 # Searched in the text just before the cue (BEFORE_CHARS) ...

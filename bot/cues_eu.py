@@ -158,6 +158,14 @@ NATIONAL = [
     (r"zmiana\s+wykonawcy|og[łl]oszenie\s+o\s+zmianie\s+umowy", "zmiana umowy"),
     (r"ikke\s+muligt\s+at\s+iv[æa]rks[æa]tte\s+et\s+nyt\s+udbud|verandering\s+van\s+contractant",
      "modification without competition"),
+    # The national articles that transpose Art. 72 (modification of a contract during its term)
+    (r"§\s*132\s+(?:abs\.?\s*\d+\s+)?(?:satz\s+\d+\s+)?(?:nr\.?\s*\d+\s+)?gwb|(?:an|durch)\s+einen\s+anderen\s+"
+     r"auftragnehmer|\br\.?\s*2194-\d+|\b139\W{0,3}(?:[1-6]\W{0,3})?(?:o|°|º)?\s+du\s+d[ée]cret\s+n\W{0,3}\s*2016-360"
+     r"|\bart(?:[íi]culo|\.)?\s*(?:203|204|205)\s+(?:de\s+la\s+)?(?:lcsp|ley\s+9/2017)"
+     r"|\bart\.?\s*(?:106|120)\b[^.]{0,40}(?:50/2016|36/2023)|\bart\.?\s*(?:144|455)\s+(?:ust\.?\s*\d+\s+)?"
+     r"(?:pkt\.?\s*\d+\s+)?(?:ustawy\s+)?pzp|\baneks(?:u)?\s+(?:nr\s*\d+\s+)?(?:do\s+umowy|zmienia)"
+     r"|чл\.?\s*116\b.{0,30}зоп|допълнително\s+споразумение|\brhs\s*§\s*123|§\s*123\b[^.]{0,20}\brhs\b",
+     "modification during the term (national Art. 72)"),
     # Polish, Hungarian, Portuguese, Dutch, Swedish, Danish, Czech/Slovak, Romanian, Finnish
     (r"z\s+wolnej\s+r[ęe]ki|bez\s+(?:uprzedniej\s+)?publikacji\s+og[łl]oszenia|bez\s+og[łl]oszenia",
      "zamówienie z wolnej ręki"),
@@ -167,7 +175,12 @@ NATIONAL = [
     (r"onderhandse\s+gunning|zonder\s+(?:voorafgaande\s+)?(?:bekendmaking|aankondiging)", "onderhandse gunning"),
     (r"direktupphandling|utan\s+f[öo]reg[åa]ende\s+(?:annonsering|meddelande|offentligg[öo]relse)",
      "direktupphandling"),
-    (r"uden\s+forudg[åa]ende\s+(?:offentligg[øo]relse|bekendtg[øo]relse)", "uden forudgående offentliggørelse"),
+    (r"uden\s+forudg[åa]ende\s+(?:offentligg[øo]relse|bekendtg[øo]relse)|(?:procedure\s+efter\s+forhandling|udbud\s+med"
+     r"\s+forhandling)\s+uden\s+offentligg[øo]relse", "uden forudgående offentliggørelse"),
+    # EU Financial Regulation, Annex I point 11.1: negotiated procedure without prior publication
+    (r"\b11\.1\W{0,3}\(?[a-k]\)?[^.]{0,40}?\b(?:annex|bilag|anhang|annexe|allegato|anexo|bijlage|za[łl][aą]cznik)\w*"
+     r"\s+i\b|\b(?:annex|bilag|anhang|annexe|allegato|anexo|bijlage)\w*\s+i\W{1,3}(?:point\s+|punkt\s+|nr\.?\s+)?"
+     r"11\.1\W{0,3}\(?[a-k]\b", "Financial Regulation Annex I 11.1"),
     (r"bez\s+(?:p[řr]edchoz[íi]ho\s+)?uve[řr]ejn[ěe]n[íi]|bez\s+(?:predch[áa]dzaj[úu]ceho\s+)?zverejnenia",
      "bez uveřejnění"),
     (r"f[ăa]r[ăa]\s+publicarea\s+(?:prealabil[ăa]\s+)?a\s+unui\s+anun[țt]", "fără publicare prealabilă"),

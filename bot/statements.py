@@ -24,6 +24,8 @@ SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u02
 ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs|Art|Reg|para"
                           r"|Abs|Nr|pt|art|al)\.)$")
 
+SHORT_WORD_END = re.compile(r"(?<![\w.])[^\W\d]{1,4}\.$")  # "art. 116", "чл. 116", "Abs. 2", "No. 5": not an end
+
 
 def fold(text: str, lower: bool = True) -> str:
     """Lower case without accents, one character for one (so positions match the original)."""
@@ -198,7 +200,7 @@ def discount(sentence: str, folded: str, start: int, end: int, label: str = "") 
     tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
     clause = cues.CLAUSE_BREAK.split(folded[:start])[-1] + folded[start:end] + tail
     statement = cues.STATEMENT_BREAK.split(folded[:start])[-1] + folded[start:end] + tail
-    if negated(folded, start, end):
+    if label not in cues.SAID_NEGATIVELY and negated(folded, start, end):
         return "negated"
     for patterns, window in ((BEFORE, before), (AFTER, after), (CLAUSE, statement)):
         for pattern, reason in patterns:
@@ -228,7 +230,7 @@ def sentences(text: str) -> list[str]:
     out: list[str] = []
     for piece in SENTENCE_END.split(text):
         piece = " ".join(piece.split())
-        if out and ABBREVIATION.search(out[-1]):
+        if out and (ABBREVIATION.search(out[-1]) or (SHORT_WORD_END.search(out[-1]) and piece[:1].isdigit())):
             out[-1] = f"{out[-1]} {piece}"
         elif piece:
             out.append(piece)

@@ -494,3 +494,29 @@ def test_show_lists_what_was_discounted():
     assert result.discounted == ['idiom, not a procurement statement: "The system is the single source of truth '
                                  'for assets."']
     assert not result.decided
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("This procurement will be awarded to General Dynamics Canada.", "will be awarded to G"),
+    ("The Government does not have sufficient data to purchase this part from other than the current source(s).",
+     "from other than the current source"),
+    ("Existing design knowledge requires acquisition of the part from the approved source(s).",
+     "from the approved source"),
+])
+def test_intended_award_to_a_named_firm_and_approved_source_limits(text, cue):
+    verdict, evidence, _ = reading(text)
+    assert verdict == "sole_source" and cue in evidence[0]
+
+
+@pytest.mark.parametrize("text", [
+    "The contract will be awarded to the responsible offeror whose quote is the lowest price.",
+    "Award will be made to one or more offerors; the contract will be awarded to multiple vendors.",
+    "Contracts were awarded to three firms after full and open competition.",
+])
+def test_award_to_an_unnamed_or_competed_offeror_decides_nothing(text):
+    assert reading(text)[0] == "unknown"
+
+
+def test_article_numbers_do_not_end_a_sentence():
+    text = "Договорът се изменя на основание чл. 116, ал. 1, т. 3 от ЗОП."
+    assert reading(text)[1] == [f'"{text}"']

@@ -99,3 +99,19 @@ def test_national_traps_are_discounted(text, reason):
 ])
 def test_negotiated_after_publication_and_open_procedures_decide_nothing(text):
     assert verdict(text) == ("unknown", [])
+
+
+@pytest.mark.parametrize("text", [
+    "Die zusätzlichen Leistungen wurden nach § 132 Abs. 2 Satz 1 Nr. 2 GWB beauftragt.",
+    "Es wäre unwirtschaftlich, den Auftrag an einen anderen Auftragnehmer zu vergeben.",
+    "La présente modification est passée au regard de l'article 139.3° du décret n° 2016-360.",
+    "L'avenant porte sur une prolongation de la durée du marché de trois mois.",
+    "Jest to pierwsza zmiana umowy dokonana na podstawie art. 144 ust 1 pkt 2 Pzp.",
+    "Muudatused on tehtud vastavalt RHS §123 lg 1 punktile 3 ja 4.",
+    "En procedure efter forhandling uden offentliggørelse er berettiget på baggrund af artikel 11.1.b) iii) i "
+    "bilag I til Finansforordningen.",
+    "Det er ikke muligt at iværksætte et nyt udbud vedrørende udførelse af 2 nye opgaver.",
+    "Es kann kein anderer Auftragnehmer eingesetzt werden.",
+])
+def test_modifications_without_competition_in_national_wording(text):
+    assert verdict(text)[0] == "sole_source"
