@@ -134,6 +134,9 @@ CLAUSE = [
     (r"\bbrand\s+names?\s+(?:and|or)\s+(?:generic|chemical|synonym)", "idiom, not a procurement statement"),
 ]
 BEFORE_CHARS, AFTER_CHARS = 120, 90
+# "appoint a sole provider": one supplier will be chosen (by competition), not named as the only one.
+TO_BE_CHOSEN = re.compile(r"\b(?:a|one|single)\s+$|\b(?:appoint|appointing|select|selecting|choose|seek|seeking"
+                          r"|identify|find)\s+(?:a|one|the)?\s*$")
 # A brand-name purchase competed among resellers is competition, not a justification.
 COMPETED_BRAND = re.compile(r"\bcompet(?:e|es|ed|ing|ition|itive(?:ly)?)\b(?!\s+(?:is|was|will)\s+not)")
 # A modal or reservation in the cue's clause: the no-competition route is only possible. Not when the

@@ -208,6 +208,8 @@ def discount(sentence: str, folded: str, start: int, end: int, label: str = "") 
                 return reason
     if HEDGE.search(" ".join(cues.CLAUSE_BREAK.split(folded[:start])[-1].split()[-cues.HEDGE_WORDS:])):
         return "hedge or open question"
+    if label == "sole or exclusive supplier" and cues.TO_BE_CHOSEN.search(before):
+        return "one supplier to be chosen, not named as the only one"
     if label == "brand name justification" and cues.COMPETED_BRAND.search(clause):
         return "brand name competed among resellers"
     if DESIGN_CONTEST.search(folded):

@@ -520,3 +520,9 @@ def test_award_to_an_unnamed_or_competed_offeror_decides_nothing(text):
 def test_article_numbers_do_not_end_a_sentence():
     text = "Договорът се изменя на основание чл. 116, ал. 1, т. 3 от ЗОП."
     assert reading(text)[1] == [f'"{text}"']
+
+
+def test_appointing_a_sole_provider_is_not_a_sole_source():
+    verdict, _, discounted = reading("The Council intend to appoint a sole Provider for the duration of the Contract.")
+    assert verdict == "unknown"
+    assert discounted[0].startswith("one supplier to be chosen, not named as the only one: ")
