@@ -119,6 +119,7 @@ AFTER = [
      r"|steam|power|electricity|water|energy|income|revenue|funding|light|news|knowledge|intelligence"
      r"|combination|medications?|drugs?)\b", "idiom, not a procurement statement"),
     (r"^\s*(?:is|are|was|were)\s+(?:used|listed|cited|referenced|shown)\b", "a reference, not a statement"),
+    (r"^[\s-]*(?:supplier\s+)?framework", "a single-supplier framework (its supplier is competed for)"),
 ]
 # ... or anywhere in the cue's statement (its clause and the comma-joined clauses before it).
 CLAUSE = [

@@ -526,3 +526,10 @@ def test_appointing_a_sole_provider_is_not_a_sole_source():
     verdict, _, discounted = reading("The Council intend to appoint a sole Provider for the duration of the Contract.")
     assert verdict == "unknown"
     assert discounted[0].startswith("one supplier to be chosen, not named as the only one: ")
+
+
+def test_single_supplier_framework_is_competed_for():
+    text = "Cardiff University wishes to establish a single source framework for digital advertising services."
+    verdict, _, discounted = reading(text)
+    assert verdict == "unknown"
+    assert discounted[0].startswith("a single-supplier framework (its supplier is competed for): ")
