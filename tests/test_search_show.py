@@ -65,3 +65,16 @@ def test_show_unknown_or_ambiguous_uid_is_a_clear_error(make_app, fake_sam, caps
     assert run(app, "show", "sam:aa") == 1
     err = capsys.readouterr().err
     assert "no stored notice 'sam:nope'" in err and "names 5 notices" in err
+
+
+def test_show_lists_the_cues_the_verdict_discounted_and_why(make_app, fake_sam, capsys):
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "show", "aa000000000000000000000000000003") == 0
+    out = capsys.readouterr().out
+    assert "verdict:  unknown" in out
+    assert ('  discounted (cues that are not statements about this procurement):\n'
+            '            - negated: "This is not a sole source requirement."') in out
+    assert run(app, "show", "aa000000000000000000000000000003", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["discounted"] == ['negated: "This is not a sole source requirement."']

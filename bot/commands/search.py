@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 
+from ..classify import explain
 from ..config import Config
 from ..digest import change_lines, clean, money, why
 from ..errors import BotError
@@ -59,6 +60,7 @@ def show(args, config: Config, out) -> int:
     if args.json:
         print(json.dumps({"uid": uid, "notice": json.loads(notice.raw or "null"), "title": notice.title,
                           "competition": notice.competition, "evidence": notice.competition_evidence,
+                          "discounted": explain(notice).discounted,
                           "versions": versions, "matches": matches, "deliveries": deliveries},
                          ensure_ascii=False, indent=2, default=str), file=out)
         return 0
@@ -71,6 +73,11 @@ def show(args, config: Config, out) -> int:
     p(f"  type:     {notice.kind}" + (f" · ref {clean(notice.reference)}" if notice.reference else ""))
     p(f"  verdict:  {notice.competition.replace('_', ' ')}")
     for line in notice.competition_evidence:
+        p(f"            - {clean(line)}")
+    discounted = explain(notice).discounted
+    if discounted:
+        p("  discounted (cues that are not statements about this procurement):")
+    for line in discounted:
         p(f"            - {clean(line)}")
     p(f"  link:     {clean(notice.url)}")
     p("versions:")
