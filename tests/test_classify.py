@@ -533,3 +533,33 @@ def test_single_supplier_framework_is_competed_for():
     verdict, _, discounted = reading(text)
     assert verdict == "unknown"
     assert discounted[0].startswith("a single-supplier framework (its supplier is competed for): ")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('This requirement will be competed as a total small business set-aside. The incumbent contractor is Acme Corp.', 'unknown'),
+    ('The Government anticipates a single award firm-fixed-price contract resulting from this solicitation.', 'unknown'),
+    ('Offerors must be authorized distributors of the OEM.', 'unknown'),
+    ('Only one award will be made under this solicitation.', 'unknown'),
+    ('This notice does not constitute a sole source justification.', 'unknown'),
+    ('Pursuant to FAR 6.302-2, unusual and compelling urgency, the Government awarded a contract to Acme.', 'sole_source'),
+    ('The contract will be awarded to the offeror whose proposal represents the best value.', 'unknown'),
+    ('Quotes will be accepted from all responsible sources; this is not a non-competitive action.', 'unknown'),
+    ('Notice of Intent to Award a Sole Source Contract', 'sole_source'),
+    ('52.219-27 Notice of Total Service-Disabled Veteran-Owned Small Business Set-Aside (NOV 2020)', 'unknown'),
+    ('The vendor must be an authorized reseller; brand name or equal products will be considered.', 'unknown'),
+    ('Market research indicated multiple sources; therefore the acquisition will be competed.', 'unknown'),
+    ('The justification for other than full and open competition is available upon request.', 'sole_source'),
+    ('All interested parties may submit a capability statement; the Government will use full and open competition.', 'unknown'),
+    ('The award will be made without discussions.', 'unknown'),
+    ('The only one source of funding for this project is the state grant.', 'unknown'),
+    ('Pursuant to 10 U.S.C. 3204(a)(1), only one responsible source and no other supplies or services will satisfy agency requirements.', 'sole_source'),
+    ('The contractor shall provide a single source of contact for all service calls.', 'unknown'),
+    ('Contractors shall not use sole source suppliers without approval of the CO.', 'unknown'),
+    ('This is a notice of intent to award a sole-source Blanket Purchase Agreement to Thermo Fisher Scientific.', 'sole_source'),
+    ('The Government reserves the right to award without discussions and to award to other than the lowest priced offeror.', 'unknown'),
+    ('The direct award option in the framework may be used by participating authorities.', 'unknown'),
+    ('Please see the attached Brand Name Justification template which must be completed by the requiring activity if applicable.', 'unknown'),
+])
+def test_everyday_solicitation_sentences(text, expected):
+    """Boilerplate of competitive solicitations stays unknown; plain sole-source statements decide."""
+    assert reading(text)[0] == expected
