@@ -155,6 +155,8 @@ NATIONAL = [
     (r"cambio\s+de\s+contratista|modificaci[óo]n\s+(?:n[úu]mero\s+\d+\s+)?del\s+(?:presente\s+)?contrato"
      r"|anuncio\s+de\s+modificaci[óo]n", "modificación del contrato"),
     (r"cambio\s+(?:del|di)\s+contraente|avviso\s+di\s+modifica", "modifica del contratto"),
+    (r"τροποποίηση[ςσ]?\s+(?:της\s+)?σύμβασης|συμπληρωματική\s+σύμβαση|διαδικασία\s+με\s+διαπραγμάτευση\s+χωρίς"
+     r"\s+προηγούμενη\s+δημοσίευση", "τροποποίηση της σύμβασης"),
     (r"zmiana\s+wykonawcy|og[łl]oszenie\s+o\s+zmianie\s+umowy", "zmiana umowy"),
     (r"ikke\s+muligt\s+at\s+iv[æa]rks[æa]tte\s+et\s+nyt\s+udbud|verandering\s+van\s+contractant",
      "modification without competition"),

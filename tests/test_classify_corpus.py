@@ -21,8 +21,6 @@ REALWORLD = bench.DEFAULT
 KNOWN_MISSES = {
     "ted-ef-it-rfi-trenitalia-neg-wo-call": "the neg-wo-call verdict lives in the eForms codes; the text only "
                                             "describes the service",
-    "ted-el-peristeri-vehicles-deadline-mod": "a delivery deadline moved on a competed contract; no wording of "
-                                              "a non-competed modification",
     "ted-fr-sabalfa-veolia-concession-mod": "works given to the concessionaire, told without any cue of "
                                             "modification or exclusivity",
 }

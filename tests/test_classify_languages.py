@@ -115,3 +115,9 @@ def test_negotiated_after_publication_and_open_procedures_decide_nothing(text):
 ])
 def test_modifications_without_competition_in_national_wording(text):
     assert verdict(text)[0] == "sole_source"
+
+
+def test_greek_contract_modification():
+    text = "Υπογράφηκε το συμφωνητικό για την τροποποίηση της σύμβασης με αριθμό 29916/15-07-2021."
+    assert verdict(text)[0] == "sole_source"
+    assert verdict("Ανοικτή διαδικασία για την προμήθεια οχημάτων.") == ("unknown", [])
