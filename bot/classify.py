@@ -20,9 +20,11 @@ plus cues quoted from `title` and `description`.
 Precedence: the codes decide first; sole-source evidence beats limited, limited beats competed,
 and conflicting evidence is all listed. Text cues only ever make `sole_source`, and only when the
 codes are silent or say `limited` (text never overrides a coded `competed`). Competitive wording in
-text ("full and open competition") decides nothing. A cue preceded by a negation in the same clause
-("this is not a sole source requirement") is ignored. When nothing decides, the verdict and evidence
-the source already set are kept. New sources add codes by adding table rows, not code.
+text ("full and open competition") decides nothing. The text is read one statement at a time by
+`statements.read` (cues in `cues.py` and `cues_eu.py`): the first sentence that states sole source
+is the evidence; negated cues, clause titles, form labels, past contracts, hedges, idioms and
+sources-sought context are discounted and listed by `explain`. When nothing decides, the verdict
+and evidence the source already set are kept. New sources add codes by adding table rows, not code.
 """
 
 from __future__ import annotations
