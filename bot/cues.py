@@ -92,8 +92,10 @@ CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s|\b(?:and|but|however|a
 STATEMENT_BREAK = re.compile(r"[;:\u2013\u2014]|\s-\s|\b(?:but|however|although|though|whereas|while|instead"
                              r"|rather|now|today)\b")
 NEGATION_WORDS = 10
-# Cues that are themselves said through a negation ("no data to buy it from other than the current source").
-SAID_NEGATIVELY = {"limited to the approved source (FAR 6.302-1)"}  # how far back in the clause a negation still applies to a cue
+# Cues that are themselves said through a negation or a modal ("no data to buy it from other than the
+# current source", "a change of contractor cannot be made"): no negation or modal after them counts.
+SAID_NEGATIVELY = {"limited to the approved source (FAR 6.302-1)", "modification without competition (Art. 72)",
+                   "Auftragsänderung (§ 132 GWB)", "zmiana umowy", "modification without competition"}  # how far back in the clause a negation still applies to a cue
 
 # Context that makes a cue not a statement about this procurement: (pattern, reason).
 # Searched in the text just before the cue (BEFORE_CHARS) ...
@@ -123,6 +125,8 @@ AFTER = [
      r"(?:be\s+)?(?:used|applied|considered|chosen|invoked)\b|^.{0,80}\bif\s+(?:applicable|required|necessary|needed)\b",
      "hedge or open question"),
     (r"^\s*(?:templates?|guidance|instructions|checklists?|samples?)\b", "names a document type, not this award"),
+    (r"^[\s-]*(?:procurements|awards|contracts|acquisitions|justifications|actions|purchases|requirements)\s+"
+     r"(?:will|shall|must|are|require|may|should|over|above|exceeding)\b", "about sole-source buys in general"),
     (r"^\s*(?:is|are|was|were)\s+(?:used|listed|cited|referenced|shown)\b", "a reference, not a statement"),
     (r"^[\s-]*(?:supplier\s+)?framework", "a single-supplier framework (its supplier is competed for)"),
 ]

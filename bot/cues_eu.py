@@ -193,11 +193,17 @@ NATIONAL = [
 # Negation words of the languages above (English ones are in cues.NEGATION).
 NEGATION = (r"\b(?:no\s+(?:se|es|ha|han|fue|sera|será|procede|esta|está|e|è|viene|sara|sarà)|nicht|kein|keine|keinen|keiner|ne|pas|non(?![\s-]+concurrentiel)|nie|nem|nao|niet|geen|inte"
             r"|ikke|ei|nu|nessun[oa]?|ninguna?|nunca|jamais|aucune?)\b")
+# A negation just after the cue ("eine Direktvergabe ist nicht vorgesehen", "n'est pas prévue").
+AFTER_NEGATION = (r"^\W*(?:\w+\W+){0,3}?(?:nicht|pas|non|no|nie|nem|niet|inte|ikke|nao|ei)\b"
+                  r"|^\W*(?:\w+\W+){0,2}?(?:kein|keine|ninguna?|nessun[oa]?|aucune?)\b")
 # Hedges: a no-competition option only possible in future, a question still open.
 HEDGE = (r"\b(?:pourra|pourrait|possibilit[ée]|[ée]ventuel(?:le)?(?:ment)?|se\s+r[ée]serve|kann|k[öo]nnte"
          r"|m[öo]glichkeit|gegebenenfalls|vorbehalten|podr[áa]|podr[íi]a|posibilidad|eventual(?:mente)?"
          r"|se\s+reserva|potr[àa]|potrebbe|possibilit[àa]|si\s+riserva|mo[żz]e|mo[żz]liwo[śs][ćc]|zastrzega"
          r"|lehet|lehet[őo]s[ée]g|fenntartja|poder[áa]|possibilidade|kan|kunnen|zou|kunna)\b")
+# A modal just after the cue: the procedure "kann … angewandt werden", "pourra être utilisée".
+AFTER_HEDGE = (r"^\s*(?:\w+\s+){0,4}?(?:kann|k[öo]nnen|k[öo]nnte|pourra|pourrait|peut|podr[áa]|puede|potr[àa]|pu[òo]"
+               r"|mo[żz]e|lehet|kan|kunnen)\b")
 # Trap: an award to the winner of a published design contest is competed (in the contest).
 DESIGN_CONTEST = (r"\b(?:winners?|prize[\s-]?winners?|laur[ée]ats?|gewinner|preistr[äa]ger|ganador(?:es)?"
                   r"|vincitor[ei]|zwyci[ęe]zc[aóy]\w*|nyertes\w*|vencedor(?:es)?|winnaars?)\b.{0,80}"

@@ -103,6 +103,8 @@ CLAUSE = _compile(cues.CLAUSE)
 NEGATION = _pattern(cues.NEGATION.pattern + "|" + cues_eu.NEGATION)
 HEDGE = _pattern(cues.HEDGE + "|" + cues_eu.HEDGE)
 DESIGN_CONTEST = _pattern(cues_eu.DESIGN_CONTEST)
+AFTER_NEGATION = _pattern(cues.AFTER_NEGATION.pattern + "|" + cues_eu.AFTER_NEGATION)
+AFTER_HEDGE = _pattern(cues_eu.AFTER_HEDGE)
 
 
 @dataclass
@@ -206,7 +208,8 @@ def discount(sentence: str, folded: str, start: int, end: int, label: str = "") 
         for pattern, reason in patterns:
             if pattern.search(window):
                 return reason
-    if HEDGE.search(" ".join(cues.CLAUSE_BREAK.split(folded[:start])[-1].split()[-cues.HEDGE_WORDS:])):
+    if HEDGE.search(" ".join(cues.CLAUSE_BREAK.split(folded[:start])[-1].split()[-cues.HEDGE_WORDS:])) or \
+            (label not in cues.SAID_NEGATIVELY and AFTER_HEDGE.search(tail)):
         return "hedge or open question"
     if label == "sole or exclusive supplier" and cues.TO_BE_CHOSEN.search(before):
         return "one supplier to be chosen, not named as the only one"
@@ -224,7 +227,7 @@ def negated(folded: str, start: int, end: int) -> bool:
     if NEGATION.search(near) or cues.NO_DETERMINER.search(head):
         return True
     tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
-    return bool(cues.AFTER_NEGATION.search(tail))
+    return bool(AFTER_NEGATION.search(tail))
 
 
 def sentences(text: str) -> list[str]:

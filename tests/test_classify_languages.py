@@ -121,3 +121,29 @@ def test_greek_contract_modification():
     text = "Υπογράφηκε το συμφωνητικό για την τροποποίηση της σύμβασης με αριθμό 29916/15-07-2021."
     assert verdict(text)[0] == "sole_source"
     assert verdict("Ανοικτή διαδικασία για την προμήθεια οχημάτων.") == ("unknown", [])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('The U.S. Army Corps of Engineers intends to negotiate on a sole-source basis with Xylem Inc.', 'sole_source'),
+    ('This contract action is for supplies for which the Government intends to solicit and negotiate with only one source under the authority of FAR 6.302-1.', 'sole_source'),
+    ('DLA Troop Support intends to award a firm-fixed-price contract on a noncompetitive basis to Medline Industries.', 'sole_source'),
+    ('Proposed sole-source procurement for Siemens MRI maintenance.', 'sole_source'),
+    ('Sole-source procurements will be reviewed by the competition advocate in accordance with agency policy.', 'unknown'),
+    ('The Government will not consider sole-source awards for this requirement.', 'unknown'),
+    ('No sole-source award is anticipated.', 'unknown'),
+    ('The Bureau of Prisons intends to award a sole source contract; interested parties who believe they can meet the requirement may submit a capability statement.', 'sole_source'),
+    ("Le Service correctionnel du Canada a l'intention de négocier un contrat avec un fournisseur présélectionné.", 'sole_source'),
+    ("Préavis d'adjudication de contrat (PAC)", 'sole_source'),
+    ("Appel d'offres ouvert à tous les fournisseurs intéressés.", 'unknown'),
+    ('Auftragsvergabe im Verhandlungsverfahren ohne Teilnahmewettbewerb gemäß § 14 Abs. 4 Nr. 2 VgV.', 'sole_source'),
+    ('Offenes Verfahren; eine Direktvergabe ist nicht vorgesehen.', 'unknown'),
+    ('Das Verhandlungsverfahren ohne Teilnahmewettbewerb kann gegebenenfalls für Wiederholungsleistungen angewandt werden.', 'unknown'),
+    ("Procedura negoziata senza pubblicazione del bando ai sensi dell'art. 63, comma 2, lett. b) del d.lgs. 50/2016.", 'sole_source'),
+    ('Non si tratta di un affidamento diretto.', 'unknown'),
+    ('Contrato adjudicado por procedimiento negociado sin publicidad, al existir un único empresario capacitado.', 'sole_source'),
+    ('Zamówienie z wolnej ręki na podstawie art. 214 ust. 1 pkt 1 ustawy Pzp.', 'sole_source'),
+    ('Przetarg nieograniczony.', 'unknown'),
+    ('Hirdetmény nélküli tárgyalásos eljárás a Kbt. 98. § (2) bekezdés c) pontja alapján.', 'sole_source'),
+])
+def test_intent_wording_and_negation_after_the_cue_in_several_languages(text, expected):
+    assert verdict(text)[0] == expected
