@@ -57,7 +57,9 @@ STRONG = [
      r"\s+the\s+(?:approved|current|original)\s+sources?", "limited to the approved source (FAR 6.302-1)"),
     (r"\b(?:will|shall|is\s+to)\s+be\s+awarded\s+(?:directly\s+)?to\s+(?!(?:the|a|an|one|two|three|multiple|several|each"
      r"|all|any|up|more|offerors?|bidders?|contractors?|vendors?|firms?|companies|responsible|qualified|eligible"
-     r"|successful|winning|lowest|highest|small|those|this|that|such|whichever|whoever|as|only|no|its|their)\b)[a-z0-9]",
+     r"|successful|winning|lowest|highest|small|those|this|that|such|whichever|whoever|as|only|no|its|their|hubzone"
+     r"|sdvosbs?|wosbs?|edwosbs?|8\(a\)|service|veteran|women|native|alaska|indian|historically|minority|disadvantaged"
+     r"|local|foreign|domestic|american|universities|nonprofit|non-profit|participating|approved|registered)\b)[a-z0-9]",
      "intended award to a named firm"),
     (r"\b(?:extend|extending|extension\s+of|extensions\s+of)\s+(?:the\s+)?(?:existing|current|incumbent['’]?s?)\s+"
      r"(?:\w+\s+){0,2}?(?:contracts?|agreements?|orders?)\b|\bthis\s+modification\s+notice\b"
@@ -94,6 +96,8 @@ STATEMENT_BREAK = re.compile(r"[;:\u2013\u2014]|\s-\s|\b(?:but|however|although|
 NEGATION_WORDS = 10
 # Cues that are themselves said through a negation or a modal ("no data to buy it from other than the
 # current source", "a change of contractor cannot be made"): no negation or modal after them counts.
+# Cues that must end on a capital or digit as written: the name of a firm ("… awarded to General Dynamics").
+NAMED = {"intended award to a named firm"}
 SAID_NEGATIVELY = {"limited to the approved source (FAR 6.302-1)", "modification without competition (Art. 72)",
                    "Auftragsänderung (§ 132 GWB)", "zmiana umowy", "modification without competition"}  # how far back in the clause a negation still applies to a cue
 

@@ -150,9 +150,10 @@ NATIONAL = [
     (r"wechsel\s+des\s+auftragnehmers|(?:kann|k[öo]nnen|konnte)\s+kein(?:e|en)?\s+andere[rn]?\s+(?:auftragnehmer"
      r"|anbieter|unternehmen)|kein\s+anderer\s+auftragnehmer|nachtragsauftrag|\bnachtrag\b"
      r"|auftrags[äa]nderung|[äa]nderungsbekanntmachung", "Auftragsänderung (§ 132 GWB)"),
-    (r"changement\s+de\s+titulaire|\bavenant\b|avis\s+de\s+modification|pr[ée]sente\s+modification"
-     r"|modification\s+(?:n[o°º]\s*\d+\s+)?(?:du|au)\s+march[ée]", "avenant / modification du marché"),
-    (r"cambio\s+de\s+contratista|modificaci[óo]n\s+(?:n[úu]mero\s+\d+\s+)?del\s+(?:presente\s+)?contrato"
+    (r"changement\s+de\s+titulaire|(?:le\s+pr[ée]sent|l['’]|cet)\s*avenant\b|\bavenant\s+n\W{0,2}\s*\d|avis\s+de\s+modification|pr[ée]sente\s+modification"
+     r"|modification\s+n[o°º]\W{0,2}\s*\d+\s+(?:du|au)\s+march[ée]", "avenant / modification du marché"),
+    (r"cambio\s+de\s+contratista|modificaci[óo]n\s+n[úu]mero\s+\d+\s+del\s+(?:presente\s+)?contrato"
+     r"|(?:aprob[óo]|se\s+aprueba|aprobar)\s+la\s+modificaci[óo]n"
      r"|anuncio\s+de\s+modificaci[óo]n", "modificación del contrato"),
     (r"cambio\s+(?:del|di)\s+contraente|avviso\s+di\s+modifica", "modifica del contratto"),
     (r"τροποποίηση[ςσ]?\s+(?:της\s+)?σύμβασης|συμπληρωματική\s+σύμβαση|διαδικασία\s+με\s+διαπραγμάτευση\s+χωρίς"
@@ -163,7 +164,7 @@ NATIONAL = [
     # The national articles that transpose Art. 72 (modification of a contract during its term)
     (r"§\s*132\s+(?:abs\.?\s*\d+\s+)?(?:satz\s+\d+\s+)?(?:nr\.?\s*\d+\s+)?gwb|(?:an|durch)\s+einen\s+anderen\s+"
      r"auftragnehmer|\br\.?\s*2194-\d+|\b139\W{0,3}(?:[1-6]\W{0,3})?(?:o|°|º)?\s+du\s+d[ée]cret\s+n\W{0,3}\s*2016-360"
-     r"|\bart(?:[íi]culo|\.)?\s*(?:203|204|205)\s+(?:de\s+la\s+)?(?:lcsp|ley\s+9/2017)"
+     r"|\bart(?:[íi]culo|\.)?\s*205\s+(?:de\s+la\s+)?(?:lcsp|ley\s+9/2017)"
      r"|\bart\.?\s*(?:106|120)\b[^.]{0,40}(?:50/2016|36/2023)|\bart\.?\s*(?:144|455)\s+(?:ust\.?\s*\d+\s+)?"
      r"(?:pkt\.?\s*\d+\s+)?(?:ustawy\s+)?pzp|\baneks(?:u)?\s+(?:nr\s*\d+\s+)?(?:do\s+umowy|zmienia)"
      r"|чл\.?\s*116\b.{0,30}зоп|допълнително\s+споразумение|\brhs\s*§\s*123|§\s*123\b[^.]{0,20}\brhs\b",

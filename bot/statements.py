@@ -143,6 +143,8 @@ def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool,
     """Record the sentence's first deciding cue (True) or why each of its cues did not decide."""
     for start, end, label in spans:
         reason = discount(sentence, folded, start, end, label)
+        if reason is None and label in cues.NAMED and not (sentence[end - 1].isupper() or sentence[end - 1].isdigit()):
+            reason = "no firm named"
         if reason is None and seeks_sources and not cues.INTENT.search(folded[:start]):
             reason = "sources sought: no intended award stated"
         if reason:

@@ -147,3 +147,20 @@ def test_greek_contract_modification():
 ])
 def test_intent_wording_and_negation_after_the_cue_in_several_languages(text, expected):
     assert verdict(text)[0] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Toute modification du marché fera l'objet d'un avenant.", 'unknown'),
+    ("L'avenant n° 2 porte sur une prolongation de trois mois.", 'sole_source'),
+    ('La modificación del contrato se regirá por lo dispuesto en el artículo 203 de la LCSP.', 'unknown'),
+    ('Por Resolución de fecha 1.9.2017 se aprobó la modificación número 1 del presente contrato de obras.', 'sole_source'),
+    ('The contract will be awarded to HUBZone small business concerns only.', 'unknown'),
+    ('Contracts will be awarded to small businesses that submit acceptable offers.', 'unknown'),
+    ('This contract will be awarded to whichever offeror provides best value.', 'unknown'),
+    ('This procurement will be awarded to General Dynamics Canada.', 'sole_source'),
+    ('The requirement will be awarded to an offeror in the SDVOSB pool.', 'unknown'),
+    ('The order will be awarded to bidders listed on the schedule.', 'unknown'),
+])
+def test_contract_amendment_boilerplate_and_awards_to_classes_of_offerors(text, expected):
+    """A clause saying how a future amendment is made, or an award to a class of firms, is not a sole source."""
+    assert verdict(text)[0] == expected
