@@ -134,6 +134,9 @@ NATIONAL = [
     (r"verhandlungsverfahren\s+ohne\s+(?:vorherige\s+)?(?:bekanntmachung|teilnahmewettbewerb|ver[öo]ffentlichung"
      r"|aufruf\s+zum\s+wettbewerb)|ohne\s+vorherige\s+(?:bekanntmachung|ver[öo]ffentlichung)"
      r"|freih[äa]ndige\s+vergabe|direktvergabe|direktauftrag", "Verhandlungsverfahren ohne Bekanntmachung"),
+    (r"(?:kann|k[öo]nnen)\s+nur\s+(?:von|durch)\s+(?:einer?|einem)\s+(?:einzigen\s+)?(?:firma|unternehmen|anbieter"
+     r"|hersteller|wirtschaftsteilnehmer)|keine\s+andere[rn]?\s+(?:firma|unternehmen|anbieter)\s+(?:w[äa]re|ist|kann)"
+     r"|nicht\s+mit\s+weiteren\s+bietern", "nur ein Unternehmen"),
     (r"ausschlie(?:ß|ss)lichkeitsrecht|alleinstellung|alleinanbieter|einziger\s+anbieter"
      r"|aus\s+technischen\s+gr[üu]nden\s+kein\s+wettbewerb", "Ausschließlichkeitsrechte"),
     # Spanish
@@ -201,10 +204,11 @@ AFTER_NEGATION = (r"^\W*(?:\w+\W+){0,3}?(?:nicht|pas|non|no|nie|nem|niet|inte|ik
 HEDGE = (r"\b(?:pourra|pourrait|possibilit[ée]|[ée]ventuel(?:le)?(?:ment)?|se\s+r[ée]serve|kann|k[öo]nnte"
          r"|m[öo]glichkeit|gegebenenfalls|vorbehalten|podr[áa]|podr[íi]a|posibilidad|eventual(?:mente)?"
          r"|se\s+reserva|potr[àa]|potrebbe|possibilit[àa]|si\s+riserva|mo[żz]e|mo[żz]liwo[śs][ćc]|zastrzega"
-         r"|lehet|lehet[őo]s[ée]g|fenntartja|poder[áa]|possibilidade|kan|kunnen|zou|kunna)\b")
+         r"|lehet|lehet[őo]s[ée]g|fenntartja|poder[áa]|possibilidade|kan|kunnen|zou|kunna|може|могат|възможност"
+         r"|предвижда\w*|μπορεί|δύναται)(?!\w)")
 # A modal just after the cue: the procedure "kann … angewandt werden", "pourra être utilisée".
 AFTER_HEDGE = (r"^\s*(?:\w+\s+){0,4}?(?:kann|k[öo]nnen|k[öo]nnte|pourra|pourrait|peut|podr[áa]|puede|potr[àa]|pu[òo]"
-               r"|mo[żz]e|lehet|kan|kunnen)\b")
+               r"|mo[żz]e|lehet|kan|kunnen|може|могат|предвижда\w*|μπορεί|δύναται)(?!\w)")
 # Trap: an award to the winner of a published design contest is competed (in the contest).
 DESIGN_CONTEST = (r"\b(?:winners?|prize[\s-]?winners?|laur[ée]ats?|gewinner|preistr[äa]ger|ganador(?:es)?"
                   r"|vincitor[ei]|zwyci[ęe]zc[aóy]\w*|nyertes\w*|vencedor(?:es)?|winnaars?)\b.{0,80}"
