@@ -127,7 +127,7 @@ NATIONAL = [
     (r"fournisseur\s+(?:s[ée]lectionn[ée]|identifi[ée]|d[ée]sign[ée])\s+[àa]\s+l['’]avance"
      r"|fournisseur\s+pr[ée]s[ée]lectionn[ée]|pr[ée]avis\s+d['’]adjudication\s+de\s+contrat",
      "PAC: fournisseur sélectionné à l'avance"),
-    (r"fournisseur\s+unique|source\s+unique|non\s+concurrentiel|droits?\s+exclusifs?"
+    (r"march[ée]\s+compl[ée]mentaire|compl[ée]mentaire\s+au\s+march[ée]\s+initial|fournisseur\s+unique|source\s+unique|non\s+concurrentiel|droits?\s+exclusifs?"
      r"|absence\s+de\s+concurrence\s+pour\s+des\s+raisons\s+techniques|monopole\s+technique",
      "fournisseur unique"),
     # German
@@ -173,7 +173,7 @@ NATIONAL = [
      r"|чл\.?\s*116\b.{0,30}зоп|допълнително\s+споразумение|\brhs\s*§\s*123|§\s*123\b[^.]{0,20}\brhs\b",
      "modification during the term (national Art. 72)"),
     # Polish, Hungarian, Portuguese, Dutch, Swedish, Danish, Czech/Slovak, Romanian, Finnish
-    (r"z\s+wolnej\s+r[ęe]ki|bez\s+(?:uprzedniej\s+)?publikacji\s+og[łl]oszenia|bez\s+og[łl]oszenia",
+    (r"(?:procedur\w*|tryb\w*)\s+negocjacyjn\w*\s+bez\s+(?:uprzedniej\s+)?publikacji|z\s+wolnej\s+r[ęe]ki|bez\s+(?:uprzedniej\s+)?publikacji\s+og[łl]oszenia|bez\s+og[łl]oszenia",
      "zamówienie z wolnej ręki"),
     (r"hirdetm[ée]ny\s+(?:k[öo]zz[ée]t[ée]tele\s+)?n[ée]lk[üu]li|felh[íi]v[áa]s\s+n[ée]lk[üu]li",
      "hirdetmény közzététele nélküli"),

@@ -164,3 +164,20 @@ def test_intent_wording_and_negation_after_the_cue_in_several_languages(text, ex
 def test_contract_amendment_boilerplate_and_awards_to_classes_of_offerors(text, expected):
     """A clause saying how a future amendment is made, or an award to a class of firms, is not a sole source."""
     assert verdict(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Przedmiotowe zamówienie zostało udzielone w procedurze negocjacyjnej bez uprzedniej publikacji.",
+    "Acquisition de générateurs de dialyse — marché complémentaire.",
+    "Die Lizenzen können nur von einem Unternehmen erbracht werden, das die Verantwortung für das Basissystem hat.",
+    "Des Weiteren wäre bei einer Ausschreibung nicht mit weiteren Bietern zu rechnen.",
+])
+def test_more_national_wording(text):
+    assert verdict(text)[0] == "sole_source"
+
+
+def test_a_foreseen_review_clause_is_not_a_modification_made():
+    text = "На осн. чл. 116, ал. 1, т. 1 от ЗОП възложителят предвиждат възнаграждението да се увеличи с до 5 %."
+    result = classify(Notice("test", "1", description=text))
+    assert result.competition == "unknown"
+    assert explain(result).discounted[0].startswith("hedge or open question: ")
