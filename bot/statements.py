@@ -80,15 +80,31 @@ def _alternatives(pattern: str) -> list[str]:
     return out + [cur]
 
 
-def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool]]:
-    """(branch, label, needs a word boundary before it) for every branch of every row.
+def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool, str]]:
+    """(branch, label, needs a word boundary before it, literal prefix) for every branch of every row.
 
-    A leading \\b is checked by hand after the match: with it, `re` cannot scan for the literal prefix."""
+    A leading \\b is checked by hand after the match: with it, `re` cannot scan for the literal prefix.
+    A branch whose literal prefix is absent from the text is not run at all (a substring test)."""
     out = []
     for pattern, label in rows:
         for branch in _alternatives(fold(pattern, lower=False)):
             bounded = branch.startswith("\\b")
-            out.append((re.compile(branch[2:] if bounded else branch), label, bounded))
+            branch = branch[2:] if bounded else branch
+            out.append((re.compile(branch), label, bounded, _literal_prefix(branch)))
+    return out
+
+
+def _literal_prefix(branch: str) -> str:
+    """The plain characters a branch must start with ("" when it starts with a group or a class)."""
+    out, i = "", 0
+    while i < len(branch):
+        ch = branch[i]
+        if ch == "\\" and i + 1 < len(branch) and branch[i + 1] in ".-&()/§":
+            out, i = out + branch[i + 1], i + 2
+            continue
+        if ch in "\\.[](){}*+?|^$":
+            return out[:-1] if ch in "*?{" else out
+        out, i = out + ch, i + 1
     return out
 
 
@@ -162,8 +178,8 @@ def _cue_spans(folded: list[str], patterns: list) -> list[list[tuple[int, int, s
 
     Each pattern runs once over all the sentences joined by newlines (sentences hold none)."""
     text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
-    found = [(m.start(), -m.end(), label) for pattern, label, bounded in patterns for m in pattern.finditer(text)
-             if not bounded or _word_starts(text, m.start())]
+    found = [(m.start(), -m.end(), label) for pattern, label, bounded, prefix in patterns if prefix in text
+             for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]
     found += [(m.start(), -m.end(), label) for word, pattern, label, _ in LABELS if patterns is CUES and word in text
               for m in pattern.finditer(text) if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
