@@ -129,6 +129,9 @@ AFTER = [
      r"(?:be\s+)?(?:used|applied|considered|chosen|invoked)\b|^.{0,80}\bif\s+(?:applicable|required|necessary|needed)\b",
      "hedge or open question"),
     (r"^\s*(?:templates?|guidance|instructions|checklists?|samples?)\b", "names a document type, not this award"),
+    (r"^[\s-]*(?:documents?|repository|repositories|database|portal|platform|dashboard|data\s+set)\b",
+     "idiom, not a procurement statement"),
+    (r"^[\s-]*(?:suppliers|vendors|subcontractors|sources|manufacturers)\b", "about suppliers in general"),
     (r"^[\s-]*(?:procurements|awards|contracts|acquisitions|justifications|actions|purchases|requirements)\s+"
      r"(?:will|shall|must|are|require|may|should|over|above|exceeding)\b", "about sole-source buys in general"),
     (r"^\s*(?:is|are|was|were)\s+(?:used|listed|cited|referenced|shown)\b", "a reference, not a statement"),

@@ -563,3 +563,20 @@ def test_single_supplier_framework_is_competed_for():
 def test_everyday_solicitation_sentences(text, expected):
     """Boilerplate of competitive solicitations stays unknown; plain sole-source statements decide."""
     assert reading(text)[0] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('__ (16) 52.219-29, Notice of Set-Aside for, or Sole Source Award to, Economically Disadvantaged Women-Owned Small Business Concerns (SEP 2021) (15 U.S.C. 637(m)).', 'unknown'),
+    ('[X] 52.219-30, Notice of Set-Aside for, or Sole-Source Award to, Women-Owned Small Business Concerns Eligible Under the Women-Owned Small Business Program (SEP 2021).', 'unknown'),
+    ('(ii) Alternate I (MAR 2020) of 52.219-3. ___ (11) 52.219-4, Notice of Price Evaluation Preference for HUBZone Small Business Concerns (OCT 2022).', 'unknown'),
+    ('FAR 52.219-27 Notice of Service-Disabled Veteran-Owned Small Business Sole Source Award.', 'unknown'),
+    ('252.206-7000 Domestic Source Restriction; 252.225-7001 Buy American and Balance of Payments Program.', 'unknown'),
+    ('10. THIS ACQUISITION IS [X] UNRESTRICTED OR [ ] SET ASIDE: % FOR: [ ] SMALL BUSINESS [ ] HUBZONE SMALL BUSINESS [ ] SERVICE-DISABLED VETERAN-OWNED SMALL BUSINESS [ ] 8(A) [ ] EMERGING SMALL BUSINESS SOLE SOURCE NAICS: 541511', 'unknown'),
+    ('Offerors shall identify whether they are the sole source for any proposed component.', 'unknown'),
+    ('The prime contractor must not rely on single-source suppliers for critical components.', 'unknown'),
+    ('Single-source suppliers of critical components shall be identified in the supply chain plan.', 'unknown'),
+    ('NAVSUP WSS intends to award a sole source contract to Honeywell International for repair of NSN 1680-01-234-5678.', 'sole_source'),
+    ('The Contractor shall maintain a single source document repository.', 'unknown'),
+])
+def test_clause_checklists_form_blocks_and_supply_chain_wording(text, expected):
+    assert reading(text)[0] == expected
