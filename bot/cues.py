@@ -71,12 +71,10 @@ TITLE_ONLY = [
 ]
 
 # The FAR 5.207 wording of a notice of intent: weak alone, decides with an intended award (INTENT_TO).
-NOT_COMPETITIVE_REQUEST = r"not\s+a\s+request\s+for\s+(?:competitive\s+)?(?:proposals|quotations|quotes|bids|offers)"
 DISCLAIMER = re.compile(r"not\s+a\s+request\s+for\s+competitive\s+(?:proposals|quotations|quotes|bids|offers)"
                         r"|not\s+(?:a\s+)?(?:solicitation|request)\s+for\s+competitive")
 INTENT_TO = re.compile(r"\b(?:intends?|intention|plans?|proposes?)\s+to\s+(?:\w+\s+){0,3}?(?:award|negotiate|purchase"
                        r"|procure|contract|issue|acquire|solicit|place|enter)\b")
-NAMED_FIRM = re.compile(r"\b(?:to|with|from)\s+(?:[A-Z0-9][\w&.'-]*\s*){1,6}")
 
 # A statement of intent about this procurement (what a sources-sought notice must say to count).
 INTENT = re.compile(r"\b(?:intends?|intent|intention|plans?|proposes?|anticipates?|will|shall|is\s+going\s+to"
@@ -168,7 +166,3 @@ SOURCES_SOUGHT = re.compile(r"\bsources?\s+sought\b|\brequest\s+for\s+informatio
                             r"\s+proposals?)|a\s+market\s+survey)\b")
 SEEK_SOURCES_WINDOW = 600  # characters from the start of the text where the notice says what it is
 
-
-def compile_cues(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str]]:
-    """(pattern, label) rows compiled for folded text."""
-    return [(re.compile(pattern), label) for pattern, label in rows]

@@ -111,7 +111,7 @@ def _literal_prefix(branch: str) -> str:
 CUES = _branches(cues.STRONG + cues_eu.NATIONAL)
 TITLE_CUES = _branches(cues.TITLE_ONLY)
 # The official labels, each behind the longest of its words (a cheap `in` test before the regex).
-LABELS = [(max(re.findall(r"\w+", fold(label)), key=len), re.compile(_phrase(label)), f"{code} ({lang})", True)
+LABELS = [(max(re.findall(r"\w+", fold(label)), key=len), re.compile(_phrase(label)), f"{code} ({lang})")
           for code, labels in cues_eu.CODELIST_LABELS.items() for lang, label in labels.items()]
 BEFORE = _compile(cues.BEFORE)
 AFTER = _compile(cues.AFTER)
@@ -144,7 +144,7 @@ def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
     reading = Reading()
     titled = [(s, fold(s)) for s in sentences(title or "")]
     found = titled + [(s, fold(s)) for s in sentences(description or "")]
-    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], CUES)):
+    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], CUES, LABELS)):
         if _read_sentence(sentence, folded, spans, seeks_sources, reading):
             return reading
     _notice_of_intent(found, reading)
@@ -159,8 +159,6 @@ def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool,
     """Record the sentence's first deciding cue (True) or why each of its cues did not decide."""
     for start, end, label in spans:
         reason = discount(sentence, folded, start, end, label)
-        if reason is None and label in cues.NAMED and not (sentence[end - 1].isupper() or sentence[end - 1].isdigit()):
-            reason = "no firm named"
         if reason is None and seeks_sources and not cues.INTENT.search(folded[:start]):
             reason = "sources sought: no intended award stated"
         if reason:
@@ -173,14 +171,14 @@ def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool,
     return False
 
 
-def _cue_spans(folded: list[str], patterns: list) -> list[list[tuple[int, int, str]]]:
+def _cue_spans(folded: list[str], patterns: list, labels: list = ()) -> list[list[tuple[int, int, str]]]:
     """Per sentence, (start, end, label) of every cue, leftmost first, overlaps dropped.
 
     Each pattern runs once over all the sentences joined by newlines (sentences hold none)."""
     text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
     found = [(m.start(), -m.end(), label) for pattern, label, bounded, prefix in patterns if prefix in text
              for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]
-    found += [(m.start(), -m.end(), label) for word, pattern, label, _ in LABELS if patterns is CUES and word in text
+    found += [(m.start(), -m.end(), label) for word, pattern, label in labels if word in text
               for m in pattern.finditer(text) if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
     for start, neg_end, label in sorted(found):
@@ -199,10 +197,10 @@ def _word_starts(text: str, at: int) -> bool:
 def _notice_of_intent(found: list[tuple[str, str]], reading: Reading) -> None:
     """FAR 5.207 wording: "not a request for competitive proposals" beside an intended award."""
     disclaimer = next(((s, m) for s, f in found if (m := cues.DISCLAIMER.search(f))), None)
-    intent = next((s for s, f in found if cues.INTENT_TO.search(f) and not discount_sentence(s)), None)
+    intent = next(((s, m) for s, f in found if (m := cues.INTENT_TO.search(f)) and not discount_sentence(s)), None)
     if disclaimer and intent:
-        sentence, match = disclaimer
-        reading.quotes += [f'"{trim(intent, 0, 0)}"', f'"{trim(sentence, *match.span())}"']
+        (sentence, match), (said, planned) = disclaimer, intent
+        reading.quotes += [f'"{trim(said, *planned.span())}"', f'"{trim(sentence, *match.span())}"']
         reading.cues.append("notice of intent (FAR 5.207)")
         reading.cue_text = sentence[slice(*match.span())]
 
@@ -216,25 +214,37 @@ def discount(sentence: str, folded: str, start: int, end: int, label: str = "") 
     """Why the cue (of class `label`) at folded[start:end] does not decide, or None when it does."""
     if reason := discount_sentence(sentence):
         return reason
-    before, after = folded[max(0, start - cues.BEFORE_CHARS):start], folded[end:end + cues.AFTER_CHARS]
-    tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
-    clause = cues.CLAUSE_BREAK.split(folded[:start])[-1] + folded[start:end] + tail
-    statement = cues.STATEMENT_BREAK.split(folded[:start])[-1] + folded[start:end] + tail
     if label not in cues.SAID_NEGATIVELY and negated(folded, start, end):
         return "negated"
+    return _context(folded, start, end, label) or _said_of(sentence, folded, start, end, label)
+
+
+def _context(folded: str, start: int, end: int, label: str) -> str | None:
+    """The reason the words around the cue give: clause title, past contract, hedge, idiom, …"""
+    before, after = folded[max(0, start - cues.BEFORE_CHARS):start], folded[end:end + cues.AFTER_CHARS]
+    head, tail = cues.CLAUSE_BREAK.split(folded[:start])[-1], cues.CLAUSE_BREAK.split(folded[end:])[0]
+    statement = cues.STATEMENT_BREAK.split(folded[:start])[-1] + folded[start:end] + tail
     for patterns, window in ((BEFORE, before), (AFTER, after), (CLAUSE, statement)):
         for pattern, reason in patterns:
             if pattern.search(window):
                 return reason
-    if HEDGE.search(" ".join(cues.CLAUSE_BREAK.split(folded[:start])[-1].split()[-cues.HEDGE_WORDS:])) or \
-            (label not in cues.SAID_NEGATIVELY and AFTER_HEDGE.search(tail)):
+    if HEDGE.search(" ".join(head.split()[-cues.HEDGE_WORDS:])) or (
+            label not in cues.SAID_NEGATIVELY and AFTER_HEDGE.search(tail)):
         return "hedge or open question"
-    if label == "sole or exclusive supplier" and cues.TO_BE_CHOSEN.search(before):
-        return "one supplier to be chosen, not named as the only one"
-    if label == "brand name justification" and cues.COMPETED_BRAND.search(clause):
-        return "brand name competed among resellers"
     if DESIGN_CONTEST.search(folded):
         return "award to the winner of a design contest (competed)"
+    return None
+
+
+def _said_of(sentence: str, folded: str, start: int, end: int, label: str) -> str | None:
+    """The reasons particular to one cue class (a firm must be named, a brand may be competed, …)."""
+    if label in cues.NAMED and not (sentence[end - 1].isupper() or sentence[end - 1].isdigit()):
+        return "no firm named"
+    if label == "sole or exclusive supplier" and cues.TO_BE_CHOSEN.search(folded[max(0, start - 40):start]):
+        return "one supplier to be chosen, not named as the only one"
+    clause = cues.CLAUSE_BREAK.split(folded[:start])[-1] + folded[start:end] + cues.CLAUSE_BREAK.split(folded[end:])[0]
+    if label == "brand name justification" and cues.COMPETED_BRAND.search(clause):
+        return "brand name competed among resellers"
     return None
 
 
