@@ -17,7 +17,7 @@ STRONG = [
     (r"single[\s-]sourc(?:e|ed|ing)\b", "single source"),
     (r"\bsole(?:ly)?\s+negotiat", "sole negotiation"),
     (r"only\s+one\s+(?:responsible\s+|capable\s+|known\s+|qualified\s+)?(?:source|supplier|vendor|firm|company"
-     r"|contractor|manufacturer|provider)s?\b(?!\s+(?:set|of\s+(?:the\s+)?(?:\w+\s+)?(?:set|award)))",
+     r"|contractor|manufacturer|provider|person)s?\b(?!\s+(?:set|of\s+(?:the\s+)?(?:\w+\s+)?(?:set|award)))",
      "only one source"),
     (r"\b6\.302-[1-7]\b|\b6\.103-[1-7]\b|\b13\.106-1\s*\(b\)|\b13\.501\b|\b8\.405-6\b", "FAR authority"),
     (r"\b16\.505\s*\(b\)\s*\(2\)|\bexception\s+to\s+(?:the\s+)?fair\s+opportunity", "exception to fair opportunity"),
@@ -45,8 +45,9 @@ STRONG = [
      r"|(?:prior\s+)?publication\s+of\s+a\s+(?:contract\s+)?notice)|without\s+(?:prior\s+)?publication\s+of\s+a\s+"
      r"(?:call\s+for\s+competition|contract\s+notice)|\bwithout\s+prior\s+publication\b",
      "without prior publication"),
-    (r"single\s+tender\s+action|\bdirect\s+award\b|\bawarded\s+directly\b|\baward\s+directly\b",
-     "direct award"),
+    (r"single\s+tender\s+action|\bdirect\s+award\b|\baward(?:ed|ing|s)?\s+(?:\w+\s+){0,3}?directly\b"
+     r"|\bsection\s+4[13]\b[^.]{0,40}procurement\s+act", "direct award"),
+    (r"government\s+contracts\s+regulations?\b[^.]{0,80}\b6\s*\(\s*d\s*\)", "GCR 6(d): only one person capable"),
     (r"\bno\s+other\s+(?:contractor|supplier|vendor|source|firm|company|manufacturer)s?\s+(?:can|could|is|are"
      r"|has|have)\b|\bchange\s+of\s+(?:the\s+)?(?:contractor|supplier)\b|significant\s+inconvenience\s+or\s+"
      r"substantial\s+duplication\s+of\s+costs|additional\s+(?:works|services|supplies|deliveries)\s+by\s+the\s+"

@@ -124,6 +124,8 @@ NATIONAL = [
      r"|sans\s+publicit[ée]\s+(?:ni|et\s+sans)\s+mise\s+en\s+concurrence|sans\s+publication\s+pr[ée]alable",
      "négocié sans publication préalable"),
     (r"attribution\s+directe|attribu[ée]\s+directement|gr[ée]\s+[àa]\s+gr[ée]", "attribution directe"),
+    (r"a\s+l['’]intention\s+d['’](?:attribuer|adjuger|octroyer|n[ée]gocier|conclure)\s+(?:\w+\s+){0,4}?(?:[àa]|avec)\s+"
+     r"(?!(?:un|une|des|les|la|le|l['’])\b)[a-z0-9]", "intended award to a named firm"),
     (r"fournisseur\s+(?:s[ée]lectionn[ée]|identifi[ée]|d[ée]sign[ée])\s+[àa]\s+l['’]avance"
      r"|fournisseur\s+pr[ée]s[ée]lectionn[ée]|pr[ée]avis\s+d['’]adjudication\s+de\s+contrat",
      "PAC: fournisseur sélectionné à l'avance"),

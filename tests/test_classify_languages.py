@@ -181,3 +181,20 @@ def test_a_foreseen_review_clause_is_not_a_modification_made():
     result = classify(Notice("test", "1", description=text))
     assert result.competition == "unknown"
     assert explain(result).discounted[0].startswith("hedge or open question: ")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('The contracting authority intends to award a public contract directly in accordance with section 41 of the Procurement Act 2023.', 'sole_source'),
+    ('Direct award justification: Schedule 5, paragraph 5 (goods or services only supplied by a particular supplier for technical reasons).', 'sole_source'),
+    ('This transparency notice is published to confirm the intention to award a contract under a direct award justification.', 'sole_source'),
+    ('This tender notice invites tenders under the competitive flexible procedure (section 20 of the Procurement Act 2023).', 'unknown'),
+    ('Public Services and Procurement Canada intends to negotiate a sole source contract with Esri Canada Ltd.', 'sole_source'),
+    ("Le présent préavis vise à informer les fournisseurs que le Canada a l'intention d'attribuer un contrat à Esri Canada.", 'sole_source'),
+    ("Il s'agit d'un appel d'offres concurrentiel ouvert à tous les fournisseurs.", 'unknown'),
+    ('The following exception to the Government Contracts Regulations is invoked for this procurement under subsection 6(d) - only one person is capable of performing the work.', 'sole_source'),
+    ('Limited tendering reasons: Article 13.1 (b) of the Canadian Free Trade Agreement - only one supplier.', 'sole_source'),
+    ('Bids will be evaluated in accordance with the evaluation criteria; the contract will be awarded to the highest-ranked responsive bidder.', 'unknown'),
+    ('ESDC intends to award a contract to Deloitte Inc. under a non-competitive process.', 'sole_source'),
+])
+def test_uk_procurement_act_and_canadian_wording(text, expected):
+    assert verdict(text)[0] == expected
