@@ -153,6 +153,12 @@ BEFORE_CHARS, AFTER_CHARS = 120, 90
 # "appoint a sole provider": one supplier will be chosen (by competition), not named as the only one.
 TO_BE_CHOSEN = re.compile(r"\b(?:a|one|single)\s+$|\b(?:appoint|appointing|select|selecting|choose|seek|seeking"
                           r"|identify|find)\s+(?:a|one|the)?\s*$")
+# Exclusive rights handed to the buyer (an intellectual-property clause), or required of every bidder.
+RIGHTS_GIVEN = re.compile(r"\b(?:grant(?:s|ed)?|vest(?:s|ed)?|assign(?:s|ed)?|transfer(?:s|red)?|cede[rn]?|ceder[aá]|c[eè]de"
+                          r"|c[eé]der|[uü]bertr\w*|einr[aä]um\w*|conced\w*|licen[cs]es?\s+to)\b")
+REQUIRED_OF_BIDDERS = re.compile(r"\b(?:must|shall|should|will\s+need\s+to)\s+be\s+(?:the|an?)\s+$")
+SUPPLIER_CLASSES = {"sole or exclusive supplier", "fournisseur unique", "proveedor único", "infungibilità / diritti esclusivi",
+                    "Ausschließlichkeitsrechte", "exclusive rights or technical reasons"}
 # A brand-name purchase competed among resellers is competition, not a justification.
 COMPETED_BRAND = re.compile(r"\bcompet(?:e|es|ed|ing|ition|itive(?:ly)?)\b(?!\s+(?:is|was|will)\s+not)")
 # A modal or reservation in the cue's clause: the no-competition route is only possible. Not when the

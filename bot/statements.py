@@ -240,9 +240,13 @@ def _said_of(sentence: str, folded: str, start: int, end: int, label: str) -> st
     """The reasons particular to one cue class (a firm must be named, a brand may be competed, …)."""
     if label in cues.NAMED and not (sentence[end - 1].isupper() or sentence[end - 1].isdigit()):
         return "no firm named"
+    clause = cues.CLAUSE_BREAK.split(folded[:start])[-1] + folded[start:end] + cues.CLAUSE_BREAK.split(folded[end:])[0]
+    if label in cues.SUPPLIER_CLASSES and cues.RIGHTS_GIVEN.search(clause):
+        return "exclusive rights handed to the buyer (an intellectual-property clause)"
+    if label == "sole or exclusive supplier" and cues.REQUIRED_OF_BIDDERS.search(folded[max(0, start - 40):start]):
+        return "a qualification required of bidders"
     if label == "sole or exclusive supplier" and cues.TO_BE_CHOSEN.search(folded[max(0, start - 40):start]):
         return "one supplier to be chosen, not named as the only one"
-    clause = cues.CLAUSE_BREAK.split(folded[:start])[-1] + folded[start:end] + cues.CLAUSE_BREAK.split(folded[end:])[0]
     if label == "brand name justification" and cues.COMPETED_BRAND.search(clause):
         return "brand name competed among resellers"
     return None

@@ -198,3 +198,19 @@ def test_a_foreseen_review_clause_is_not_a_modification_made():
 ])
 def test_uk_procurement_act_and_canadian_wording(text, expected):
     assert verdict(text)[0] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('The Contractor shall grant the Authority exclusive rights to all deliverables produced under the contract.', 'unknown'),
+    ('All intellectual property and exclusive licence rights in the software shall vest in the Buyer.', 'unknown'),
+    ("Le titulaire cède à l'acheteur les droits exclusifs d'exploitation des résultats.", 'unknown'),
+    ('El adjudicatario cederá los derechos exclusivos de explotación de los trabajos.', 'unknown'),
+    ("L'appaltatore cede alla stazione appaltante i diritti esclusivi di utilizzo.", 'unknown'),
+    ('The supplier must be the exclusive distributor or an authorised reseller of the brand; tenders are invited from all.', 'unknown'),
+    ('The contract can only be provided by Acme Ltd because it holds the exclusive rights to the software.', 'sole_source'),
+    ('Exclusive rights: the publisher holds the copyright in the journals.', 'sole_source'),
+    ('Bidders may propose a single source of supply for each lot.', 'unknown'),
+    ('Die Vergabe erfolgt im offenen Verfahren; Nebenangebote sind nicht zugelassen.', 'unknown'),
+])
+def test_exclusive_rights_given_to_the_buyer_are_an_ip_clause(text, expected):
+    assert verdict(text)[0] == expected
