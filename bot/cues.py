@@ -87,8 +87,10 @@ NO_DETERMINER = re.compile(r"\bno\b(?!\.)\s+(?:\S+\s+){0,2}$")
 AFTER_NEGATION = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:is|are|was|were|will|would|shall|has|have|had|be|been|does|do)"
                             r"\s+(?:\w+\s+)?(?:not|never)\b|^\W*(?:\w+\W+){0,2}?(?:not|never)\s+(?:contemplated"
                             r"|anticipated|intended|planned|considered|authori[sz]ed|used|applicable|justified)")
-CLAUSE_BREAK = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s|\b(?:and|but|however|although|though|whereas|since"
-                          r"|because|therefore|thus|while|unless|otherwise|instead|rather)\b")
+# Parentheses break a clause, except short labels such as "8(a)" or "(b)(2)".
+CLAUSE_BREAK = re.compile(r"[,;:\[\]\u2013\u2014]|\((?![\w.]{1,4}\))|(?<!\(\w)(?<!\(\w\w)(?<!\(\w\w\w)\)|\s-\s"
+                          r"|\b(?:and|but|however|although|though|whereas|since|because|therefore|thus|while|unless"
+                          r"|otherwise|instead|rather)\b")
 # What a past-or-current context reaches across: commas, not "but" or a semicolon.
 STATEMENT_BREAK = re.compile(r"[;:\u2013\u2014]|\s-\s|\b(?:but|however|although|though|whereas|while|instead"
                              r"|rather|now|today)\b")
@@ -132,7 +134,8 @@ AFTER = [
      "idiom, not a procurement statement"),
     (r"^[\s-]*(?:suppliers|vendors|subcontractors|sources|manufacturers)\b", "about suppliers in general"),
     (r"^[\s-]*(?:procurements|awards|contracts|acquisitions|justifications|actions|purchases|requirements)\s+"
-     r"(?:will|shall|must|are|require|may|should|over|above|exceeding)\b", "about sole-source buys in general"),
+     r"(?:will|shall|must|are|require|may|should|over|above|exceeding)\b|^[\s-]*(?:procedures?|polic(?:y|ies)|rules"
+     r"|regulations|thresholds?|questions?)\b", "about sole-source buys in general"),
     (r"^\s*(?:is|are|was|were)\s+(?:used|listed|cited|referenced|shown)\b", "a reference, not a statement"),
     (r"^[\s-]*(?:supplier\s+)?framework", "a single-supplier framework (its supplier is competed for)"),
 ]
@@ -145,6 +148,8 @@ CLAUSE = [
     (r"\bcurrently\s+(?:\w+\s+){0,2}?(?:procure[sd]?|procuring|bought|buys?|purchase[sd]?|acquire[sd]?|obtain(?:s|ed)?"
      r"|contract(?:s|ed)?\s+for|(?:is|are)\s+(?:being\s+)?(?:procured|provided|acquired|obtained))\b",
      "about the current contract"),
+    (r"\b(?:orders|contracts|awards|purchases|acquisitions|actions|procurements)\b[^.]{0,80}\b(?:require|must\s+be"
+     r"|are\s+subject\s+to)\b", "about sole-source buys in general"),
     (r"\b(?:contracts?|awards?|agreements?)\s+with\s+other\s+(?:jurisdictions|agencies|customers|entities"
      r"|organi[sz]ations|states|cities|counties|governments)\b", "about other buyers' contracts"),
     (r"\bbrand\s+names?\s+(?:and|or)\s+(?:generic|chemical|synonym)", "idiom, not a procurement statement"),

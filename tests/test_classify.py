@@ -580,3 +580,21 @@ def test_everyday_solicitation_sentences(text, expected):
 ])
 def test_clause_checklists_form_blocks_and_supply_chain_wording(text, expected):
     assert reading(text)[0] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('Orders above the simplified acquisition threshold placed without competition require a J&A.', 'unknown'),
+    ('The CO will prepare a justification and approval if required by FAR 6.303.', 'unknown'),
+    ('Offerors are reminded that this acquisition is not limited to one source.', 'unknown'),
+    ('The FAR 6.302-1 exception does not apply to this acquisition.', 'unknown'),
+    ('This RFQ is issued under FAR Part 13; it is not a sole source.', 'unknown'),
+    ('The J&A for this action is attached.', 'sole_source'),
+    ('Justification and Approval No. 2024-017 for Other Than Full and Open Competition.', 'sole_source'),
+    ('Questions about sole source procedures should be directed to the Competition Advocate.', 'unknown'),
+    ('Firms interested in subcontracting opportunities should contact the prime contractor.', 'unknown'),
+    ('Only one source is available; Siemens is the original equipment manufacturer.', 'sole_source'),
+    ('The solicitation will be issued as a competitive 8(a) set-aside.', 'unknown'),
+    ('This is a competitive 8(a) procurement, not an 8(a) sole source.', 'unknown'),
+])
+def test_general_rules_about_sole_source_buys_and_short_parenthesised_labels(text, expected):
+    assert reading(text)[0] == expected
