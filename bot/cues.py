@@ -120,7 +120,7 @@ AFTER = [
     (r"^\W*(?:\w+\W+){0,3}?(?:or|and/or)\s+(?:a\s+)?(?:full\s+and\s+open\s+)?competi", "hedge: or competition"),
     (r"^\W*(?:\w+\W+){0,2}?\((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s*\d{4}\)",
      "FAR/DFARS clause title"),
-    (r"^\s*(?:agreements?|arrangements?|clauses?|provisions?|relationships?|status)\b",
+    (r"^\s*(?:agreements|arrangements|clauses?|provisions?|relationships?|status)\b",
      "names a kind of arrangement, not this award"),
     (r"^[\s-]*(?:of|for)\s+(?:\w+\s+){0,2}?(?:authoritative|truth|data|information|reference|record|records|heat"
      r"|steam|power|electricity|water|energy|income|revenue|funding|light|news|knowledge|intelligence"

@@ -598,3 +598,23 @@ def test_clause_checklists_form_blocks_and_supply_chain_wording(text, expected):
 ])
 def test_general_rules_about_sole_source_buys_and_short_parenthesised_labels(text, expected):
     assert reading(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", [
+    '1. Agency and Contracting Activity. The Department of the Navy, NAVSEA, proposes to enter into a contract on a basis other than full and open competition.',
+    'The statutory authority permitting other than full and open competition is 10 U.S.C. 3204(a)(1), as implemented by FAR 6.302-1.',
+    'Market research did not identify any other source capable of meeting the requirement; therefore the award will be made to Leidos Inc. on a sole source basis.',
+    'Intent to Award Sole Source: Annual maintenance of Agilent instruments.',
+    'NOTICE OF INTENT TO AWARD A SOLE-SOURCE CONTRACT',
+    'The VA Network Contracting Office 16 intends to award a firm-fixed-price contract on a sole-source basis to GE HealthCare under the authority of 41 U.S.C. 3304(a)(1).',
+    'This requirement is being procured in accordance with FAR 13.106-1(b)(1)(i), which allows the contracting officer to solicit from one source.',
+    'The proposed contract action is for supplies for which the Government intends to solicit and negotiate with only one source under FAR 6.302-1.',
+    'The Government intends to issue a task order under the OASIS+ contract to Booz Allen Hamilton as a logical follow-on pursuant to FAR 16.505(b)(2)(i)(C).',
+    'The City intends to enter into a sole source agreement with Axon Enterprise, Inc. for body-worn cameras.',
+    'It is the intent of the District to award a sole source contract to Motorola Solutions.',
+    'Pursuant to Section 4(b) of the Procurement Code, a sole source procurement is justified.',
+    'Brand Name Justification - Only Cisco equipment is compatible with the existing network.',
+    'LSJ - Limited Source Justification for Tableau licenses (FAR 8.405-6(a)(1)(i)(B)).',
+])
+def test_plain_statements_of_sole_source_decide(text):
+    assert reading(text)[0] == "sole_source"
