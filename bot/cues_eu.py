@@ -202,6 +202,11 @@ NEGATION = (r"\b(?:no\s+(?:se|es|ha|han|fue|sera|será|procede|esta|está|e|è|v
 # A negation just after the cue ("eine Direktvergabe ist nicht vorgesehen", "n'est pas prévue").
 AFTER_NEGATION = (r"^\W*(?:\w+\W+){0,3}?(?:nicht|pas|non|no|nie|nem|niet|inte|ikke|nao|ei)\b"
                   r"|^\W*(?:\w+\W+){0,2}?(?:kein|keine|ninguna?|nessun[oa]?|aucune?)\b")
+# ... unless it denies a property of the procedure, not the procedure ("o ajuste direto não é um procedimento
+# cuja formação deva ser publicada", "a direct award is not a procedure that must be advertised").
+NOT_A_PROCEDURE_THAT = (r"^\W*(?:\w+\W+){0,3}?(?:not|nicht|pas|non|no|nao|nie)\s+(?:\w+\s+)?(?:a|an|um|uma|une?|ein|eine"
+                        r"|una?)\s+(?:\w+\s+)?(?:procedure|procedimento|procedure|procedimiento|verfahren|procedura"
+                        r"|postepowanie)\w*\s+(?:[\w-]+\s+){0,2}?(?:that|which|whose|cuja|cujo|que|qui|dont|che|das|der|die|ktore)\b")
 # Hedges: a no-competition option only possible in future, a question still open.
 HEDGE = (r"\b(?:pourra|pourrait|possibilit[ée]|[ée]ventuel(?:le)?(?:ment)?|se\s+r[ée]serve|kann|k[öo]nnte"
          r"|m[öo]glichkeit|gegebenenfalls|vorbehalten|podr[áa]|podr[íi]a|posibilidad|eventual(?:mente)?"

@@ -121,6 +121,7 @@ HEDGE = _pattern(cues.HEDGE + "|" + cues_eu.HEDGE)
 DESIGN_CONTEST = _pattern(cues_eu.DESIGN_CONTEST)
 AFTER_NEGATION = _pattern(cues.AFTER_NEGATION.pattern + "|" + cues_eu.AFTER_NEGATION)
 AFTER_HEDGE = _pattern(cues_eu.AFTER_HEDGE)
+NOT_A_PROCEDURE_THAT = _pattern(cues_eu.NOT_A_PROCEDURE_THAT)
 
 
 @dataclass
@@ -259,7 +260,7 @@ def negated(folded: str, start: int, end: int) -> bool:
     if NEGATION.search(near) or cues.NO_DETERMINER.search(head):
         return True
     tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
-    return bool(AFTER_NEGATION.search(tail))
+    return bool(AFTER_NEGATION.search(tail)) and not NOT_A_PROCEDURE_THAT.search(tail)
 
 
 def sentences(text: str) -> list[str]:

@@ -25,8 +25,6 @@ KNOWN_MISSES = {
                                             "modification or exclusivity",
     "ted-et-turisalu-water-pipes-term-extension-mod": "a term extension told only as 'the deadline grew longer' "
                                                       "(Estonian), no modification wording",
-    "ted-pt-chuln-abbott-ajuste-direto": "'O ajuste direto não é um procedimento … publicada': the negation "
-                                         "belongs to the relative clause, read as negating the cue",
     "ted-it-aeronautica-viper-engines-piaggio-wo-call": "exclusivity told as 'in possesso delle licenze della "
                                                         "casa madre', no cue",
     "uk-cf-novel-data-extension-open": "labelled by its coded open procedure; the text says the extension is "

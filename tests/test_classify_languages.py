@@ -214,3 +214,13 @@ def test_uk_procurement_act_and_canadian_wording(text, expected):
 ])
 def test_exclusive_rights_given_to_the_buyer_are_an_ip_clause(text, expected):
     assert verdict(text)[0] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("O ajuste direto não é um procedimento pré-contratual cuja formação deva ser publicada no JOUE.", "sole_source"),
+    ("A direct award is not a procedure that must be advertised in the Find a Tender service.", "sole_source"),
+    ("Le contrat n'est pas une attribution directe.", "unknown"),
+    ("A direct award is not permitted under this framework.", "unknown"),
+])
+def test_a_negation_of_the_procedure_s_properties_is_not_a_negation_of_the_cue(text, expected):
+    assert verdict(text)[0] == expected
