@@ -122,6 +122,7 @@ DESIGN_CONTEST = _pattern(cues_eu.DESIGN_CONTEST)
 AFTER_NEGATION = _pattern(cues.AFTER_NEGATION.pattern + "|" + cues_eu.AFTER_NEGATION)
 AFTER_HEDGE = _pattern(cues_eu.AFTER_HEDGE)
 NOT_A_PROCEDURE_THAT = _pattern(cues_eu.NOT_A_PROCEDURE_THAT)
+RESERVATION = _pattern(cues_eu.RESERVATION)
 
 
 @dataclass
@@ -231,6 +232,8 @@ def _context(folded: str, start: int, end: int, label: str) -> str | None:
                 return reason
     if HEDGE.search(" ".join(head.split()[-cues.HEDGE_WORDS:])) or (
             label not in cues.SAID_NEGATIVELY and AFTER_HEDGE.search(tail)):
+        return "hedge or open question"
+    if RESERVATION.search(cues.STATEMENT_BREAK.split(folded[:start])[-1]):
         return "hedge or open question"
     if DESIGN_CONTEST.search(folded):
         return "award to the winner of a design contest (competed)"

@@ -224,3 +224,22 @@ def test_exclusive_rights_given_to_the_buyer_are_an_ip_clause(text, expected):
 ])
 def test_a_negation_of_the_procedure_s_properties_is_not_a_negation_of_the_cue(text, expected):
     assert verdict(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", [
+    'Le pouvoir adjudicateur se réserve la possibilité de recourir à une procédure négociée sans publicité ni mise en concurrence préalables pour des prestations similaires.',
+    'Der Auftraggeber behält sich vor, Wiederholungsleistungen im Verhandlungsverfahren ohne Teilnahmewettbewerb zu vergeben.',
+    'El órgano de contratación podrá adjudicar mediante procedimiento negociado sin publicidad los servicios complementarios.',
+    'La stazione appaltante si riserva la facoltà di ricorrere alla procedura negoziata senza previa pubblicazione per servizi analoghi.',
+    'Zamawiający przewiduje udzielenie zamówień z wolnej ręki, o których mowa w art. 214 ust. 1 pkt 7.',
+    'Ordregiveren forbeholder sig ret til at anvende udbud med forhandling uden forudgående offentliggørelse.',
+    'De aanbestedende dienst behoudt zich het recht voor om een onderhandelingsprocedure zonder voorafgaande bekendmaking te gebruiken.',
+    'Upphandlande myndighet förbehåller sig rätten att använda förhandlat förfarande utan föregående annonsering.',
+    'Le marché prévoit la possibilité de marchés complémentaires attribués au titulaire.',
+    'Il contratto prevede la possibilità di affidamento diretto di servizi analoghi.',
+    "Procedura aperta ai sensi dell'art. 60 del d.lgs. 50/2016.",
+    'Verfahrensart: Offenes Verfahren. Die Vergabeunterlagen stehen für einen uneingeschränkten und vollständigen direkten Zugang gebührenfrei zur Verfügung.',
+    'Der Zuschlag wird auf das wirtschaftlichste Angebot erteilt; Nebenangebote sind zugelassen.',
+])
+def test_reserved_options_and_open_procedures_in_national_wording_decide_nothing(text):
+    assert verdict(text)[0] == "unknown"
