@@ -218,7 +218,7 @@ AFTER_HEDGE = (r"^\s*(?:\w+\s+){0,4}?(?:kann|k[öo]nnen|k[öo]nnte|pourra|pourra
                r"|mo[żz]e|lehet|kan|kunnen|може|могат|предвижда\w*|μπορεί|δύναται)(?!\w)")
 # A reservation or a foreseen option, which reaches across commas ("behält sich vor, … zu vergeben").
 RESERVATION = (r"\b(?:reserves?\s+the\s+right|se\s+r[ée]serve|beh[äa]lt\s+sich|vorbehalten|se\s+reserva|si\s+riserva"
-               r"|zastrzega|forbeholder\s+sig|behoudt\s+zich|f[öo]rbeh[åa]ller\s+sig|[îi]{1}[șs]i\s+rezerv[ăa]|fenntartja"
+               r"|zastrzega|forbeholder\s+sig|behoudt\s+zich|f[öo]rbeh[åa]ller\s+sig|[îi][șs]i\s+rezerv[ăa]|fenntartja"
                r"|przewiduje|prevede|pr[ée]voit|provides\s+for\s+the\s+possibility|foresees|option\s+to)")
 # Trap: an award to the winner of a published design contest is competed (in the contest).
 DESIGN_CONTEST = (r"\b(?:winners?|prize[\s-]?winners?|laur[ée]ats?|gewinner|preistr[äa]ger|ganador(?:es)?"
