@@ -1,120 +1,12 @@
 """Sole-source cues in every official EU language and Canadian French. Pure tables.
 
-Base phrases are the official eForms labels (SDK codelists, CC BY 4.0; copies in
-tests/fixtures/classify/eforms/, checked by tests/test_classify_languages.py): the procedure type
-`neg-wo-call` and the direct-award justifications `exclusive`, `technical` and `artistic`, each in
-the 24 languages. NATIONAL adds the wording national notices really use. Patterns are matched on
+Base phrases are the official eForms labels (bot/eforms_labels.py): the procedure type
+`neg-wo-call` and the direct-award justifications that mean one supplier was chosen, each in the 24
+languages. NATIONAL adds the wording national notices really use. Patterns are matched on
 accent-folded, case-folded text (statements.fold), so they may be written with accents.
 """
 
 from __future__ import annotations
-
-CODELIST_LABELS = {
-    "neg-wo-call": {
-        "bul": "Договаряне без предварително обявление",
-        "ces": "Jednací řízení bez uveřejnění",
-        "dan": "Udbud med forhandling uden forudgående offentliggørelse",
-        "deu": "Verhandlungsverfahren ohne Aufruf zum Wettbewerb",
-        "ell": "Με διαπραγμάτευση χωρίς προηγούμενη δημοσίευση προκήρυξης διαγωνισμού",
-        "eng": "Negotiated without prior call for competition",
-        "spa": "Negociado sin convocatoria de licitación previa",
-        "est": "Väljakuulutamiseta läbirääkimistega hankemenetlus",
-        "fin": "Neuvottelumenettely ilman edeltävää tarjouskilpailukutsua",
-        "fra": "Négociée sans mise en concurrence préalable",
-        "gle": "Idirbheartaíocht lena mbaineann glao roimh ré ar iomaíocht",
-        "hrv": "Pregovarački bez prethodnog poziva na nadmetanje",
-        "hun": "Felhívás nélküli tárgyalásos eljárás",
-        "ita": "Negoziata senza previa indizione di gara",
-        "lit": "Derybos be išankstinio skelbimo apie pirkimą",
-        "lav": "Sarunu procedūra bez iepirkuma iepriekšējas izsludināšanas",
-        "mlt": "Innegozjata mingħajr sejħa minn qabel għall-kompetizzjoni",
-        "nld": "Onderhandelingsprocedure zonder voorafgaande oproep tot mededinging",
-        "pol": "Negocjacyjna bez uprzedniej publikacji zaproszenia do ubiegania się o zamówienie",
-        "por": "Por negociação sem abertura prévia de concurso",
-        "ron": "Negociată fără publicarea unei proceduri concurențiale de ofertare",
-        "slk": "Rokovacie konanie bez zverejnenia výzvy na súťaž",
-        "slv": "S pogajanji, brez predhodnega javnega razpisa",
-        "swe": "Förhandlat förfarande utan föregående meddelande om upphandling",
-    },
-    "artistic": {
-        "bul": "Поръчката може да бъде изпълнена само от определен икономически оператор, защото се създава или придобива единствено по рода си произведение на изкуството или творческо изпълнение",
-        "ces": "Zakázku může plnit jen konkrétní hospodářský subjekt, protože cílem je vytvoření nebo získání jedinečného uměleckého díla nebo uměleckého výkonu",
-        "dan": "Kontrakten kan kun tildeles af en bestemt økonomisk aktør på grund af skabelse eller erhvervelse af et unikt kunstværk eller en unik kunstnerisk optræden",
-        "deu": "Der Auftrag kann nur von einem bestimmten Wirtschaftsteilnehmer ausgeführt werden, weil er die Erschaffung oder den Erwerb eines einzigartigen Kunstwerks oder einer einzigartigen künstlerischen Leistung zum Ziel hat",
-        "ell": "Η σύμβαση μπορεί να ανατεθεί μόνο σε συγκεκριμένο οικονομικό φορέα επειδή αφορά τη δημιουργία ή την απόκτηση ενός μοναδικού έργου τέχνης ή μιας καλλιτεχνικής παράστασης",
-        "eng": "The contract can be provided only by a particular economic operator because of creation or acquisition of a unique work of art or artistic performance",
-        "spa": "El contrato solo puede ser ejecutado por un operador económico particular debido a la creación o adquisición de una obra de arte o actuación artística única",
-        "est": "Lepingu saab sõlmida ainult ühe konkreetse ettevõtjaga, sest eesmärk on unikaalse kunstiteose või kunstilise esituse loomine või omandamine",
-        "fin": "Sopimus on tehtävä tietyn talouden toimijan kanssa, koska kyseessä on ainutkertaisen taideteoksen tai taiteellisen esityksen luominen tai hankkiminen",
-        "fra": "Le marché ne peut être exécuté que par un opérateur économique particulier en raison de la création ou de l’acquisition d’une œuvre d’art ou d’une performance artistique unique",
-        "gle": "Ní féidir ach le hoibreoir eacnamaíoch áirithe an conradh a chur ar fáil toisc gur gá saothar uathúil ealaíne nó taibhléiriú ealaíonta a chruthú nó a fháil",
-        "hrv": "Ugovor može pružiti samo određeni gospodarski subjekt jer je riječ o ostvarenju jedinstvene umjetničke izvedbe ili stjecanju jedinstvenog umjetničkog djela",
-        "hun": "A szerződést csak bizonyos gazdasági szereplő teljesítheti, mivel egyedi műalkotás vagy művészeti előadás létrehozásáról vagy megszerzéséről van szó",
-        "ita": "L'appalto può essere eseguito solo da un particolare operatore economico in quanto consiste nella creazione o nell'acquisizione di un'opera d'arte o rappresentazione artistica unica",
-        "lit": "Sutartį vykdyti gali tik konkretus ekonominės veiklos vykdytojas, nes sukuriamas arba įsigyjamas unikalus meno kūrinis ar meninis pasirodymas",
-        "lav": "Līgumu var izpildīt tikai konkrēts ekonomikas dalībnieks, jo tiek radīts vai iegādāts unikāls mākslas darbs vai mākslinieciskais izpildījums",
-        "mlt": "Il-kuntratt jista’ jiġi pprovdut biss minn operatur ekonomiku partikolari minħabba il-ħolqien jew l-akkwiżizzjoni ta’ opra tal-arti unika jew ta’ spettaklu artistiku uniku",
-        "nld": "De opdracht kan alleen door een bepaalde ondernemer worden uitgevoerd omdat hij het vervaardigen of verwerven van een uniek kunstwerk of het leveren van een artistieke prestatie behelst",
-        "pol": "Zamówienie może zostać zrealizowane wyłącznie przez określonego wykonawcę, ponieważ celem jest stworzenie lub nabycie niepowtarzalnego dzieła sztuki lub wykonania artystycznego",
-        "por": "O contrato só pode ser executado por um determinado operador económico em virtude da criação ou aquisição de uma obra de arte única ou de um espetáculo artístico único",
-        "ron": "Contractul poate fi furnizat numai de un anumit operator economic, din cauza creării sau a achiziționării unei opere de artă unice sau a unei reprezentații artistice unice",
-        "slk": "Zákazku môže plniť len konkrétny hospodársky subjekt, pretože cieľom je vytvorenie alebo nadobudnutie jedinečného umeleckého diela alebo umeleckého výkonu",
-        "slv": "Naročilo lahko izvede samo določen gospodarski subjekt, ker gre za ustvaritev ali pridobitev unikatne umetnine ali umetniško uprizoritev",
-        "swe": "Kontraktet kan endast tillhandahållas av en viss leverantör på grund av skapande eller förvärv av ett unikt konstverk eller en unik konstnärlig prestation",
-    },
-    "exclusive": {
-        "bul": "Поръчката може да бъде изпълнена само от определен икономически оператор заради изключителни права, в т.ч. права върху интелектуална собственост",
-        "ces": "Zakázku může z důvodu výhradních práv včetně práv duševního vlastnictví plnit jen konkrétní hospodářský subjekt",
-        "dan": "Kontrakten kan kun tildeles af en bestemt økonomisk aktør på grund af eksklusive rettigheder, herunder intellektuelle ejendomsrettigheder",
-        "deu": "Der Auftrag kann aufgrund von Ausschließlichkeitsrechten, darunter von Rechten des geistigen Eigentums, nur von einem bestimmten Wirtschaftsteilnehmer ausgeführt werden",
-        "ell": "Η σύμβαση μπορεί να ανατεθεί μόνο σε συγκεκριμένο οικονομικό φορέα λόγω αποκλειστικών δικαιωμάτων, συμπεριλαμβανομένων δικαιωμάτων διανοητικής ιδιοκτησίας",
-        "eng": "The contract can be provided only by a particular economic operator because of exclusive rights, including intellectual property rights",
-        "spa": "El contrato solo puede ser ejecutado por un operador económico particular debido a derechos exclusivos, como los derechos de propiedad intelectual e industrial",
-        "est": "Lepingu saab sõlmida ainult ühe konkreetse ettevõtjaga ainuõiguste, sealhulgas intellektuaalomandi õiguste tõttu",
-        "fin": "Teollis- ja tekijänoikeudet kattavien yksinoikeuksien vuoksi sopimus on tehtävä tietyn talouden toimijan kanssa",
-        "fra": "Le marché ne peut être exécuté que par un opérateur économique particulier en raison de la protection de droits exclusifs, notamment de droits de propriété intellectuelle",
-        "gle": "Ní féidir ach le hoibreoir eacnamaíoch áirithe an conradh a chur ar fáil de thoradh cearta eisiacha, lena n-áirítear cearta maoine intleachtúla",
-        "hrv": "Ugovor može pružiti samo određeni gospodarski subjekt jer je riječ o isključivim pravima, uključujući prava intelektualnog vlasništva",
-        "hun": "A szerződést csak bizonyos gazdasági szereplő teljesítheti a kizárólagos jogok miatt, beleértve a szellemitulajdon-jogokat",
-        "ita": "L'appalto può essere eseguito solo da un particolare operatore economico per motivi di tutela di diritti esclusivi, inclusi i diritti di proprietà intellettuale",
-        "lit": "Sutartį vykdyti gali tik konkretus ekonominės veiklos vykdytojas dėl išimtinių teisių, įskaitant intelektinės nuosavybės teises",
-        "lav": "Līgumu var izpildīt tikai konkrēts ekonomikas dalībnieks ekskluzīvu tiesību, arī intelektuālā īpašuma tiesību, dēļ",
-        "mlt": "Il-kuntratt jista’ jiġi pprovdut biss minn operatur ekonomiku partikolari minħabba d-drittijiet esklużivi, inkluż id-drittijiet tal-proprjetà intellettwali",
-        "nld": "De opdracht kan alleen door een bepaalde ondernemer worden uitgevoerd wegens uitsluitende rechten, met inbegrip van intellectuele-eigendomsrechten",
-        "pol": "Zamówienie może zostać zrealizowane wyłącznie przez określonego wykonawcę z powodu praw wyłącznych, w tym praw własności intelektualnej",
-        "por": "O contrato só pode ser executado por um determinado operador económico em virtude de direitos exclusivos, incluindo direitos de propriedade intelectual",
-        "ron": "Contractul poate fi furnizat numai de un anumit operator economic, din cauza unor drepturi exclusive, inclusiv a unor drepturi de proprietate individuală",
-        "slk": "Zákazku môže z dôvodu výlučných práv vrátane práv duševného vlastníctva plniť len konkrétny hospodársky subjekt",
-        "slv": "Naročilo lahko izvede samo določen gospodarski subjekt zaradi izključnih pravic, vključno s pravicami intelektualne lastnine",
-        "swe": "Kontraktet kan endast tillhandahållas av en leverantör på grund av ensamrätt, inklusive immateriella rättigheter",
-    },
-    "technical": {
-        "bul": "Поръчката може да бъде изпълнена само от определен икономически оператор поради липсата на конкуренция, дължаща се на технически причини",
-        "ces": "Zakázku může plnit jen konkrétní hospodářský subjekt, protože hospodářská soutěž z technických důvodů neexistuje",
-        "dan": "Kontrakten kan kun tildeles af en bestemt økonomisk aktør på grund af manglende konkurrence af tekniske årsager",
-        "deu": "Der Auftrag kann nur von einem bestimmten Wirtschaftsteilnehmer ausgeführt werden, da aus technischen Gründen kein Wettbewerb vorhanden ist",
-        "ell": "Η σύμβαση μπορεί να ανατεθεί μόνο σε συγκεκριμένο οικονομικό φορέα λόγω απουσίας ανταγωνισμού για τεχνικούς λόγους",
-        "eng": "The contract can be provided only by a particular economic operator because of an absence of competition for technical reasons",
-        "spa": "El contrato solo puede ser ejecutado por un operador económico particular debido a la ausencia de competencia por razones técnicas",
-        "est": "Lepingu saab sõlmida ainult ühe konkreetse ettevõtjaga, kuna tehnilistel põhjustel konkurents puudub",
-        "fin": "Sopimus on tehtävä tietyn talouden toimijan kanssa, koska sillä ei ole kilpailijoita teknisistä syistä",
-        "fra": "Le marché ne peut être exécuté que par un opérateur économique particulier en raison d’une absence de concurrence pour des raisons techniques",
-        "gle": "Ní féidir ach le hoibreoir eacnamaíoch áirithe an conradh a chur ar fáil de thoradh easnamh iomaíochais ar chúiseanna teicniúla",
-        "hrv": "Ugovor može pružiti samo određeni gospodarski subjekt zato što iz tehničkih razloga nije moguće provesti natječaj",
-        "hun": "A szerződést csak bizonyos gazdasági szereplő végezheti el, mivel műszaki okok miatt nincs verseny",
-        "ita": "L'appalto può essere eseguito solo da un particolare operatore economico a causa dell'assenza di concorrenza per motivi tecnici",
-        "lit": "Sutartį vykdyti gali tik konkretus ekonominės veiklos vykdytojas, nes konkurencijos nėra dėl techninių priežasčių",
-        "lav": "Līgumu var izpildīt tikai konkrēts ekonomikas dalībnieks, jo nav konkurences tehnisku iemeslu dēļ",
-        "mlt": "Il-kuntratt jista’ jiġi pprovdut biss minn operatur ekonomiku partikolari minħabba nuqqas ta’ kompetizzjoni għal raġunijiet tekniċi",
-        "nld": "De opdracht kan alleen door een bepaalde ondernemer worden uitgevoerd wegens het ontbreken van mededinging om technische redenen",
-        "pol": "Zamówienie może zostać zrealizowane wyłącznie przez określonego wykonawcę z powodu braku konkurencji ze względów technicznych",
-        "por": "O contrato só pode ser executado por um determinado operador económico devido à ausência de concorrência por razões técnicas",
-        "ron": "Contractul poate fi furnizat numai de un anumit operator economic, din cauza absenței concurenței din motive tehnice",
-        "slk": "Zákazku môže plniť len konkrétny hospodársky subjekt, pretože hospodárska súťaž z technických príčin neexistuje",
-        "slv": "Naročilo lahko izvede samo določen gospodarski subjekt, ker ne obstaja konkurenca iz tehničnih razlogov",
-        "swe": "Kontraktet kan endast tillhandahållas av en viss leverantör på grund av bristande konkurrens av tekniska skäl",
-    },
-}
 
 # Wording national notices use, beside the official labels: (pattern, label).
 NATIONAL = [

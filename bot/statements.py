@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import cues, cues_eu
+from .eforms_labels import CODELIST_LABELS
 
 QUOTE_CHARS = 200
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u024f])|\n\s*\n|\n(?=\S)")
@@ -110,9 +111,13 @@ def _literal_prefix(branch: str) -> str:
 
 CUES = _branches(cues.STRONG + cues_eu.NATIONAL)
 TITLE_CUES = _branches(cues.TITLE_ONLY)
-# The official labels, each behind the longest of its words (a cheap `in` test before the regex).
-LABELS = [(max(re.findall(r"\w+", fold(label)), key=len), re.compile(_phrase(label)), f"{code} ({lang})")
-          for code, labels in cues_eu.CODELIST_LABELS.items() for lang, label in labels.items()]
+
+
+def _label_cue(code: str, lang: str, label: str) -> tuple[str, re.Pattern, str]:
+    """(longest word, regex, name) for an official label's first sentence (text is read sentence by sentence)."""
+    first = sentences(label)[0]
+    return max(re.findall(r"\w+", fold(first)), key=len), re.compile(_phrase(first)), f"{code} ({lang})"
+
 BEFORE = _compile(cues.BEFORE)
 AFTER = _compile(cues.AFTER)
 CLAUSE = _compile(cues.CLAUSE)
@@ -287,3 +292,7 @@ def trim(sentence: str, start: int, end: int) -> str:
     stop = cut + QUOTE_CHARS
     stop = max(sentence.rfind(" ", cut, stop), end) if stop < len(sentence) else len(sentence)
     return ("…" if cut else "") + sentence[cut:stop].strip() + ("…" if stop < len(sentence) else "")
+
+
+# The official labels, each behind the longest of its words (a cheap `in` test before the regex).
+LABELS = [_label_cue(code, lang, label) for code, labels in CODELIST_LABELS.items() for lang, label in labels.items()]
