@@ -118,6 +118,7 @@ def _label_cue(code: str, lang: str, label: str) -> tuple[str, re.Pattern, str]:
     first = sentences(label)[0]
     return max(re.findall(r"\w+", fold(first)), key=len), re.compile(_phrase(first)), f"{code} ({lang})"
 
+
 BEFORE = _compile(cues.BEFORE)
 AFTER = _compile(cues.AFTER)
 CLAUSE = _compile(cues.CLAUSE)
