@@ -173,8 +173,13 @@ HEDGE = (r"\b(?:if|whether|may|might|could|would|reserves?\s+the\s+right|(?:is|a
 HEDGE_WORDS = 10  # how far back in the clause a hedge still applies
 
 # Notices that seek other capable sources: their cues count only as a stated intended award.
-SOURCES_SOUGHT = re.compile(r"\bsources?\s+sought\b|\brequest\s+for\s+information\b|\brfi\b|\bmarket\s+research"
-                            r"\s+(?:only|purposes)\b|\bthis\s+is\s+(?:not\s+a\s+(?:solicitation|request\s+for"
-                            r"\s+proposals?)|a\s+market\s+survey)\b")
+SOURCES_SOUGHT = re.compile(r"\bsources?\s+sought\b|\brequest\s+for\s+information\b|\brfi\b|\bmarket\s+(?:research"
+                            r"|survey)\b")  # in a title
+# In the text, only where the notice says what it itself is ("an RFI was posted and nobody answered"
+# in a J&A is not that).
+SEEKS_SOURCES_TEXT = re.compile(r"\bthis\s+(?:notice\s+)?(?:is\s+)?(?:a\s+|an\s+)?(?:sources?\s+sought|request\s+for"
+                                r"\s+information|rfi|market\s+(?:research|survey))\b|^\W*(?:sources?\s+sought|request\s+for"
+                                r"\s+information|rfi)\b|\bfor\s+market\s+research\s+(?:purposes\s+)?only\b"
+                                r"|\bmarket\s+research\s+purposes\b")
 SEEK_SOURCES_WINDOW = 600  # characters from the start of the text where the notice says what it is
 

@@ -147,8 +147,8 @@ class Reading:
 
 def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
     """Read title then description; the first statement of sole source decides."""
-    head = fold(f"{title or ''}\n{(description or '')[:cues.SEEK_SOURCES_WINDOW]}")
-    seeks_sources = seeks_sources or bool(cues.SOURCES_SOUGHT.search(head))
+    seeks_sources = seeks_sources or bool(cues.SOURCES_SOUGHT.search(fold(title or ""))) or bool(
+        cues.SEEKS_SOURCES_TEXT.search(fold((description or "")[:cues.SEEK_SOURCES_WINDOW])))
     reading = Reading()
     titled = [(s, fold(s)) for s in sentences(title or "")]
     found = titled + [(s, fold(s)) for s in sentences(description or "")]

@@ -618,3 +618,15 @@ def test_general_rules_about_sole_source_buys_and_short_parenthesised_labels(tex
 ])
 def test_plain_statements_of_sole_source_decide(text):
     assert reading(text)[0] == "sole_source"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("This is a Sources Sought notice. The current contract is sole source to Acme.", "unknown"),
+    ("THIS IS A REQUEST FOR INFORMATION (RFI) ONLY. The requirement is currently single source.", "unknown"),
+    ("This notice is for market research purposes only. DHA buys these under FAR 6.302-1.", "unknown"),
+    ("Justification for Other Than Full and Open Competition. An RFI was posted on SAM.gov and no responses "
+     "were received.", "sole_source"),
+    ("A sources sought notice was posted in May; nobody answered. This is a sole source requirement.", "sole_source"),
+])
+def test_a_notice_seeks_sources_only_when_it_says_so_of_itself(text, expected):
+    assert reading(text)[0] == expected
