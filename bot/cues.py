@@ -138,6 +138,8 @@ AFTER = [
      r"|regulations|thresholds?|questions?)\b", "about sole-source buys in general"),
     (r"^\s*(?:is|are|was|were)\s+(?:used|listed|cited|referenced|shown)\b", "a reference, not a statement"),
     (r"^[\s-]*(?:supplier\s+)?framework", "a single-supplier framework (its supplier is competed for)"),
+    (r"^\s*(?:\((?:y/n|yes/no)\))?\s*[:=?]?\s*(?:no|n|false|none|n/a)\s*(?:[.;,)\]]|$)|^\s*(?:\[\s*\]|☐)\s*yes\s*(?:\[x\]|☒)\s*no\b"
+     r"|^\s*(?:\[\s*\]|☐|\(\s*\))\s*$", "a form field answered no or left blank"),
 ]
 # ... or anywhere in the cue's statement (its clause and the comma-joined clauses before it).
 CLAUSE = [

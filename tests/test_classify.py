@@ -630,3 +630,17 @@ def test_plain_statements_of_sole_source_decide(text):
 ])
 def test_a_notice_seeks_sources_only_when_it_says_so_of_itself(text, expected):
     assert reading(text)[0] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('Sole Source: No', 'unknown'),
+    ('Sole Source (Y/N): N', 'unknown'),
+    ('Sole Source: Yes', 'sole_source'),
+    ('Is this a sole source? No.', 'unknown'),
+    ('There is no sole source justification for this requirement.', 'unknown'),
+    ('The Government has not yet determined whether it will use sole source procedures.', 'unknown'),
+    ('SOLE SOURCE [ ] YES [X] NO', 'unknown'),
+    ('Justification: sole source – only Leica Biosystems can service the installed base.', 'sole_source'),
+])
+def test_form_fields_answered_no_are_not_statements(text, expected):
+    assert reading(text)[0] == expected
