@@ -21,7 +21,7 @@ STRONG = [
      "only one source"),
     (r"\b6\.302-[1-7]\b|\b6\.103-[1-7]\b|\b13\.106-1\s*\(b\)|\b13\.501\b|\b8\.405-6\b", "FAR authority"),
     (r"\b16\.505\s*\(b\)\s*\(2\)|\bexception\s+to\s+(?:the\s+)?fair\s+opportunity", "exception to fair opportunity"),
-    (r"\bj\s*&\s*a\b|\bjofoc\b|\bjefo\b|justification\s+(?:and|&)\s+(?:approval|authori[sz]ation)"
+    (r"\bj\s*&\s*a\b|\bjofoc\b|\bjefo\b|\blsj\b|justification\s+(?:and|&)\s+(?:approval|authori[sz]ation)"
      r"|justification\s+(?:to|for)\s+(?:restrict(?:ing)?|limit(?:ing)?)\s+(?:the\s+)?competition"
      r"|restricting\s+competition\s+justification|limited[\s-]sources?\s+justification",
      "justification"),

@@ -644,3 +644,12 @@ def test_a_notice_seeks_sources_only_when_it_says_so_of_itself(text, expected):
 ])
 def test_form_fields_answered_no_are_not_statements(text, expected):
     assert reading(text)[0] == expected
+
+
+@pytest.mark.parametrize("title", [
+    "LSJ for AWPII Extension", "Single Source Justification - Microscope service", "JOFOC - Boiler repair",
+    "Brand Name Justification: Cisco switches", "Non-Competitive Procurement of Esri licences",
+    "Intent to Sole Source - Agilent maintenance", "Limited Sources Justification", "NOI - Sole Source",
+])
+def test_justification_and_intent_titles_decide(title):
+    assert reading("", title=title)[0] == "sole_source"
