@@ -78,3 +78,17 @@ def test_show_lists_the_cues_the_verdict_discounted_and_why(make_app, fake_sam, 
             '            - negated: "This is not a sole source requirement."') in out
     assert run(app, "show", "aa000000000000000000000000000003", "--json") == 0
     assert json.loads(capsys.readouterr().out)["discounted"] == ['negated: "This is not a sole source requirement."']
+
+
+def test_show_cuts_a_long_list_of_discounted_cues(make_app, fake_sam, capsys):
+    clauses = " ".join(f"52.219-{n} Notice of HUBZone Set-Aside or Sole-Source Award (OCT 2022)." for n in range(3, 15))
+    fake_sam.descriptions["aa000000000000000000000000000003"] = (200, f"<p>{clauses}</p>", "text/html")
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "show", "aa000000000000000000000000000003") == 0
+    out = capsys.readouterr().out
+    assert out.count("- FAR/DFARS clause title: ") == 10
+    assert "… and 2 more (all of them with --json)" in out
+    assert run(app, "show", "aa000000000000000000000000000003", "--json") == 0
+    assert len(json.loads(capsys.readouterr().out)["discounted"]) == 12

@@ -12,6 +12,8 @@ from ..errors import BotError
 from ..notice import COMPETITIONS
 from ..store import Database
 
+SHOWN_DISCOUNTS = 10  # a form full of clause titles would otherwise bury the rest of `show`
+
 
 def search_arguments(parser) -> None:
     parser.add_argument("query", help="words to find in title, description, vendor and agency "
@@ -77,8 +79,10 @@ def show(args, config: Config, out) -> int:
     discounted = explain(notice).discounted
     if discounted:
         p("  discounted (cues that are not statements about this procurement):")
-    for line in discounted:
+    for line in discounted[:SHOWN_DISCOUNTS]:
         p(f"            - {clean(line)}")
+    if len(discounted) > SHOWN_DISCOUNTS:
+        p(f"            … and {len(discounted) - SHOWN_DISCOUNTS} more (all of them with --json)")
     p(f"  link:     {clean(notice.url)}")
     p("versions:")
     for v in versions:
