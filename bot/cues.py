@@ -126,7 +126,7 @@ AFTER = [
      r"|steam|power|electricity|water|energy|income|revenue|funding|light|news|knowledge|intelligence"
      r"|combination|medications?|drugs?|contact|support|accountability|responsibility|coordination|communications?"
      r"|billing|invoicing|ordering|documentation|guidance)\b", "idiom, not a procurement statement"),
-    (r"^\s*(?:options?|route|possibility|mechanism|facility)\b|^\s*(?:\w+\s+){0,5}?(?:may|might|could|can)\s+(?:also\s+)?"
+    (r"^\s*(?:options?|route|possibility)\b|^\s*(?:\w+\s+){0,5}?(?:may|might|could|can)\s+(?:also\s+)?"
      r"(?:be\s+)?(?:used|applied|considered|chosen|invoked)\b|^.{0,80}\bif\s+(?:applicable|required|necessary|needed)\b",
      "hedge or open question"),
     (r"^\s*(?:templates?|guidance|instructions|checklists?|samples?)\b", "names a document type, not this award"),

@@ -653,3 +653,8 @@ def test_form_fields_answered_no_are_not_statements(text, expected):
 ])
 def test_justification_and_intent_titles_decide(title):
     assert reading("", title=title)[0] == "sole_source"
+
+
+def test_a_cue_followed_by_an_ordinary_noun_still_decides():
+    assert reading("", title="C--Intent to Sole Source Facility Mechanical Design")[1] == [
+        '"C--Intent to Sole Source Facility Mechanical Design"']
