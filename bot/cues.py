@@ -106,9 +106,9 @@ SAID_NEGATIVELY = {"limited to the approved source (FAR 6.302-1)", "modification
 # Searched in the text just before the cue (BEFORE_CHARS) ...
 BEFORE = [
     (r"\b(?:52|252)\.\d{3}-\d{1,4}\b[^.;]{0,90}$", "FAR/DFARS clause title"),
-    (r"emerging\W+small\W+business\W+$|set[\s-]aside\W+or\W+$|%\s*for\W+(?:\w+\W+){0,6}$",
+    (r"emerging\W+small\W+business\W+$|set[\s-]aside(?:\s+for)?\W+or\W+$|%\s*for\W+(?:\w+\W+){0,6}$",
      "form or set-aside label"),
-    (r"\bnotice\s+of\s+(?!(?:the\s+|an?\s+)?(?:intent|intention|proposed|contract\s+action|award))(?:[\w()-]+\s+){0,7}$",
+    (r"\bnotice\s+of\s+(?!(?:the\s+|an?\s+)?(?:intent|intention|proposed|contract\s+action|award))(?:[\w()-]+\s+){1,7}$",
      "FAR/DFARS clause title"),
     (r"\b(?:prior|previous|past|former|earlier|other)\s+(?:\w+\s+)?$",
      "about a past or other contract"),

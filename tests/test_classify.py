@@ -658,3 +658,11 @@ def test_justification_and_intent_titles_decide(title):
 def test_a_cue_followed_by_an_ordinary_noun_still_decides():
     assert reading("", title="C--Intent to Sole Source Facility Mechanical Design")[1] == [
         '"C--Intent to Sole Source Facility Mechanical Design"']
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Notice of Sole Source Award to Acme Corp. for calibration services.", "sole_source"),
+    ("Notice of Set-Aside for, or Sole Source Award to, Women-Owned Small Business Concerns.", "unknown"),
+])
+def test_clause_titles_without_their_number(text, expected):
+    assert reading(text)[0] == expected
