@@ -83,14 +83,19 @@ NATIONAL = [
      r"11\.1\W{0,3}\(?[a-k]\b", "Financial Regulation Annex I 11.1"),
     (r"bez\s+(?:p[řr]edchoz[íi]ho\s+)?uve[řr]ejn[ěe]n[íi]|bez\s+(?:predch[áa]dzaj[úu]ceho\s+)?zverejnenia",
      "bez uveřejnění"),
-    (r"f[ăa]r[ăa]\s+publicarea\s+(?:prealabil[ăa]\s+)?a\s+unui\s+anun[țt]", "fără publicare prealabilă"),
+    (r"f[ăa]r[ăa]\s+publicarea\s+(?:prealabil[ăa]\s+)?a\s+unui\s+anun[țt]|negociere\s+f[ăa]r[ăa]\s+publicare(?:a)?\s+"
+     r"(?:prealabil[ăa]|unui)", "fără publicare prealabilă"),
+    (r"sarunu\s+proced[ūu]r\w*,?\s+iepriek[šs]\s+nepublic[ēe]jot|be\s+i[šs]ankstinio\s+(?:pa)?skelbimo"
+     r"|brez\s+predhodne\s+objave|bez\s+prethodne\s+objave|ilman\s+(?:ennakkoilmoitusta|hankintailmoituksen\s+julkaisemista)"
+     r"|ming[ħh]ajr\s+pubblikazzjoni\s+minn\s+qabel|пряко\s+договаряне|без\s+предварително\s+обявление",
+     "without prior publication (lv, lt, sl, hr, fi, mt, bg)"),
     (r"ilman\s+(?:edelt[äa]v[äa][äa]\s+)?(?:hankintailmoitusta|tarjouskilpailua|tarjouskilpailukutsua)",
      "ilman hankintailmoitusta"),
 ]
 
 # Negation words of the languages above (English ones are in cues.NEGATION).
 NEGATION = (r"\b(?:no\s+(?:se|es|ha|han|fue|sera|será|procede|esta|está|e|è|viene|sara|sarà)|nicht|kein|keine|keinen|keiner|ne|pas|non(?![\s-]+concurrentiel)|nie|nem|nao|niet|geen|inte"
-            r"|ikke|ei|nu|nessun[oa]?|ninguna?|nunca|jamais|aucune?)\b")
+            r"|ikke|ei|nu|nessun[oa]?|ninguna?|nunca|jamais|aucune?|nije|mhux)\b|(?<!\w)(?:не|δεν|μη)(?!\w)")
 # A negation just after the cue ("eine Direktvergabe ist nicht vorgesehen", "n'est pas prévue").
 AFTER_NEGATION = (r"^\W*(?:\w+\W+){0,3}?(?:nicht|pas|non|no|nie|nem|niet|inte|ikke|nao|ei)\b"
                   r"|^\W*(?:\w+\W+){0,2}?(?:kein|keine|ninguna?|nessun[oa]?|aucune?)\b")

@@ -248,3 +248,20 @@ def test_a_negation_of_the_procedure_s_properties_is_not_a_negation_of_the_cue(t
 ])
 def test_reserved_options_and_open_procedures_in_national_wording_decide_nothing(text):
     assert verdict(text)[0] == "unknown"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Contractul a fost atribuit prin procedura de negociere fără publicare prealabilă.", "sole_source"),
+    ("Līgums noslēgts sarunu procedūrā, iepriekš nepublicējot paziņojumu par līgumu.", "sole_source"),
+    ("Pirkimas vykdomas derybų būdu be išankstinio skelbimo.", "sole_source"),
+    ("Naročilo je bilo oddano po postopku s pogajanji brez predhodne objave.", "sole_source"),
+    ("Ugovor je sklopljen u pregovaračkom postupku bez prethodne objave.", "sole_source"),
+    ("Hankinta tehtiin neuvottelumenettelyllä ilman ennakkoilmoitusta.", "sole_source"),
+    ("Il-kuntratt ingħata permezz ta' proċedura nnegozjata mingħajr pubblikazzjoni minn qabel.", "sole_source"),
+    ("Поръчката е възложена чрез пряко договаряне.", "sole_source"),
+    ("Поръчката не е възложена чрез пряко договаряне.", "unknown"),
+    ("Ugovor nije sklopljen bez prethodne objave.", "unknown"),
+    ("Η σύμβαση δεν ανατέθηκε με διαδικασία με διαπραγμάτευση χωρίς προηγούμενη δημοσίευση.", "unknown"),
+])
+def test_without_prior_publication_in_the_other_official_languages(text, expected):
+    assert verdict(text)[0] == expected
