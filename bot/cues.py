@@ -64,7 +64,8 @@ STRONG = [
      "intended award to a named firm"),
     (r"\b(?:extend|extending|extension\s+of|extensions\s+of)\s+(?:the\s+)?(?:existing|current|incumbent['’]?s?)\s+"
      r"(?:\w+\s+){0,2}?(?:contracts?|agreements?|orders?)\b|\bthis\s+modification\s+notice\b"
-     r"|\bmodification\s+notice\s+(?:is|for)\b", "extension or modification of the existing contract"),
+     r"|\bmodification\s+notice\s+(?:is|for)\b|\b(?:contract|agreement)\s+(?:term|period|duration)\s+(?:was|has\s+been"
+     r"|is\s+being)\s+extended\b", "extension or modification of the existing contract"),
 ]
 # Cues that decide only in a title: a document type that is a justification by itself.
 TITLE_ONLY = [

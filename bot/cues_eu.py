@@ -55,6 +55,8 @@ NATIONAL = [
     (r"cambio\s+(?:del|di)\s+contraente|avviso\s+di\s+modifica", "modifica del contratto"),
     (r"τροποποίηση[ςσ]?\s+(?:της\s+)?σύμβασης|συμπληρωματική\s+σύμβαση|διαδικασία\s+με\s+διαπραγμάτευση\s+χωρίς"
      r"\s+προηγούμενη\s+δημοσίευση", "τροποποίηση της σύμβασης"),
+    (r"lepingu\s+(?:t[äa]itmise\s+)?t[äa]htaeg\s+pike\w*|pikenes\s+(?:ka\s+)?lepingu|lepingu\s+muutmi\w*",
+     "lepingu muutmine"),
     (r"zmiana\s+wykonawcy|og[łl]oszenie\s+o\s+zmianie\s+umowy", "zmiana umowy"),
     (r"ikke\s+muligt\s+at\s+iv[æa]rks[æa]tte\s+et\s+nyt\s+udbud|verandering\s+van\s+contractant",
      "modification without competition"),

@@ -265,3 +265,12 @@ def test_reserved_options_and_open_procedures_in_national_wording_decide_nothing
 ])
 def test_without_prior_publication_in_the_other_official_languages(text, expected):
     assert verdict(text)[0] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Seoses muudatustega tööde mahtudes pikenes ka lepingu täitmise tähtaeg.", "sole_source"),
+    ("The contract term was extended by six months to avoid a gap in service.", "sole_source"),
+    ("The contract period may be extended by two option years.", "unknown"),
+])
+def test_term_extensions_of_a_running_contract(text, expected):
+    assert verdict(text)[0] == expected
