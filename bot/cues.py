@@ -85,7 +85,8 @@ INTENT = re.compile(r"\b(?:intends?|intent|intention|plans?|proposes?|anticipate
 # Words that negate; `no` only when it determines the cue's noun phrase (see statements.negated).
 NEGATION = re.compile(r"\b(?:not|never|neither|nor|cannot|nothing|none)\b|n't\b|\bwithout\s+(?:a|any)\b")
 NO_DETERMINER = re.compile(r"\bno\b(?!\.)\s+(?:\S+\s+){0,2}$")
-AFTER_NEGATION = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:is|are|was|were|will|would|shall|has|have|had|be|been|does|do)"
+AFTER_NEGATION = re.compile(r"^[^.;]{0,60}?\b(?:do|does|did|shall|will|would)\s+not\s+apply\b|^[^.;]{0,60}?\b(?:is|are)\s+not"
+                            r"\s+applicable\b|^\W*(?:\w+\W+){0,3}?(?:is|are|was|were|will|would|shall|has|have|had|be|been|does|do)"
                             r"\s+(?:\w+\s+)?(?:not|never)\b|^\W*(?:\w+\W+){0,2}?(?:not|never)\s+(?:contemplated"
                             r"|anticipated|intended|planned|considered|authori[sz]ed|used|applicable|justified)")
 # Parentheses break a clause, except short labels such as "8(a)" or "(b)(2)".
@@ -135,7 +136,8 @@ AFTER = [
      "idiom, not a procurement statement"),
     (r"^[\s-]*(?:suppliers|vendors|subcontractors|sources|manufacturers)\b", "about suppliers in general"),
     (r"^[\s-]*(?:procurements|awards|contracts|acquisitions|justifications|actions|purchases|requirements)\s+"
-     r"(?:will|shall|must|are|require|may|should|over|above|exceeding)\b|^[\s-]*(?:procedures?|polic(?:y|ies)|rules"
+     r"(?:will|shall|must|are|require|may|should|over|above|exceeding)\b|^[\s-]*requirements\s+(?:of|in|at|under)\b"
+     r"|^[\s-]*(?:procedures?|polic(?:y|ies)|rules"
      r"|regulations|thresholds?|questions?)\b", "about sole-source buys in general"),
     (r"^\s*(?:is|are|was|were)\s+(?:used|listed|cited|referenced|shown)\b", "a reference, not a statement"),
     (r"^[\s-]*(?:supplier\s+)?framework", "a single-supplier framework (its supplier is competed for)"),

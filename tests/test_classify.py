@@ -666,3 +666,13 @@ def test_a_cue_followed_by_an_ordinary_noun_still_decides():
 ])
 def test_clause_titles_without_their_number(text, expected):
     assert reading(text)[0] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('The J&A requirements of FAR 6.303 do not apply to this competitive acquisition.', 'unknown'),
+    ('FAR 6.302-1 does not apply.', 'unknown'),
+    ('Sole source justifications are not required for orders under this BPA because orders are competed.', 'unknown'),
+    ('The J&A was approved by the Competition Advocate on 3 March 2025.', 'sole_source'),
+])
+def test_an_authority_that_does_not_apply(text, expected):
+    assert reading(text)[0] == expected
