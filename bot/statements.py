@@ -11,11 +11,12 @@ sentence of intended award. Every cue that did not decide is kept with its reaso
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+import ahocorasick
 
 from . import cues, cues_eu
 from .eforms_labels import CODELIST_LABELS
@@ -31,16 +32,27 @@ SHORT_WORD_END = re.compile(r"(?<![\w.])[^\W\d]{1,4}\.$")  # "art. 116", "чл. 
 def fold(text: str, lower: bool = True) -> str:
     """Lower case without accents, one character for one (so positions match the original)."""
     if not lower:
-        return "".join(_fold_char(ch, lower) for ch in text)
+        return text.translate(_KEEP_CASE)
     text = text.replace("_", " ")  # file names as titles: "JOFOC_FAR_6_103" reads as words
-    return text.lower() if text.isascii() else "".join(_fold_char(ch, lower) for ch in text)
+    return text.lower() if text.isascii() else text.translate(_LOWER)
 
 
-@functools.lru_cache(maxsize=4096)
-def _fold_char(ch: str, lower: bool) -> str:
-    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-    base = base.lower() if lower else base
-    return base if len(base) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
+class _FoldTable(dict):
+    """str.translate table filled on first sight of each character."""
+
+    def __init__(self, lower: bool):
+        super().__init__()
+        self.lower = lower
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        base = base.lower() if self.lower else base
+        self[code] = folded = base if len(base) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
+        return folded
+
+
+_LOWER, _KEEP_CASE = _FoldTable(lower=True), _FoldTable(lower=False)
 
 
 def _pattern(pattern: str) -> re.Pattern:
@@ -184,9 +196,11 @@ def _cue_spans(folded: list[str], patterns: list, labels: list = ()) -> list[lis
 
     Each pattern runs once over all the sentences joined by newlines (sentences hold none)."""
     text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
-    found = [(m.start(), -m.end(), label) for pattern, label, bounded, prefix in patterns if prefix in text
+    present = _anchors_in(text)
+    found = [(m.start(), -m.end(), label) for pattern, label, bounded, prefix in patterns
+             if len(prefix) < ANCHOR_MIN or prefix in present
              for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]
-    found += [(m.start(), -m.end(), label) for word, pattern, label in labels if word in text
+    found += [(m.start(), -m.end(), label) for word, pattern, label in labels if word in present
               for m in pattern.finditer(text) if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
     for start, neg_end, label in sorted(found):
@@ -195,6 +209,11 @@ def _cue_spans(folded: list[str], patterns: list, labels: list = ()) -> list[lis
         if end <= len(folded[n]) and (not out[n] or begin >= out[n][-1][1]):
             out[n].append((begin, end, label))
     return out
+
+
+def _anchors_in(text: str) -> set[str]:
+    """Which cue prefixes and label words occur in the text (one Aho-Corasick pass, not one scan each)."""
+    return {word for _, word in ANCHORS.iter(text)}
 
 
 def _word_starts(text: str, at: int) -> bool:
@@ -297,3 +316,16 @@ def trim(sentence: str, start: int, end: int) -> str:
 
 # The official labels, each behind the longest of its words (a cheap `in` test before the regex).
 LABELS = [_label_cue(code, lang, label) for code, labels in CODELIST_LABELS.items() for lang, label in labels.items()]
+ANCHOR_MIN = 3  # a shorter literal prefix is not worth a gate: such branches always run
+
+
+def _automaton(words: set[str]) -> ahocorasick.Automaton:
+    """An automaton finding any of `words` (cue prefixes, label words) in folded text."""
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+ANCHORS = _automaton({p for *_, p in CUES + TITLE_CUES if len(p) >= ANCHOR_MIN} | {w for w, *_ in LABELS})
