@@ -22,6 +22,7 @@ from . import cues, cues_eu
 from .eforms_labels import CODELIST_LABELS
 
 QUOTE_CHARS = 200
+ANCHOR_MIN = 3  # a shorter literal start is not worth a gate: such a branch always runs
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u024f])|\n\s*\n|\n(?=\S)")
 ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs|Art|Reg|para"
                           r"|Abs|Nr|pt|art|al)\.)$")
@@ -103,8 +104,24 @@ def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool, 
         for branch in _alternatives(fold(pattern, lower=False)):
             bounded = branch.startswith("\\b")
             branch = branch[2:] if bounded else branch
-            out.append((re.compile(branch), label, bounded, _literal_prefix(branch)))
+            out.append((re.compile(branch), label, bounded, _starts(branch)))
     return out
+
+
+def _starts(branch: str) -> frozenset[str]:
+    """The literal starts a branch can have: its prefix, or each choice of a leading (?:a|b|c) group.
+
+    Empty when some start is shorter than ANCHOR_MIN: such a branch always runs."""
+    if branch.startswith("(?:"):
+        depth, end = 0, 0
+        for end, ch in enumerate(branch):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0:
+                break
+        starts = {_literal_prefix(choice) for choice in _alternatives(branch[3:end])}
+    else:
+        starts = {_literal_prefix(branch)}
+    return frozenset(starts) if all(len(start) >= ANCHOR_MIN for start in starts) else frozenset()
 
 
 def _literal_prefix(branch: str) -> str:
@@ -197,8 +214,8 @@ def _cue_spans(folded: list[str], patterns: list, labels: list = ()) -> list[lis
     Each pattern runs once over all the sentences joined by newlines (sentences hold none)."""
     text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
     present = _anchors_in(text)
-    found = [(m.start(), -m.end(), label) for pattern, label, bounded, prefix in patterns
-             if len(prefix) < ANCHOR_MIN or prefix in present
+    found = [(m.start(), -m.end(), label) for pattern, label, bounded, starts in patterns
+             if not starts or starts & present
              for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]
     found += [(m.start(), -m.end(), label) for word, pattern, label in labels if word in present
               for m in pattern.finditer(text) if _word_starts(text, m.start())]
@@ -316,7 +333,6 @@ def trim(sentence: str, start: int, end: int) -> str:
 
 # The official labels, each behind the longest of its words (a cheap `in` test before the regex).
 LABELS = [_label_cue(code, lang, label) for code, labels in CODELIST_LABELS.items() for lang, label in labels.items()]
-ANCHOR_MIN = 3  # a shorter literal prefix is not worth a gate: such branches always run
 
 
 def _automaton(words: set[str]) -> ahocorasick.Automaton:
@@ -328,4 +344,4 @@ def _automaton(words: set[str]) -> ahocorasick.Automaton:
     return automaton
 
 
-ANCHORS = _automaton({p for *_, p in CUES + TITLE_CUES if len(p) >= ANCHOR_MIN} | {w for w, *_ in LABELS})
+ANCHORS = _automaton({start for *_, starts in CUES + TITLE_CUES for start in starts} | {w for w, *_ in LABELS})
