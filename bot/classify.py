@@ -20,9 +20,11 @@ plus cues quoted from `title` and `description`.
 Precedence: the codes decide first; sole-source evidence beats limited, limited beats competed,
 and conflicting evidence is all listed. Text cues only ever make `sole_source`, and only when the
 codes are silent or say `limited` (text never overrides a coded `competed`). Competitive wording in
-text ("full and open competition") decides nothing. A cue preceded by a negation in the same clause
-("this is not a sole source requirement") is ignored. When nothing decides, the verdict and evidence
-the source already set are kept. New sources add codes by adding table rows, not code.
+text ("full and open competition") decides nothing. The text is read one statement at a time by
+`statements.read` (cues in `cues.py` and `cues_eu.py`): the first sentence that states sole source
+is the evidence; negated cues, clause titles, form labels, past contracts, hedges, idioms and
+sources-sought context are discounted and listed by `explain`. When nothing decides, the verdict
+and evidence the source already set are kept. New sources add codes by adding table rows, not code.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import re
 from typing import NamedTuple
 
 from bot.notice import Notice
+from bot.statements import Reading, read
 
 SOLE, LIMITED, COMPETED = "sole_source", "limited", "competed"
 RANK = {SOLE: 0, LIMITED: 1, COMPETED: 2}
@@ -160,24 +163,9 @@ RULES = {
     "limited_tender_reason": Rule("limited-tender reason=", {}, SOLE),
 }
 
-# Text cues that the buyer chose one supplier; matched case-insensitively, one clause at a time.
-CUES = re.compile(
-    r"sole[\s-]*sourc(?:e|ed|ing)\b|single[\s-]source|only\s+one\s+(?:responsible\s+)?source"
-    r"|\b6\.302(?:-[1-7])?|13\.106-1\s*\(b\)|\b13\.501\b|brand[\s-]name(?![\s-]+(?:or|and/or)\s+equal)"
-    r"|\bJ\s*&\s*A\b|justification\s+(?:and|&)\s+(?:approval|authori[sz]ation)"
-    r"|limited[\s-]sources?\s+justification|other\s+than\s+full\s+and\s+open\s+competition"
-    r"|negotiated\s+(?:procedure\s+)?without\s+(?:prior\s+)?(?:publication|(?:a\s+)?call\s+for\s+competition)"
-    r"|single\s+tender\s+action|direct\s+award",
-    re.IGNORECASE,
-)
-NEGATION = re.compile(r"\b(?:not|never|neither|nor|cannot)\b|\bno\b(?!\.)|n't\b", re.IGNORECASE)
-CLAUSE_BREAK = re.compile(r"[,;:()\[\]]|\b(?:and|but|however|although|though|whereas)\b", re.I)
-NEGATION_WORDS = 8  # how far back in the clause a negation still applies to a cue
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
-ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs)\.)$")
-QUOTE_CHARS = 200
-AUTHORITY = re.compile(r"\bFAR\s+(?:part\s+)?(6\.302-[1-7]|13\.106-1\(b\)|13\.501|8\.405-6|16\.505\(b\)\(2\))"
-                       r"((?:\([a-z0-9]+\))*)", re.IGNORECASE)
+AUTHORITY = re.compile(r"\bFAR\s+(?:part\s+)?(6\.302-[1-7]|6\.103-[1-7]|13\.106-1\(b\)|13\.501|8\.405-6"
+                       r"|16\.505\(b\)\(2\))((?:\([a-z0-9]+\))*)", re.IGNORECASE)
+SEEKS_SOURCES = ("sources sought", "request for information", "rfi")
 
 
 def classify(notice: Notice) -> Notice:
@@ -185,13 +173,23 @@ def classify(notice: Notice) -> Notice:
     coded = sorted(coded_evidence(notice.codes), key=lambda item: RANK[item[0]])
     verdict = coded[0][0] if coded else None
     evidence = [text for _, text in coded]
-    quotes = text_evidence(notice.title) + text_evidence(notice.description)
-    if verdict in (None, LIMITED, SOLE) and quotes:
-        verdict, evidence = SOLE, evidence + quotes[:1] + cited_authorities(notice.title, notice.description)
+    reading = explain(notice)
+    if verdict in (None, LIMITED, SOLE) and reading.decided:
+        verdict = SOLE
+        evidence += reading.quotes + cited_authorities(notice.title, notice.description)
     if verdict is None:
         return notice.replace()
     evidence += offers_evidence(notice.codes, verdict)
     return notice.replace(competition=verdict, competition_evidence=list(dict.fromkeys(evidence)))
+
+
+def explain(notice: Notice) -> Reading:
+    """The text reading of a notice: its deciding sentences and the cues discounted, with reasons.
+
+    The notice type is the prior: in a Sources Sought or RFI notice a cue counts only when it
+    states an intended award (coded types such as J&A, VEAT, UK5 and ACAN decide in the tables)."""
+    notice_type = " ".join(values(notice.codes, "notice_type")).casefold()
+    return read(notice.title, notice.description, seeks_sources=notice_type.startswith(SEEKS_SOURCES))
 
 
 def offers_evidence(codes: dict, verdict: str) -> list[str]:
@@ -213,9 +211,8 @@ def coded_evidence(codes: dict) -> list[tuple[str, str]]:
             if verdict:
                 found.append((verdict, f"{rule.shown_as}{value} ({label})"))
     for value in values(codes, "procedure_details"):
-        value = " ".join(value.split())
-        if (match := CUES.search(value)) and not negated(value, match.start()):
-            found.append((SOLE, f'procedure details: "{trim(value, match)}"'))
+        if (reading := read("", value)).decided:
+            found.append((SOLE, f"procedure details: {reading.quotes[0]}"))
     return found
 
 
@@ -243,46 +240,6 @@ def cited_authorities(*texts: str) -> list[str]:
 
 
 def sole_source_cue(text: str) -> str | None:
-    """The first quoted sentence of `text` with a non-negated sole-source cue, or None."""
-    quotes = text_evidence(text)
-    return quotes[0] if quotes else None
-
-
-def text_evidence(text: str) -> list[str]:
-    """Quoted sentences of `text` holding a sole-source cue that is not negated."""
-    quotes = []
-    for sentence in sentences(text or ""):
-        for match in CUES.finditer(sentence):
-            if not negated(sentence, match.start()):
-                quotes.append(f'"{trim(sentence, match)}"')
-                break
-    return quotes
-
-
-def sentences(text: str) -> list[str]:
-    """Split text into sentences, re-joining splits made after abbreviations such as U.S. or Inc."""
-    out: list[str] = []
-    for piece in SENTENCE_END.split(text):
-        piece = " ".join(piece.split())
-        if out and ABBREVIATION.search(out[-1]):
-            out[-1] = f"{out[-1]} {piece}"
-        elif piece:
-            out.append(piece)
-    return out
-
-
-def negated(sentence: str, start: int) -> bool:
-    """True when a negation sits in the same clause, a few words before position `start`."""
-    clause = CLAUSE_BREAK.split(sentence[:start])[-1]
-    return bool(NEGATION.search(" ".join(clause.split()[-NEGATION_WORDS:])))
-
-
-def trim(sentence: str, match: re.Match) -> str:
-    """The (whitespace-collapsed) sentence cut at word breaks to about QUOTE_CHARS around the cue."""
-    if len(sentence) <= QUOTE_CHARS:
-        return sentence
-    start = 0 if match.end() <= QUOTE_CHARS * 3 // 4 else match.start() - QUOTE_CHARS // 3
-    start = sentence.find(" ", start) + 1 if start > 0 else 0
-    end = start + QUOTE_CHARS
-    end = max(sentence.rfind(" ", start, end), match.end()) if end < len(sentence) else len(sentence)
-    return ("…" if start else "") + sentence[start:end].strip() + ("…" if end < len(sentence) else "")
+    """The quoted sentence of `text` that states sole source, or None (used to screen titles)."""
+    reading = read(text, "")
+    return reading.quotes[0] if reading.decided else None

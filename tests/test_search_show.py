@@ -65,3 +65,30 @@ def test_show_unknown_or_ambiguous_uid_is_a_clear_error(make_app, fake_sam, caps
     assert run(app, "show", "sam:aa") == 1
     err = capsys.readouterr().err
     assert "no stored notice 'sam:nope'" in err and "names 5 notices" in err
+
+
+def test_show_lists_the_cues_the_verdict_discounted_and_why(make_app, fake_sam, capsys):
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "show", "aa000000000000000000000000000003") == 0
+    out = capsys.readouterr().out
+    assert "verdict:  unknown" in out
+    assert ('  discounted (cues that are not statements about this procurement):\n'
+            '            - negated: "This is not a sole source requirement."') in out
+    assert run(app, "show", "aa000000000000000000000000000003", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["discounted"] == ['negated: "This is not a sole source requirement."']
+
+
+def test_show_cuts_a_long_list_of_discounted_cues(make_app, fake_sam, capsys):
+    clauses = " ".join(f"52.219-{n} Notice of HUBZone Set-Aside or Sole-Source Award (OCT 2022)." for n in range(3, 15))
+    fake_sam.descriptions["aa000000000000000000000000000003"] = (200, f"<p>{clauses}</p>", "text/html")
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "show", "aa000000000000000000000000000003") == 0
+    out = capsys.readouterr().out
+    assert out.count("- FAR/DFARS clause title: ") == 10
+    assert "… and 2 more (all of them with --json)" in out
+    assert run(app, "show", "aa000000000000000000000000000003", "--json") == 0
+    assert len(json.loads(capsys.readouterr().out)["discounted"]) == 12

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 
+from ..classify import explain
 from ..config import Config
 from ..digest import change_lines, clean, money, why
 from ..errors import BotError
 from ..notice import COMPETITIONS
 from ..store import Database
+
+SHOWN_DISCOUNTS = 10  # a form full of clause titles would otherwise bury the rest of `show`
 
 
 def search_arguments(parser) -> None:
@@ -59,6 +62,7 @@ def show(args, config: Config, out) -> int:
     if args.json:
         print(json.dumps({"uid": uid, "notice": json.loads(notice.raw or "null"), "title": notice.title,
                           "competition": notice.competition, "evidence": notice.competition_evidence,
+                          "discounted": explain(notice).discounted,
                           "versions": versions, "matches": matches, "deliveries": deliveries},
                          ensure_ascii=False, indent=2, default=str), file=out)
         return 0
@@ -72,6 +76,13 @@ def show(args, config: Config, out) -> int:
     p(f"  verdict:  {notice.competition.replace('_', ' ')}")
     for line in notice.competition_evidence:
         p(f"            - {clean(line)}")
+    discounted = explain(notice).discounted
+    if discounted:
+        p("  discounted (cues that are not statements about this procurement):")
+    for line in discounted[:SHOWN_DISCOUNTS]:
+        p(f"            - {clean(line)}")
+    if len(discounted) > SHOWN_DISCOUNTS:
+        p(f"            … and {len(discounted) - SHOWN_DISCOUNTS} more (all of them with --json)")
     p(f"  link:     {clean(notice.url)}")
     p("versions:")
     for v in versions:

@@ -1,0 +1,128 @@
+"""Sole-source cues in every official EU language and Canadian French. Pure tables.
+
+Base phrases are the official eForms labels (bot/eforms_labels.py): the procedure type
+`neg-wo-call` and the direct-award justifications that mean one supplier was chosen, each in the 24
+languages. NATIONAL adds the wording national notices really use. Patterns are matched on
+accent-folded, case-folded text (statements.fold), so they may be written with accents.
+"""
+
+from __future__ import annotations
+
+# Wording national notices use, beside the official labels: (pattern, label).
+NATIONAL = [
+    # French (France, Belgium, Luxembourg) and Canadian French (PAC = préavis d'adjudication de contrat)
+    (r"proc[ée]dure\s+n[ée]goci[ée]e\s+sans\s+(?:publicit[ée]|publication|mise\s+en\s+concurrence)"
+     r"|march[ée]\s+n[ée]goci[ée]\s+sans\s+(?:publicit[ée]|publication|mise\s+en\s+concurrence)"
+     r"|sans\s+publicit[ée]\s+(?:ni|et\s+sans)\s+mise\s+en\s+concurrence|sans\s+publication\s+pr[ée]alable",
+     "négocié sans publication préalable"),
+    (r"attribution\s+directe|attribu[ée]\s+directement|gr[ée]\s+[àa]\s+gr[ée]", "attribution directe"),
+    (r"a\s+l['’]intention\s+d['’](?:attribuer|adjuger|octroyer|n[ée]gocier|conclure)\s+(?:\w+\s+){0,4}?(?:[àa]|avec)\s+"
+     r"(?!(?:un|une|des|les|la|le|l['’])\b)[a-z0-9]", "intended award to a named firm"),
+    (r"fournisseur\s+(?:s[ée]lectionn[ée]|identifi[ée]|d[ée]sign[ée])\s+[àa]\s+l['’]avance"
+     r"|fournisseur\s+pr[ée]s[ée]lectionn[ée]|pr[ée]avis\s+d['’]adjudication\s+de\s+contrat",
+     "PAC: fournisseur sélectionné à l'avance"),
+    (r"march[ée]\s+compl[ée]mentaire|compl[ée]mentaire\s+au\s+march[ée]\s+initial|fournisseur\s+unique|source\s+unique|non\s+concurrentiel|droits?\s+exclusifs?"
+     r"|absence\s+de\s+concurrence\s+pour\s+des\s+raisons\s+techniques|monopole\s+technique",
+     "fournisseur unique"),
+    # German
+    (r"verhandlungsverfahren\s+ohne\s+(?:vorherige\s+)?(?:bekanntmachung|teilnahmewettbewerb|ver[öo]ffentlichung"
+     r"|aufruf\s+zum\s+wettbewerb)|ohne\s+vorherige\s+(?:bekanntmachung|ver[öo]ffentlichung)"
+     r"|freih[äa]ndige\s+vergabe|direktvergabe|direktauftrag", "Verhandlungsverfahren ohne Bekanntmachung"),
+    (r"(?:kann|k[öo]nnen)\s+nur\s+(?:von|durch)\s+(?:einer?|einem)\s+(?:einzigen\s+)?(?:firma|unternehmen|anbieter"
+     r"|hersteller|wirtschaftsteilnehmer)|keine\s+andere[rn]?\s+(?:firma|unternehmen|anbieter)\s+(?:w[äa]re|ist|kann)"
+     r"|nicht\s+mit\s+weiteren\s+bietern", "nur ein Unternehmen"),
+    (r"ausschlie(?:ß|ss)lichkeitsrecht|alleinstellung|alleinanbieter|einziger\s+anbieter"
+     r"|aus\s+technischen\s+gr[üu]nden\s+kein\s+wettbewerb", "Ausschließlichkeitsrechte"),
+    # Spanish
+    (r"procedimiento\s+negociado\s+sin\s+(?:publicidad|publicaci[óo]n)|adjudicaci[óo]n\s+directa"
+     r"|contrataci[óo]n\s+directa|sin\s+publicidad\s+previa", "procedimiento negociado sin publicidad"),
+    (r"(?:proveedor|empresario|operador)\s+[úu]nico|derechos?\s+(?:de\s+)?exclusiv|exclusividad",
+     "proveedor único"),
+    # Italian
+    (r"procedura\s+negoziata\s+senza\s+(?:previa\s+)?(?:pubblicazione|indizione)|affidamento\s+diretto"
+     r"|affidat[oa]\s+direttamente|senza\s+previa\s+pubblicazione", "procedura negoziata senza previa pubblicazione"),
+    (r"operatore\s+economico\s+unico|unico\s+operatore|infungibilit[àa]|privativa\s+industriale"
+     r"|diritti\s+esclusivi", "infungibilità / diritti esclusivi"),
+    # Modifications during the term without competition (Directive 2014/24 Art. 72; national wording)
+    (r"wechsel\s+des\s+auftragnehmers|(?:kann|k[öo]nnen|konnte)\s+kein(?:e|en)?\s+andere[rn]?\s+(?:auftragnehmer"
+     r"|anbieter|unternehmen)|kein\s+anderer\s+auftragnehmer|nachtragsauftrag|\bnachtrag\b"
+     r"|auftrags[äa]nderung|[äa]nderungsbekanntmachung", "Auftragsänderung (§ 132 GWB)"),
+    (r"changement\s+de\s+titulaire|(?:le\s+pr[ée]sent|l['’]|cet)\s*avenant\b|\bavenant\s+n\W{0,2}\s*\d|avis\s+de\s+modification|pr[ée]sente\s+modification"
+     r"|modification\s+n[o°º]\W{0,2}\s*\d+\s+(?:du|au)\s+march[ée]", "avenant / modification du marché"),
+    (r"cambio\s+de\s+contratista|modificaci[óo]n\s+n[úu]mero\s+\d+\s+del\s+(?:presente\s+)?contrato"
+     r"|(?:aprob[óo]|se\s+aprueba|aprobar)\s+la\s+modificaci[óo]n"
+     r"|anuncio\s+de\s+modificaci[óo]n", "modificación del contrato"),
+    (r"cambio\s+(?:del|di)\s+contraente|avviso\s+di\s+modifica", "modifica del contratto"),
+    (r"τροποποίηση[ςσ]?\s+(?:της\s+)?σύμβασης|συμπληρωματική\s+σύμβαση|διαδικασία\s+με\s+διαπραγμάτευση\s+χωρίς"
+     r"\s+προηγούμενη\s+δημοσίευση", "τροποποίηση της σύμβασης"),
+    (r"lepingu\s+(?:t[äa]itmise\s+)?t[äa]htaeg\s+pike\w*|pikenes\s+(?:ka\s+)?lepingu|lepingu\s+muutmi\w*",
+     "lepingu muutmine"),
+    (r"zmiana\s+wykonawcy|og[łl]oszenie\s+o\s+zmianie\s+umowy", "zmiana umowy"),
+    (r"ikke\s+muligt\s+at\s+iv[æa]rks[æa]tte\s+et\s+nyt\s+udbud|verandering\s+van\s+contractant",
+     "modification without competition"),
+    # The national articles that transpose Art. 72 (modification of a contract during its term)
+    (r"§\s*132\s+(?:abs\.?\s*\d+\s+)?(?:satz\s+\d+\s+)?(?:nr\.?\s*\d+\s+)?gwb|(?:an|durch)\s+einen\s+anderen\s+"
+     r"auftragnehmer|\br\.?\s*2194-\d+|\b139\W{0,3}(?:[1-6]\W{0,3})?(?:o|°|º)?\s+du\s+d[ée]cret\s+n\W{0,3}\s*2016-360"
+     r"|\bart(?:[íi]culo|\.)?\s*205\s+(?:de\s+la\s+)?(?:lcsp|ley\s+9/2017)"
+     r"|\bart\.?\s*(?:106|120)\b[^.]{0,40}(?:50/2016|36/2023)|\bart\.?\s*(?:144|455)\s+(?:ust\.?\s*\d+\s+)?"
+     r"(?:pkt\.?\s*\d+\s+)?(?:ustawy\s+)?pzp|\baneks(?:u)?\s+(?:nr\s*\d+\s+)?(?:do\s+umowy|zmienia)"
+     r"|чл\.?\s*116\b.{0,30}зоп|допълнително\s+споразумение|\brhs\s*§\s*123|§\s*123\b[^.]{0,20}\brhs\b",
+     "modification during the term (national Art. 72)"),
+    # Polish, Hungarian, Portuguese, Dutch, Swedish, Danish, Czech/Slovak, Romanian, Finnish
+    (r"(?:procedur\w*|tryb\w*)\s+negocjacyjn\w*\s+bez\s+(?:uprzedniej\s+)?publikacji|z\s+wolnej\s+r[ęe]ki|bez\s+(?:uprzedniej\s+)?publikacji\s+og[łl]oszenia|bez\s+og[łl]oszenia",
+     "zamówienie z wolnej ręki"),
+    (r"hirdetm[ée]ny\s+(?:k[öo]zz[ée]t[ée]tele\s+)?n[ée]lk[üu]li|felh[íi]v[áa]s\s+n[ée]lk[üu]li",
+     "hirdetmény közzététele nélküli"),
+    (r"ajuste\s+direto|adjudica[çc][ãa]o\s+direta|sem\s+publica[çc][ãa]o\s+pr[ée]via", "ajuste direto"),
+    (r"onderhandse\s+gunning|zonder\s+(?:voorafgaande\s+)?(?:bekendmaking|aankondiging)", "onderhandse gunning"),
+    (r"direktupphandling|utan\s+f[öo]reg[åa]ende\s+(?:annonsering|meddelande|offentligg[öo]relse)",
+     "direktupphandling"),
+    (r"uden\s+forudg[åa]ende\s+(?:offentligg[øo]relse|bekendtg[øo]relse)|(?:procedure\s+efter\s+forhandling|udbud\s+med"
+     r"\s+forhandling)\s+uden\s+offentligg[øo]relse", "uden forudgående offentliggørelse"),
+    # EU Financial Regulation, Annex I point 11.1: negotiated procedure without prior publication
+    (r"\b11\.1\W{0,3}\(?[a-k]\)?[^.]{0,40}?\b(?:annex|bilag|anhang|annexe|allegato|anexo|bijlage|za[łl][aą]cznik)\w*"
+     r"\s+i\b|\b(?:annex|bilag|anhang|annexe|allegato|anexo|bijlage)\w*\s+i\W{1,3}(?:point\s+|punkt\s+|nr\.?\s+)?"
+     r"11\.1\W{0,3}\(?[a-k]\b", "Financial Regulation Annex I 11.1"),
+    (r"bez\s+(?:p[řr]edchoz[íi]ho\s+)?uve[řr]ejn[ěe]n[íi]|bez\s+(?:predch[áa]dzaj[úu]ceho\s+)?zverejnenia",
+     "bez uveřejnění"),
+    (r"f[ăa]r[ăa]\s+publicarea\s+(?:prealabil[ăa]\s+)?a\s+unui\s+anun[țt]|negociere\s+f[ăa]r[ăa]\s+publicare(?:a)?\s+"
+     r"(?:prealabil[ăa]|unui)", "fără publicare prealabilă"),
+    (r"sarunu\s+proced[ūu]r\w*,?\s+iepriek[šs]\s+nepublic[ēe]jot|be\s+i[šs]ankstinio\s+(?:pa)?skelbimo"
+     r"|brez\s+predhodne\s+objave|bez\s+prethodne\s+objave|ilman\s+(?:ennakkoilmoitusta|hankintailmoituksen\s+julkaisemista)"
+     r"|ming[ħh]ajr\s+pubblikazzjoni\s+minn\s+qabel|пряко\s+договаряне|без\s+предварително\s+обявление",
+     "without prior publication (lv, lt, sl, hr, fi, mt, bg)"),
+    (r"ilman\s+(?:edelt[äa]v[äa][äa]\s+)?(?:hankintailmoitusta|tarjouskilpailua|tarjouskilpailukutsua)",
+     "ilman hankintailmoitusta"),
+]
+
+# Negation words of the languages above (English ones are in cues.NEGATION).
+NEGATION = (r"\b(?:no\s+(?:se|es|ha|han|fue|sera|será|procede|esta|está|e|è|viene|sara|sarà)|nicht|kein|keine|keinen|keiner|ne|pas|non(?![\s-]+concurrentiel)|nie|nem|nao|niet|geen|inte"
+            r"|ikke|ei|nu|nessun[oa]?|ninguna?|nunca|jamais|aucune?|nije|mhux)\b|(?<!\w)(?:не|δεν|μη)(?!\w)")
+# A negation just after the cue ("eine Direktvergabe ist nicht vorgesehen", "n'est pas prévue").
+AFTER_NEGATION = (r"^\W*(?:\w+\W+){0,3}?(?:nicht|pas|non|no|nie|nem|niet|inte|ikke|nao|ei)\b"
+                  r"|^\W*(?:\w+\W+){0,2}?(?:kein|keine|ninguna?|nessun[oa]?|aucune?)\b")
+# ... unless it denies a property of the procedure, not the procedure ("o ajuste direto não é um procedimento
+# cuja formação deva ser publicada", "a direct award is not a procedure that must be advertised").
+NOT_A_PROCEDURE_THAT = (r"^\W*(?:\w+\W+){0,3}?(?:not|nicht|pas|non|no|nao|nie)\s+(?:\w+\s+)?(?:a|an|um|uma|une?|ein|eine"
+                        r"|una?)\s+(?:\w+\s+)?(?:procedure|procedimento|procedure|procedimiento|verfahren|procedura"
+                        r"|postepowanie)\w*\s+(?:[\w-]+\s+){0,2}?(?:that|which|whose|cuja|cujo|que|qui|dont|che|das|der|die|ktore)\b")
+# Hedges: a no-competition option only possible in future, a question still open.
+HEDGE = (r"\b(?:pourra|pourrait|possibilit[ée]|[ée]ventuel(?:le)?(?:ment)?|se\s+r[ée]serve|kann|k[öo]nnte"
+         r"|m[öo]glichkeit|gegebenenfalls|vorbehalten|podr[áa]|podr[íi]a|posibilidad|eventual(?:mente)?"
+         r"|se\s+reserva|potr[àa]|potrebbe|possibilit[àa]|si\s+riserva|mo[żz]e|mo[żz]liwo[śs][ćc]|zastrzega"
+         r"|lehet|lehet[őo]s[ée]g|fenntartja|poder[áa]|possibilidade|kan|kunnen|zou|kunna|може|могат|възможност"
+         r"|предвижда\w*|μπορεί|δύναται)(?!\w)")
+# A modal just after the cue: the procedure "kann … angewandt werden", "pourra être utilisée".
+AFTER_HEDGE = (r"^\s*(?:\w+\s+){0,4}?(?:kann|k[öo]nnen|k[öo]nnte|pourra|pourrait|peut|podr[áa]|puede|potr[àa]|pu[òo]"
+               r"|mo[żz]e|lehet|kan|kunnen|може|могат|предвижда\w*|μπορεί|δύναται)(?!\w)")
+# A reservation or a foreseen option, which reaches across commas ("behält sich vor, … zu vergeben").
+RESERVATION = (r"\b(?:reserves?\s+the\s+right|se\s+r[ée]serve|beh[äa]lt\s+sich|vorbehalten|se\s+reserva|si\s+riserva"
+               r"|zastrzega|forbeholder\s+sig|behoudt\s+zich|f[öo]rbeh[åa]ller\s+sig|[îi][șs]i\s+rezerv[ăa]|fenntartja"
+               r"|przewiduje|prevede|pr[ée]voit|provides\s+for\s+the\s+possibility|foresees|option\s+to)")
+# Trap: an award to the winner of a published design contest is competed (in the contest).
+DESIGN_CONTEST = (r"\b(?:winners?|prize[\s-]?winners?|laur[ée]ats?|gewinner|preistr[äa]ger|ganador(?:es)?"
+                  r"|vincitor[ei]|zwyci[ęe]zc[aóy]\w*|nyertes\w*|vencedor(?:es)?|winnaars?)\b.{0,80}"
+                  r"\b(?:design\s+contest|concours|wettbewerb|concurso|concorso|konkurs\w*|tervp[áa]ly[áa]zat\w*"
+                  r"|prijsvraag|ontwerpwedstrijd)|\b(?:design\s+contest|concours|wettbewerb|concurso|concorso"
+                  r"|konkurs\w*|prijsvraag|ontwerpwedstrijd)\b.{0,80}\b(?:winners?|laur[ée]ats?|gewinner"
+                  r"|preistr[äa]ger|ganador(?:es)?|vincitor[ei]|zwyci[ęe]zc\w*|nyertes\w*|vencedor(?:es)?|winnaars?)\b")
