@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -106,14 +105,23 @@ def _merged_changes(versions: list[dict]) -> dict:
     return {k: v for k, v in merged.items() if v[0] != v[1]}
 
 
-def top(items: list[Item], attr: str) -> str:
-    """The most frequent vendor (or agency) among the items, for subject lines."""
-    if attr == "agency":
-        names = [i.notice.agency_path[-1] if i.notice.agency_path else "" for i in items]
-    else:
-        names = [getattr(i.notice, attr) or "" for i in items]
-    counts = Counter(n for n in names if n)
-    return counts.most_common(1)[0][0] if counts else ""
+FIRST_KINDS = ("justification", "intent")  # a J&A or an intent notice is what a watchdog acts on first
+
+
+def importance(item: Item) -> tuple:
+    """Sort key, most important first: J&A and intent notices, then by amount (unknown last)."""
+    x = item.notice
+    return (x.kind not in FIRST_KINDS, x.amount is None, -(x.amount or 0), x.title or "")
+
+
+def lead(items: list[Item]) -> Item | None:
+    """The item a digest leads with (its subject and Slack notification text name it)."""
+    return min(items, key=importance) if items else None
+
+
+def agency(notice: Notice) -> str:
+    """Department › agency, without the contracting office (`HOMELAND SECURITY › U.S. CUSTOMS …`)."""
+    return " › ".join(notice.agency_path[:2])
 
 
 def clean(text) -> str:

@@ -42,8 +42,9 @@ def test_one_multipart_message_with_sections_and_list_headers(smtp_server):
     assert rcpt == ["ana@example.org"]
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    assert msg["Subject"] == ("procwatch: 2 sole-source notices — CLEARVIEW AI, INC. · "
-                              "U.S. CUSTOMS AND BORDER PROTECTION")
+    # The lead item (the J&A before the larger-but-later award) names the agency, not the office.
+    assert msg["Subject"] == ("procwatch: 2 sole-source notices — HOMELAND SECURITY, DEPARTMENT OF › "
+                              "U.S. CUSTOMS AND BORDER PROTECTION: CLEARVIEW AI, INC., $225,000 (+1 more)")
     assert msg["Message-ID"] == "<0f1e2d3c4b5a69788796a5b4c3d2e1f0@example.org>"
     assert msg["Date"] == "Fri, 02 Oct 2026 12:00:00 +0000"
     assert msg["List-Unsubscribe"] == "<mailto:unsubscribe@example.org>" and msg["List-Unsubscribe-Post"] is None
@@ -56,6 +57,32 @@ def test_one_multipart_message_with_sections_and_list_headers(smtp_server):
     assert html.count("Clearview AI Facial Recognition Licenses") == 1
     assert '<a href="https://sam.gov/workspace/contract/opp/aa000000000000000000000000000001/view"' in html
     assert "$225,000" in html and "FAR 6.302-1" in html
+
+
+def test_subject_leads_with_the_justification_then_the_largest_amount_and_skips_the_office(smtp_server):
+    office = ["HOMELAND SECURITY, DEPARTMENT OF", "U.S. CUSTOMS AND BORDER PROTECTION",
+              "BORDER ENFORCEMENT CONTRACTING DIVISION"]
+    award = Item(notice(2, kind="award", vendor_name="PALANTIR USG INC", amount=Decimal("9000000")), 1,
+                 ["surveillance"], CLEARVIEW_HITS)
+    small = Item(notice(3, kind="award", vendor_name="ACME", amount=Decimal("10")), 1, ["surveillance"],
+                 CLEARVIEW_HITS)
+    ja = Item(notice(1, agency_path=office, amount=Decimal("487500")), 1, ["surveillance"], CLEARVIEW_HITS)
+    email_channel(smtp_server.port).send(digest(small, award, ja))
+    subject = smtp_server.sink.messages[0][1]["Subject"]
+    assert subject == ("procwatch: 3 sole-source notices — HOMELAND SECURITY, DEPARTMENT OF › U.S. CUSTOMS AND "
+                       "BORDER PROTECTION: CLEARVIEW AI, INC., $487,500 (+2 more)")
+    assert "CONTRACTING DIVISION" not in subject
+
+
+@pytest.mark.parametrize("sender, name", [("procwatch alerts <alerts@example.org>", "procwatch alerts"),
+                                          ('"Watchdog, Inc." <alerts@example.org>', "Watchdog, Inc."),
+                                          ("alerts@example.org", "procwatch")])
+def test_from_accepts_a_display_name_and_uses_it(smtp_server, sender, name):
+    assert email_channel(smtp_server.port, **{"from": sender}).send(digest(two_watchlist_item())).ok
+    msg = smtp_server.sink.messages[0][1]
+    assert msg["From"].addresses[0].display_name == name
+    assert msg["From"].addresses[0].addr_spec == "alerts@example.org"
+    assert msg["Message-ID"] == "<0f1e2d3c4b5a69788796a5b4c3d2e1f0@example.org>"
 
 
 def test_https_unsubscribe_adds_one_click_post(smtp_server):
@@ -72,8 +99,8 @@ def test_hostile_notice_text_never_reaches_headers_or_html(smtp_server):
     [(rcpt, msg)] = smtp_server.sink.messages
     assert rcpt == ["ana@example.org"]
     assert msg["Bcc"] is None and msg["X-Injected"] is None
-    assert msg["Subject"] == "procwatch: 1 sole-source notice — ACME X-Injected: yes <b> · " \
-                             "U.S. CUSTOMS AND BORDER PROTECTION"
+    assert msg["Subject"] == "procwatch: 1 sole-source notice — HOMELAND SECURITY, DEPARTMENT OF › " \
+                             "U.S. CUSTOMS AND BORDER PROTECTION: ACME X-Injected: yes <b>, $225,000"
     html = msg.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "javascript:" not in html and "ACME" in html and "&lt;b&gt;" in html
@@ -175,6 +202,8 @@ from = "alerts@example.org"
     ('smtp_password = "hunter2"\nsubscribers = [{ address = "a@example.org" }]',
      "channels.mail.smtp_password: unknown key (secrets come from environment variables: use smtp_password_env)"),
     ("", "channels.mail.subscribers: must be a non-empty list of tables"),
+    ('subscribers = [{ address = "a@example.org" }]\nreply_to = "a@example.org, b@example.org"',
+     "channels.mail.reply_to: not an email address"),
 ])
 def test_email_config_problems_are_reported_with_their_key(extra, problem):
     from bot.config import parse

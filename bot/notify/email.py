@@ -14,11 +14,12 @@ import ssl
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import default as email_policy
 from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..digest import Digest, change_lines, clean, money, render_text, top, why
+from ..digest import Digest, agency, change_lines, clean, lead, money, render_text, why
 from .base import Channel, Recipient, Result
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
@@ -65,8 +66,9 @@ class Email(Channel):
         if not 0 <= options["smtp_port"] < 65536:
             problems.append(("smtp_port", "must be a port number"))
         for key in ("from", "reply_to"):
-            if (options[key] or key == "from") and not ADDRESS.match(options[key]):
-                problems.append((key, f"not an email address: {options[key]!r}"))
+            if (options[key] or key == "from") and not mailbox(options[key]):
+                problems.append((key, f"not an email address: {options[key]!r} "
+                                      '(write alerts@example.org or "procwatch alerts <alerts@example.org>")'))
         unsub = options["unsubscribe"]
         if unsub and not re.match(r"^(mailto:[^\s<>]+|https://[^\s<>]+)$", unsub):
             problems.append(("unsubscribe", "must be mailto:ADDRESS or an https:// URL"))
@@ -117,13 +119,14 @@ class Email(Channel):
         opts = self.config.options
         msg = EmailMessage()
         msg["Subject"] = subject(digest)
-        msg["From"] = Address(display_name="procwatch", addr_spec=opts["from"])
+        name, sender = mailbox(opts["from"])
+        msg["From"] = Address(display_name=name or "procwatch", addr_spec=sender)
         msg["To"] = digest.recipient
         if opts["reply_to"]:
             msg["Reply-To"] = opts["reply_to"]
         sent = datetime.fromisoformat(digest.created_at) if digest.created_at else datetime.now(timezone.utc)
         msg["Date"] = format_datetime(sent)
-        msg["Message-ID"] = f"<{digest.id}@{opts['from'].rsplit('@', 1)[1]}>"
+        msg["Message-ID"] = message_id(digest.id, sender)
         if opts["unsubscribe"]:
             msg["List-Unsubscribe"] = f"<{opts['unsubscribe']}>"
             if opts["unsubscribe"].startswith("https://"):
@@ -141,15 +144,36 @@ class Email(Channel):
         return head + "\n" + msg.get_body(("plain",)).get_content()
 
 
+def mailbox(value: str) -> tuple[str, str] | None:
+    """(display name, address) of `alerts@example.org` or `procwatch alerts <alerts@example.org>`; None if bad."""
+    if not value or re.search(r"[\r\n]", value):
+        return None
+    parsed = email_policy.header_factory("From", value)
+    if parsed.defects or len(parsed.addresses) != 1 or not ADDRESS.match(parsed.addresses[0].addr_spec):
+        return None
+    return parsed.addresses[0].display_name, parsed.addresses[0].addr_spec
+
+
+def message_id(digest_id: str, sender: str) -> str:
+    """The deterministic Message-ID of a digest: a resend carries the same one."""
+    return f"<{digest_id}@{sender.rsplit('@', 1)[1]}>"
+
+
 def subject(digest: Digest) -> str:
-    """`procwatch: 2 sole-source notices — CLEARVIEW AI, INC. · U.S. CUSTOMS AND BORDER PROTECTION`."""
+    """`procwatch: 2 sole-source notices — HOMELAND SECURITY › U.S. CUSTOMS AND BORDER PROTECTION:
+    CLEARVIEW AI, INC., $225,000 (+1 more)`: the lead item's agency (not its office), vendor and amount."""
     n = len(digest.items)
     if digest.notes and not n:
         return header(f"procwatch operator alert: {digest.notes[0]}")
-    who = " · ".join(p for p in (top(digest.items, "vendor_name"), top(digest.items, "agency")) if p)
     updates = sum(1 for i in digest.items if i.changes)
     count = f"{n} sole-source {'notice' if n == 1 else 'notices'}" + (f" ({updates} updated)" if updates else "")
-    return header(f"procwatch: {count}" + (f" — {who}" if who else ""))
+    first = lead(digest.items)
+    if first is None:
+        return header(f"procwatch: {count}")
+    x = first.notice
+    what = ", ".join(p for p in (x.vendor_name, money(x.amount, x.currency) if x.amount is not None else "") if p)
+    who = ": ".join(p for p in (agency(x), what) if p) + (f" (+{n - 1} more)" if n > 1 else "")
+    return header(f"procwatch: {count}" + (f" — {who}" if who.strip() else ""), 300)
 
 
 def _reason(recipients: dict) -> str:
