@@ -124,6 +124,11 @@ def agency(notice: Notice) -> str:
     return " › ".join(notice.agency_path[:2])
 
 
+def tag(item: Item) -> str:
+    """`WITHDRAWN`, `UPDATE` or '': the mark every channel puts before the title."""
+    return "WITHDRAWN" if item.withdrawn else "UPDATE" if item.changes else ""
+
+
 def clean(text) -> str:
     """Untrusted text made inert and bounded for every channel: escape sequences, control and
     bidi-override characters dropped, clipped to MAX_FIELD characters."""
@@ -173,4 +178,4 @@ def change_lines(changes: dict) -> list[str]:
 def render_text(digest: Digest) -> str:
     """The plain-text digest (console and the text part of email)."""
     return _env.get_template("digest.txt.j2").render(
-        digest=digest, clean=clean, money=money, why=why, change_lines=change_lines)
+        digest=digest, clean=clean, money=money, why=why, change_lines=change_lines, tag=tag)

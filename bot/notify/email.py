@@ -19,7 +19,7 @@ from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..digest import Digest, agency, change_lines, clean, lead, money, render_text, why
+from ..digest import Digest, agency, change_lines, clean, lead, money, render_text, tag, why
 from .base import Channel, Recipient, Result
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
@@ -99,7 +99,8 @@ class Email(Channel):
             return Result(False, f"SMTP server {where} answered {e.smtp_code}: {_decode(e.smtp_error)}")
         except (smtplib.SMTPException, OSError) as e:  # refused, timeout, TLS verification failure
             return Result(False, f"cannot send through SMTP server {where}: {e}")
-        return Result(True, message_ref=message["Message-ID"])
+        mid = message["Message-ID"]
+        return Result(True, message_ref=mid, threads={i.notice.uid: mid for i in digest.items})
 
     def _connect(self) -> smtplib.SMTP:
         timeout = float(self.config.options["timeout"])
@@ -127,12 +128,16 @@ class Email(Channel):
         sent = datetime.fromisoformat(digest.created_at) if digest.created_at else datetime.now(timezone.utc)
         msg["Date"] = format_datetime(sent)
         msg["Message-ID"] = message_id(digest.id, sender)
+        replies_to = list(dict.fromkeys(i.thread for i in digest.items if i.thread.startswith("<")))
+        if replies_to:  # an update threads under the mail that first alerted its notice
+            msg["In-Reply-To"] = replies_to[0]
+            msg["References"] = " ".join(replies_to)
         if opts["unsubscribe"]:
             msg["List-Unsubscribe"] = f"<{opts['unsubscribe']}>"
             if opts["unsubscribe"].startswith("https://"):
                 msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         context = {"digest": digest, "unsubscribe": opts["unsubscribe"], "clean": clean, "money": money,
-                   "why": why, "change_lines": change_lines, "web_url": web_url}
+                   "why": why, "change_lines": change_lines, "web_url": web_url, "tag": tag}
         msg.set_content(_text.get_template("email.txt.j2").render(**context, text=render_text(digest)))
         msg.add_alternative(_html.get_template("email.html.j2").render(**context), subtype="html")
         return msg

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject,
                                      PlainTextObject, SectionBlock)
 
-from ..digest import LABELS, Digest, Item, after_change, change_lines, clean, money
+from ..digest import LABELS, Digest, Item, after_change, change_lines, clean, money, tag
 from .base import Channel, Result
 
 log = logging.getLogger("procwatch")
@@ -197,19 +197,21 @@ def messages_for(digest: Digest, channel: str) -> list[dict]:
         messages.append(_message(channel, digest.id, f"part {n}", [i.notice.uid for i, _ in part],
                                  title, blocks))
     for item in (i for i in digest.items if i.thread):
-        text = fit(escape(f"Update: {item.notice.title or item.notice.uid}"), 150)
+        text = fit(escape(f"{tag(item).capitalize()}: {item.notice.title or item.notice.uid}"), 150)
         messages.append(_message(channel, digest.id, f"update {item.notice.uid}", [item.notice.uid], text,
-                                 _update_blocks(item), thread_ts=item.thread))
+                                 _update_blocks(item), thread_ts=item.thread, broadcast=item.withdrawn))
     return messages
 
 
 def _message(channel: str, digest_id: str, part: str, uids: list[str], text: str, blocks: list,
-             thread_ts: str = "") -> dict:
+             thread_ts: str = "", broadcast: bool = False) -> dict:
     message = {"channel": channel, "text": text, "blocks": [b.to_dict() for b in blocks],
                "metadata": {"event_type": EVENT,
                             "event_payload": {"digest_id": digest_id, "part": part, "uids": uids}}}
     if thread_ts:
         message["thread_ts"] = thread_ts
+        if broadcast:  # a withdrawal must not hide in a thread: the alert in the channel reads as live
+            message["reply_broadcast"] = True
     return message
 
 
@@ -235,12 +237,14 @@ def _item_blocks(item: Item) -> list:
     """A section (what, who, by whom, how much, verdict, why) and a context line for one notice."""
     x = item.notice
     title = fit(escape(x.title or "(untitled)"), 300)
-    lines = [("*[UPDATE]* " if item.changes else "") + f"*{link(x.url, title)}*",
+    lines = [_tag(item) + f"*{link(x.url, title)}*",
              f"*Agency:* {fit(escape(' › '.join(x.agency_path)), 300) or 'not stated'}",
              f"*Vendor:* {fit(escape(x.vendor_name), 200) or 'not stated'}"
              + (f" ({fit(escape(', '.join(x.vendor_ids)), 200)})" if x.vendor_ids else ""),
-             f"*Amount:* {escape(money(x.amount, x.currency))}  ·  *Dates:* {escape(_dates(x))}",
-             f"*Verdict:* {x.competition.replace('_', ' ')}"
+             f"*Amount:* {escape(money(x.amount, x.currency))}  ·  *Dates:* {escape(_dates(x))}"]
+    if item.follow_up:
+        lines.append(f"*Thread:* follow-up of {fit(escape(item.follow_up), 300)}")
+    lines += [f"*Verdict:* {x.competition.replace('_', ' ')}"
              + (f" — {fit(escape('; '.join(x.competition_evidence)), 600)}" if x.competition_evidence else "")]
     lines += [f"*Changed:* {fit(escape(line), 300)}" for line in change_lines(item.changes)]
     lines += [f"*Matched:* {_why(watchlist, hits)}" for watchlist, hits in item.hits.items()]
@@ -253,9 +257,15 @@ def _item_blocks(item: Item) -> list:
 def _update_blocks(item: Item) -> list:
     """A thread reply: what changed, and the link."""
     x = item.notice
-    lines = [f"*Updated:* {link(x.url, fit(escape(x.title or x.uid), 300))}"]
+    lines = [_tag(item) + f"*{link(x.url, fit(escape(x.title or x.uid), 300))}*",
+             f"*Amount:* {escape(money(x.amount, x.currency))}  ·  *Vendor:* {fit(escape(x.vendor_name), 200) or 'not stated'}"]
     lines += [fit(escape(line), 300) for line in change_lines(item.changes)] or ["(details changed)"]
     return [SectionBlock(text=MarkdownTextObject(text=fit("\n".join(lines), 3000), verbatim=True))]
+
+
+def _tag(item: Item) -> str:
+    """`*[WITHDRAWN]* ` / `*[UPDATE]* ` before the title, as the console and email show it."""
+    return f"*[{tag(item)}]* " if tag(item) else ""
 
 
 def _why(watchlist: str, hits: list[dict]) -> str:
