@@ -112,7 +112,7 @@ class App:
         """Put rows left mid-send by a crash back in the queue."""
         db = self.database()
         try:
-            if n := outbox.recover(db):
+            if n := outbox.recover(db, self.clock().isoformat(timespec="seconds")):
                 log.warning("recovered %d outbox rows left mid-delivery by an earlier run", n)
         finally:
             db.close()

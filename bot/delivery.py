@@ -45,6 +45,7 @@ def deliver(db: Database, channels: list[Channel], now: datetime, tz: str = "UTC
     """Send every due digest (every pending one when `force`); one summary line per attempt."""
     lines = []
     stamp = now.isoformat(timespec="seconds")
+    outbox.recover(db, stamp)  # a crashed process's claims, or expired leases, are taken over
     for channel in channels:
         for recipient in channel.recipients():
             if force or is_due(recipient.deliver, outbox.last_sent(db, channel.name, recipient.id), now, tz):

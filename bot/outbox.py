@@ -9,12 +9,38 @@ that id in the channel before posting again, email reuses the same Message-ID.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from datetime import datetime, timedelta
 
 from .store import Database
 
 MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=10)  # a claim no one confirms or fails within this is taken over
+_INCARNATION = uuid.uuid4().hex[:8]  # tells this process from an earlier one with the same pid (PID 1 in Docker)
+
+
+def me() -> str:
+    """This process as an outbox owner: `host:pid:incarnation`."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_INCARNATION}"
+
+
+def _alive(owner: str | None) -> bool:
+    """Whether the process that claimed rows may still be sending them (other hosts: assume so)."""
+    host, _, rest = (owner or "").partition(":")
+    pid, _, incarnation = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return bool(owner)
+    if int(pid) == os.getpid():
+        return incarnation == _INCARNATION
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: someone else's live process
+        return True
+    return True
 
 
 def enqueue(db: Database, channel: str, recipient: str, uid: str, version: int, watchlists: list[str],
@@ -29,10 +55,17 @@ def enqueue(db: Database, channel: str, recipient: str, uid: str, version: int, 
     return cursor.rowcount == 1
 
 
-def recover(db: Database) -> int:
-    """Rows left `sending` by a crash go back to pending under their digest id; returns how many."""
+def recover(db: Database, now: str) -> int:
+    """Rows left `sending` by a dead process, or whose lease ran out, go back to pending under their
+    digest id (so the resend is recognisable); rows a live process is sending are left alone."""
     with db.transaction():
-        return db.db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'").rowcount
+        stale = [r["id"] for r in db.rows("SELECT id, owner, lease_until FROM outbox WHERE state = 'sending'")
+                 if (r["lease_until"] or "") < now or not _alive(r["owner"])]
+        for chunk in range(0, len(stale), 500):
+            ids = stale[chunk:chunk + 500]
+            db.db.execute(f"UPDATE outbox SET state = 'pending', owner = NULL, lease_until = NULL"
+                          f" WHERE id IN ({','.join('?' * len(ids))})", ids)
+        return len(stale)
 
 
 def claim(db: Database, channel: str, recipient: str, now: str) -> tuple[str, list[dict]]:
@@ -48,8 +81,10 @@ def claim(db: Database, channel: str, recipient: str, now: str) -> tuple[str, li
         digest_id = retry or uuid.uuid4().hex
         if rows:
             ids = [r["id"] for r in rows]
-            db.db.execute(f"UPDATE outbox SET state = 'sending', digest_id = ?, attempts = attempts + 1"
-                          f" WHERE id IN ({','.join('?' * len(ids))})", [digest_id, *ids])
+            lease = (datetime.fromisoformat(now) + LEASE).isoformat(timespec="seconds")
+            db.db.execute(f"UPDATE outbox SET state = 'sending', digest_id = ?, attempts = attempts + 1,"
+                          f" owner = ?, lease_until = ? WHERE id IN ({','.join('?' * len(ids))})",
+                          [digest_id, me(), lease, *ids])
             if not retry:
                 db.db["digests"].insert({"id": digest_id, "channel": channel, "recipient": recipient,
                                          "created_at": now, "items": len(rows)})
@@ -66,8 +101,8 @@ def mark_sent(db: Database, digest_id: str, now: str, message_ref: str = "",
               threads: dict[str, str] | None = None) -> None:
     """Confirm a digest; `threads` maps each alerted uid to the message that announced it."""
     with db.transaction():
-        db.db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL"
-                      " WHERE digest_id = ?", (now, digest_id))
+        db.db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, owner = NULL,"
+                      " lease_until = NULL WHERE digest_id = ?", (now, digest_id))
         db.db.execute("UPDATE digests SET sent_at = ?, message_ref = ? WHERE id = ?",
                       (now, message_ref, digest_id))
         digest = db.rows("SELECT channel, recipient FROM digests WHERE id = ?", (digest_id,))
@@ -95,13 +130,13 @@ def thread_for(db: Database, channel: str, recipient: str, uid: str, reference: 
 def mark_failed(db: Database, digest_id: str, error: str, now: str, retry_after: float | None = None) -> None:
     """Back off (or honour retry_after); rows past MAX_ATTEMPTS become dead and stay visible."""
     with db.transaction():
-        for row in db.rows("SELECT id, attempts FROM outbox WHERE digest_id = ? AND state = 'sending'",
-                           (digest_id,)):
+        for row in db.rows("SELECT id, attempts FROM outbox WHERE digest_id = ? AND state = 'sending'"
+                           " AND owner = ?", (digest_id, me())):
             delay = retry_after if retry_after is not None else min(3600, 30 * 2 ** (row["attempts"] - 1))
             due = (datetime.fromisoformat(now) + timedelta(seconds=delay)).isoformat(timespec="seconds")
             state = "dead" if row["attempts"] >= MAX_ATTEMPTS else "pending"
-            db.db.execute("UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                          (state, error[:500], due, row["id"]))
+            db.db.execute("UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?, owner = NULL,"
+                          " lease_until = NULL WHERE id = ?", (state, error[:500], due, row["id"]))
 
 
 def bury(db: Database, digest_id: str, reason: str) -> None:

@@ -68,8 +68,10 @@ class Slack(Channel):
     def __init__(self, config, client: WebClient | None = None, clock=time.monotonic, sleep=time.sleep):
         super().__init__(config)
         opts = config.options
+        # No retry handlers: slack-sdk's connection-error retry re-posts a chat.postMessage that may
+        # have landed; the outbox retries instead, after looking for the digest in the channel.
         self.client = client or WebClient(token=config.secrets.get("token"), base_url=opts["base_url"],
-                                          timeout=opts["timeout"])
+                                          timeout=opts["timeout"], retry_handlers=[])
         self.channel_id = opts["channel"]
         self.clock, self.sleep = clock, sleep
         self._last_post: float | None = None
