@@ -73,7 +73,7 @@ def build(db: Database, digest_id: str, channel: str, recipient: str, rows: list
         hits = {w: h for r in versions for w, h in json.loads(r["hits"] or "{}").items()}
         items.append(Item(notice, versions[-1]["version"], watchlists, hits, changes, thread,
                           _follow_up(db, notice), db.is_withdrawn(uid)))
-    resend = any(r["attempts"] for r in rows)
+    resend = any(r["attempts"] or r["digest_id"] for r in rows)  # attempted before: it may have arrived
     return Digest(digest_id, channel, recipient, items, held_back or {}, now, resend)
 
 

@@ -157,6 +157,78 @@ def backlog(db: Database) -> dict[str, int]:
     return {r["state"]: r["n"] for r in db.rows("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
 
 
+def rows(db: Database, state: str | None = None, channel: str | None = None, limit: int = 50) -> list[dict]:
+    """Outbox rows for `procwatch outbox`, newest first; without `state`, every row not yet sent."""
+    where, args = ["state = ?" if state else "state != 'sent'"], [state] if state else []
+    if channel:
+        where.append("channel = ?")
+        args.append(channel)
+    return db.rows("SELECT id, state, channel, recipient, uid, version, attempts, next_attempt_at, last_error,"
+                   f" digest_id, created_at, sent_at FROM outbox WHERE {' AND '.join(where)} ORDER BY id DESC"
+                   " LIMIT ?", (*args, limit))
+
+
+def requeue(db: Database, ids: list[int] | None, channel: str | None) -> tuple[int, list[str]]:
+    """Dead letters back to pending with a fresh set of attempts, due at once; (how many, problems).
+
+    They keep their digest id, so a resend still looks for them in Slack first and email reuses
+    the Message-ID."""
+    with db.transaction():
+        where, args = ["state = 'dead'"], []
+        problems = []
+        if ids:
+            found = {r["id"]: r["state"] for r in db.rows(
+                f"SELECT id, state FROM outbox WHERE id IN ({','.join('?' * len(ids))})", ids)}
+            problems = [f"row {i}: no such outbox row" if i not in found else f"row {i} is {found[i]}, not dead"
+                        for i in ids if found.get(i) != "dead"]
+            where.append(f"id IN ({','.join('?' * len(ids))})")
+            args += ids
+        if channel:
+            where.append("channel = ?")
+            args.append(channel)
+        n = db.db.execute(f"UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = created_at"
+                          f" WHERE {' AND '.join(where)}", args).rowcount
+    return n, problems
+
+
+def queued(db: Database, channel: str, recipient: str) -> list[dict]:
+    """What one recipient has queued, grouped: state, attempts, due time, count, last error."""
+    return db.rows("SELECT state, attempts, max(next_attempt_at) AS next_attempt_at, count(*) AS n,"
+                   " max(last_error) AS last_error FROM outbox WHERE channel = ? AND recipient = ?"
+                   " AND state IN ('pending', 'sending', 'dead') GROUP BY state, attempts, digest_id"
+                   " ORDER BY min(id)", (channel, recipient))
+
+
+def channel_health(db: Database) -> list[dict]:
+    """Per channel: pending, retrying (pending after a failure) with the next retry, sending, dead,
+    and the last error while the channel is failing (its latest attempt failed)."""
+    out = []
+    for row in db.rows(
+            "SELECT channel, sum(state = 'pending' AND attempts = 0) AS pending,"
+            " sum(state = 'pending' AND attempts > 0) AS retrying, sum(state = 'sending') AS sending,"
+            " sum(state = 'dead') AS dead, min(CASE WHEN state = 'pending' AND attempts > 0"
+            " THEN next_attempt_at END) AS next_retry FROM outbox GROUP BY channel ORDER BY channel"):
+        failed = db.rows("SELECT last_error FROM outbox WHERE channel = ? AND state IN ('pending', 'dead')"
+                         " AND attempts > 0 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1", (row["channel"],))
+        out.append(row | {"last_error": failed[0]["last_error"] if failed else None})
+    return out
+
+
+def channel_problems(channels: list[dict]) -> list[str]:
+    """What makes `status --check` fail: a channel whose deliveries are failing or dead."""
+    return [f"channel {c['channel']} is failing: {c['last_error']}" for c in channels
+            if c["last_error"] and (c["retrying"] or c["dead"])]
+
+
+def describe(channel: dict) -> str:
+    """`team: 2 pending, 3 retrying (next 12:05), 1 dead · last error: …` for status."""
+    counts = [f"{channel[k]} {k}" for k in ("pending", "sending", "retrying", "dead") if channel[k]]
+    if channel["retrying"] and channel["next_retry"]:
+        counts[[c.endswith("retrying") for c in counts].index(True)] += f" (next {channel['next_retry'][:16]})"
+    line = f"  {channel['channel']}: {', '.join(counts) or 'nothing waiting'}"
+    return line + (f" · last error: {channel['last_error'][:120]}" if channel["last_error"] else "")
+
+
 def dead_letters(db: Database) -> list[dict]:
     """Rows that will not be retried, with their last error (for status output)."""
     return db.rows("SELECT channel, recipient, uid, version, attempts, last_error FROM outbox"

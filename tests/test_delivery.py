@@ -222,7 +222,8 @@ def test_dry_run_renders_what_would_go_out_without_sending_or_marking(setup, cap
     assert states(setup.db) == before and not setup.slack.posts
     assert main(["--config", str(setup.config), "digest", "--dry-run", "mail"]) == 0
     out = capsys.readouterr().out
-    assert out == ""  # everything for email was already sent: nothing would go out
+    # everything for email was already sent: nothing would go out, and it says so
+    assert out == "mail → ana@example.org: nothing waiting\nmail → ben@example.org: nothing waiting\n"
     assert main(["--config", str(setup.config), "digest", "--dry-run", "nope"]) == 1
 
 

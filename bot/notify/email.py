@@ -20,7 +20,7 @@ from email.utils import format_datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..digest import Digest, agency, change_lines, clean, lead, money, render_text, tag, why
-from .base import Channel, Recipient, Result
+from .base import Channel, Recipient, Result, probe_digest
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
@@ -84,23 +84,50 @@ class Email(Channel):
     def send(self, digest: Digest) -> Result:
         """Hand the message to the relay; a refusal or an unreachable relay is a failure to retry."""
         message = self.message(digest)
-        where = f"{self.host}:{self.port}"
         try:
             with self._connect() as smtp:
-                if self.config.secrets.get("smtp_user"):
-                    smtp.login(self.config.secrets["smtp_user"], self.config.secrets.get("smtp_password", ""))
+                self._login(smtp)
                 smtp.send_message(message)
-        except smtplib.SMTPAuthenticationError as e:
-            return Result(False, f"SMTP server {where} refused the login ({e.smtp_code}): check the variables "
-                                 "named by smtp_user_env and smtp_password_env")
-        except smtplib.SMTPRecipientsRefused as e:
-            return Result(False, f"SMTP server {where} refused the recipient: {_reason(e.recipients)}")
-        except smtplib.SMTPResponseException as e:
-            return Result(False, f"SMTP server {where} answered {e.smtp_code}: {_decode(e.smtp_error)}")
         except (smtplib.SMTPException, OSError) as e:  # refused, timeout, TLS verification failure
-            return Result(False, f"cannot send through SMTP server {where}: {e}")
+            return Result(False, self._error(e))
         mid = message["Message-ID"]
         return Result(True, message_ref=mid, threads={i.notice.uid: mid for i in digest.items})
+
+    def test(self, to: str | None = None) -> list[tuple[bool, str]]:
+        """Connect, TLS, login and a test message (to `to`, else the sender), each step reported."""
+        steps: list[tuple[bool, str]] = []
+        where, to = f"{self.host}:{self.port}", to or mailbox(self.config.options["from"])[1]
+        try:
+            with self._connect() as smtp:
+                tls = {"ssl": "implicit TLS", "starttls": "STARTTLS"}.get(self.security)
+                steps.append((True, f"connected to {where}" + (f" with {tls}, certificate verified" if tls else
+                                                               " without TLS (smtp_security = \"none\")")))
+                if self._login(smtp):
+                    steps.append((True, f"login accepted for {self.config.secrets['smtp_user']}"))
+                smtp.send_message(self.message(probe_digest(self.name, to)))
+                steps.append((True, f"test message accepted for {to}"))
+        except (smtplib.SMTPException, OSError) as e:
+            steps.append((False, self._error(e)))
+        return steps
+
+    def _login(self, smtp: smtplib.SMTP) -> bool:
+        """Log in when smtp_user is set; whether it was."""
+        if not self.config.secrets.get("smtp_user"):
+            return False
+        smtp.login(self.config.secrets["smtp_user"], self.config.secrets.get("smtp_password", ""))
+        return True
+
+    def _error(self, e: Exception) -> str:
+        """One clear line for an SMTP failure; credentials never appear in it."""
+        where = f"SMTP server {self.host}:{self.port}"
+        if isinstance(e, smtplib.SMTPAuthenticationError):
+            return (f"{where} refused the login ({e.smtp_code}): check the variables named by smtp_user_env "
+                    "and smtp_password_env")
+        if isinstance(e, smtplib.SMTPRecipientsRefused):
+            return f"{where} refused the recipient: {_reason(e.recipients)}"
+        if isinstance(e, smtplib.SMTPResponseException):
+            return f"{where} answered {e.smtp_code}: {_decode(e.smtp_error)}"
+        return f"cannot send through {where}: {e}"
 
     def _connect(self) -> smtplib.SMTP:
         timeout = float(self.config.options["timeout"])

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (ContextBlock, DividerBlock, HeaderBlock, Ma
                                      PlainTextObject, SectionBlock)
 
 from ..digest import LABELS, Digest, Item, after_change, change_lines, clean, money, tag
-from .base import Channel, Result
+from .base import Channel, Result, probe_digest
 
 log = logging.getLogger("procwatch")
 
@@ -93,18 +93,51 @@ class Slack(Channel):
         """Post every message of the digest not already in the channel; never raises."""
         messages = messages_for(digest, self.channel_id)
         threads: dict[str, str] = {}
+        first = ""
         try:
             posted = self._already_posted(digest, messages) if digest.resend else {}
             for message in messages:
                 key = message["metadata"]["event_payload"]["part"]
                 ts = posted.get(key) or self._post(message)
+                first = first or ts
                 for uid in message["metadata"]["event_payload"]["uids"]:
                     threads[uid] = message.get("thread_ts") or ts
         except SlackApiError as e:
             return self._failure(e)
         except (URLError, OSError) as e:  # timeouts included: the post may have landed; retry checks
             return Result(False, f"cannot reach Slack: {getattr(e, 'reason', e)}")
-        return Result(True, message_ref=next(iter(threads.values()), ""), threads=threads)
+        return Result(True, message_ref=next(iter(threads.values()), first), threads=threads)
+
+    def test(self, to: str | None = None) -> list[tuple[bool, str]]:
+        """auth.test (the token), conversations.info (the app is in the channel), then a test post."""
+        steps: list[tuple[bool, str]] = []
+        try:
+            auth = self.client.auth_test()
+            steps.append((True, f"token accepted: bot {auth.get('user', '?')} in workspace {auth.get('team', '?')}"))
+            steps.append(self._membership())
+        except SlackApiError as e:
+            return steps + [(False, self._failure(e).error)]
+        except (URLError, OSError) as e:
+            return steps + [(False, f"cannot reach Slack: {getattr(e, 'reason', e)}")]
+        if not steps[-1][0]:
+            return steps
+        result = self.send(probe_digest(self.name, ""))
+        return steps + [(result.ok, f"test message posted to {self.channel_id} (ts {result.message_ref})"
+                         if result.ok else result.error)]
+
+    def _membership(self) -> tuple[bool, str]:
+        """Whether the app is a member of the channel (checking needs channels:read; without it, a warning)."""
+        try:
+            info = self.client.conversations_info(channel=self.channel_id)["channel"]
+        except SlackApiError as e:
+            error = e.response.get("error", "") if isinstance(e.response.data, dict) else ""
+            if error == "missing_scope":
+                return True, "cannot check channel membership (add the channels:read scope); trying a post"
+            raise
+        name = f"#{info.get('name')}" if info.get("name") else self.channel_id
+        if info.get("is_member") or info.get("is_im"):
+            return True, f"the app is a member of {name}"
+        return False, f"the app is not in {name} ({self.channel_id}): invite it with /invite @yourapp"
 
     def _post(self, message: dict) -> str:
         """One chat.postMessage, paced to 1/s, waiting out a short Retry-After; returns the ts."""
