@@ -19,7 +19,8 @@ from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..digest import Digest, agency, change_lines, clean, lead, money, render_text, tag, why
+from ..digest import (Digest, change_lines, clean, headline, money, render_text, source_label, summary, tag,
+                      why)
 from .base import Channel, Recipient, Result, probe_digest
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
@@ -164,7 +165,8 @@ class Email(Channel):
             if opts["unsubscribe"].startswith("https://"):
                 msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         context = {"digest": digest, "unsubscribe": opts["unsubscribe"], "clean": clean, "money": money,
-                   "why": why, "change_lines": change_lines, "web_url": web_url, "tag": tag}
+                   "why": why, "change_lines": change_lines, "web_url": web_url, "tag": tag, "summary": summary,
+                   "source_label": source_label}
         msg.set_content(_text.get_template("email.txt.j2").render(**context, text=render_text(digest)))
         msg.add_alternative(_html.get_template("email.html.j2").render(**context), subtype="html")
         return msg
@@ -199,13 +201,8 @@ def subject(digest: Digest) -> str:
         return header(f"procwatch operator alert: {digest.notes[0]}")
     updates = sum(1 for i in digest.items if i.changes)
     count = f"{n} sole-source {'notice' if n == 1 else 'notices'}" + (f" ({updates} updated)" if updates else "")
-    first = lead(digest.items)
-    if first is None:
-        return header(f"procwatch: {count}")
-    x = first.notice
-    what = ", ".join(p for p in (x.vendor_name, money(x.amount, x.currency) if x.amount is not None else "") if p)
-    who = ": ".join(p for p in (agency(x), what) if p) + (f" (+{n - 1} more)" if n > 1 else "")
-    return header(f"procwatch: {count}" + (f" — {who}" if who.strip() else ""), 300)
+    lead_line = headline(digest.items)
+    return header(f"procwatch: {count}" + (f" — {lead_line}" if lead_line else ""), 300)
 
 
 def _reason(recipients: dict) -> str:

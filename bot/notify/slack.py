@@ -21,7 +21,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject,
                                      PlainTextObject, SectionBlock)
 
-from ..digest import LABELS, Digest, Item, after_change, change_lines, clean, money, tag
+from ..digest import (LABELS, Digest, Item, after_change, change_lines, clean, headline, importance, money,
+                      source_label, summary, tag)
 from .base import Channel, Result, probe_digest
 
 log = logging.getLogger("procwatch")
@@ -214,7 +215,7 @@ def _retry_after(e: SlackApiError) -> float | None:
 
 def messages_for(digest: Digest, channel: str) -> list[dict]:
     """The chat.postMessage payloads: the digest split into parts, then one reply per threaded update."""
-    fresh = [i for i in digest.items if not i.thread]
+    fresh = sorted((i for i in digest.items if not i.thread), key=importance)
     parts = _split([(item, _item_blocks(item)) for item in fresh])
     messages = []
     if digest.notes:
@@ -225,7 +226,10 @@ def messages_for(digest: Digest, channel: str) -> list[dict]:
     for n, part in enumerate(parts, 1):
         label = f" ({n}/{len(parts)})" if len(parts) > 1 else ""
         title = fit(escape(f"procwatch: {_count(len(fresh))} matched{label}"), 150)
-        blocks = [HeaderBlock(text=PlainTextObject(text=title, emoji=False))]
+        blocks = [HeaderBlock(text=PlainTextObject(text=title, emoji=False)),
+                  ContextBlock(elements=[MarkdownTextObject(text=fit(escape(summary(fresh)), 2000), verbatim=True)])]
+        # The notification people see first names the lead item, not only a count.
+        title = fit(escape(f"procwatch: {_count(len(fresh))} — {headline(fresh)}{label}"), 300)
         blocks += [b for _, item_blocks in part for b in item_blocks]
         if n == len(parts):
             blocks += _held_back(digest)
@@ -257,12 +261,12 @@ def _count(n: int) -> str:
 def _split(items: list[tuple[Item, list]]) -> list[list[tuple[Item, list]]]:
     """Group item blocks into messages of ≤ MAX_BLOCKS blocks and ≤ MAX_CHARS characters."""
     parts: list[list] = [[]]
-    blocks, chars = 2, 200  # header and held-back context
+    blocks, chars = 3, 400  # header, summary and held-back context
     for item, item_blocks in items:
         size = sum(len(json.dumps(b.to_dict(), ensure_ascii=False)) for b in item_blocks)
         if parts[-1] and (blocks + len(item_blocks) > MAX_BLOCKS or chars + size > MAX_CHARS):
             parts.append([])
-            blocks, chars = 2, 200
+            blocks, chars = 3, 400
         parts[-1].append((item, item_blocks))
         blocks, chars = blocks + len(item_blocks), chars + size
     return parts if parts[0] else []
@@ -283,7 +287,8 @@ def _item_blocks(item: Item) -> list:
              + (f" — {fit(escape('; '.join(x.competition_evidence)), 600)}" if x.competition_evidence else "")]
     lines += [f"*Changed:* {fit(escape(line), 300)}" for line in change_lines(item.changes)]
     lines += [f"*Matched:* {_why(watchlist, hits)}" for watchlist, hits in item.hits.items()]
-    context = " · ".join(escape(p) for p in (x.kind, f"ref {x.reference}" if x.reference else "", x.uid) if p)
+    context = " · ".join(escape(p) for p in (source_label(x), x.kind, f"ref {x.reference}" if x.reference else "",
+                                             x.uid) if p)
     return [SectionBlock(text=MarkdownTextObject(text=fit("\n".join(lines), 3000), verbatim=True)),
             ContextBlock(elements=[MarkdownTextObject(text=fit(context, 2000), verbatim=True)]),
             DividerBlock()]
