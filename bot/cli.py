@@ -10,6 +10,7 @@ import sys
 from . import __version__
 from .commands import backfill, search, status, watch
 from .commands import outbox as outbox_command
+from .commands import serve, subscribers
 from .config import Config, config_path, format_duration, load
 from .errors import BotError, ConfigError
 from .http import Http
@@ -70,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
         ("test", cmd_test, "send a test message on one channel and report each step (exit 1 on failure)",
          lambda c: (c.add_argument("channel", metavar="CHANNEL", help="a [channels.NAME] from feeds.toml"),
                     c.add_argument("--to", metavar="ADDRESS", help="email: where to send it (default: the sender)"))),
+        ("subscribers", cmd_subscribers, "email subscribers and who unsubscribed; --resubscribe ADDRESS",
+         subscribers.arguments),
+        ("serve", cmd_serve, "serve the unsubscribe pages and /healthz behind your reverse proxy ([bot] public_url)",
+         serve.arguments),
         ("digest", cmd_digest, "show (--dry-run) or send now what one channel has waiting",
          lambda c: (c.add_argument("channel", metavar="CHANNEL", help="a [channels.NAME] from feeds.toml"),
                     c.add_argument("--dry-run", action="store_true",
@@ -170,6 +175,14 @@ def cmd_backfill(args) -> int:
 
 def cmd_outbox(args) -> int:
     return outbox_command.main(args, _config(args), sys.stdout)
+
+
+def cmd_subscribers(args) -> int:
+    return subscribers.main(args, _config(args), sys.stdout)
+
+
+def cmd_serve(args) -> int:
+    return serve.main(args, _config(args))
 
 
 def _channel(app, name: str):

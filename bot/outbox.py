@@ -45,13 +45,15 @@ def _alive(owner: str | None) -> bool:
 
 def enqueue(db: Database, channel: str, recipient: str, uid: str, version: int, watchlists: list[str],
             hits: list, changes: dict, now: str) -> bool:
-    """Queue one notice version for one recipient; False when it was already queued."""
+    """Queue one notice version for one recipient; False when it was already queued, or the recipient
+    unsubscribed (bot/subscriptions.py: the database overrides feeds.toml)."""
     cursor = db.db.execute(
         "INSERT INTO outbox (channel, recipient, uid, version, watchlists, hits, is_update, changes,"
-        " state, attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?, 'pending', 0, ?, ?)"
+        " state, attempts, next_attempt_at, created_at) SELECT ?,?,?,?,?,?,?,?, 'pending', 0, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM unsubscriptions WHERE channel = ? AND recipient = ?)"
         " ON CONFLICT(channel, recipient, uid, version) DO NOTHING",
         (channel, recipient, uid, version, json.dumps(watchlists), json.dumps(hits, ensure_ascii=False),
-         int(bool(changes)), json.dumps(changes, ensure_ascii=False), now, now))
+         int(bool(changes)), json.dumps(changes, ensure_ascii=False), now, now, channel, recipient))
     return cursor.rowcount == 1
 
 

@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..digest import (Digest, change_lines, clean, headline, money, render_text, source_label, summary, tag,
                       why)
+from .. import subscriptions
 from .base import Channel, Recipient, Result, probe_digest
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
@@ -160,16 +161,26 @@ class Email(Channel):
         if replies_to:  # an update threads under the mail that first alerted its notice
             msg["In-Reply-To"] = replies_to[0]
             msg["References"] = " ".join(replies_to)
-        if opts["unsubscribe"]:
-            msg["List-Unsubscribe"] = f"<{opts['unsubscribe']}>"
-            if opts["unsubscribe"].startswith("https://"):
-                msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        context = {"digest": digest, "unsubscribe": opts["unsubscribe"], "clean": clean, "money": money,
+        unsubscribe = self.unsubscribe_link(digest.recipient)
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+        if unsubscribe.startswith(("https://", "http://")):  # RFC 8058 one-click
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        context = {"digest": digest, "unsubscribe": unsubscribe, "clean": clean, "money": money,
                    "why": why, "change_lines": change_lines, "web_url": web_url, "tag": tag, "summary": summary,
                    "source_label": source_label}
         msg.set_content(_text.get_template("email.txt.j2").render(**context, text=render_text(digest)))
         msg.add_alternative(_html.get_template("email.html.j2").render(**context), subtype="html")
         return msg
+
+    def unsubscribe_link(self, address: str) -> str:
+        """`unsubscribe` when the operator set one; else this subscriber's signed link to `procwatch serve`
+        ([bot] public_url); else a mailto: to the sender with a subject naming the subscriber."""
+        opts = self.config.options
+        if opts["unsubscribe"]:
+            return opts["unsubscribe"]
+        if opts.get("public_url") and self.config.secrets.get("link_secret"):
+            return subscriptions.link(opts["public_url"], self.config.secrets["link_secret"], self.name, address)
+        return subscriptions.mailto(mailbox(opts["from"])[1], self.name, address)
 
     def preview(self, digest: Digest) -> str:
         """The headers and the plain-text part of the message that would be sent."""
