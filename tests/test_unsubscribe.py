@@ -172,3 +172,40 @@ def test_procwatch_serve_answers_health_and_unsubscribes_over_http(served, cli):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def chromium():
+    """A headless Chromium driven by Selenium, or a skip saying what is missing."""
+    import shutil
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    browser, driver = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
+    if not browser or not driver:
+        pytest.skip("headless Chromium test: apt-get install chromium chromium-driver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver))
+
+
+def test_in_a_browser_open_the_link_click_and_see_the_confirmation(served, cli):
+    browser = chromium()
+    cli("once")
+    [ana] = mails(served.smtp, "ana@example.org")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(served.config), "serve", "--port", str(port)],
+                            cwd=ROOT, env=dict(os.environ, PROCWATCH_SECRET=SECRET), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, proc)
+        browser.get(f"http://127.0.0.1:{port}" + path_of(link_of(ana)))
+        assert browser.title == "Unsubscribe from procwatch alerts?" and "ana@example.org" in browser.page_source
+        assert "UNSUBSCRIBED" not in cli("subscribers")[1]  # a scanner opening the link changes nothing
+        browser.find_element("css selector", "button[type=submit]").click()
+        assert browser.title == "You are unsubscribed"
+        assert "will receive no more" in browser.find_element("tag name", "main").text
+        assert "(web page)" in cli("subscribers")[1]
+    finally:
+        browser.quit()
+        proc.terminate()
+        proc.wait(10)
