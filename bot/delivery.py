@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from . import digest, outbox
+from . import digest, outbox, subscriptions
 from .config import DAYS
 from .notify.base import Channel, Recipient, Result
 from .store import Database
@@ -106,6 +106,11 @@ def waiting(db: Database, channel: Channel, now: datetime, tz: str = "UTC") -> l
     for recipient in channel.recipients():
         who = channel.name + (f" → {recipient.id}" if recipient.id else "")
         rows = outbox.queued(db, channel.name, recipient.id)
+        gone = subscriptions.unsubscribed(db, channel.name).get((channel.name, recipient.id))
+        if gone:
+            lines.append(f"{who}: unsubscribed since {gone['unsubscribed_at'][:16]} ({gone['how']}); nothing is"
+                         " queued for them (procwatch subscribers --resubscribe)")
+            continue
         if not rows:
             lines.append(f"{who}: nothing waiting")
             continue

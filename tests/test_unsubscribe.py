@@ -87,6 +87,7 @@ def test_get_changes_nothing_post_one_click_unsubscribes_and_the_database_wins(s
     assert code == 0 and "ana@example.org" in out and "UNSUBSCRIBED 2026" in out and "(one-click)" in out
     assert [line for line in out.splitlines() if "ben@example.org" in line][0].split()[2] == "subscribed"
     assert b"Already unsubscribed" in client.get(path_of(link_of(ana))).data
+    assert "mail → ana@example.org: unsubscribed since 2026" in cli("digest", "mail", "--dry-run")[1]
     amend(served)
     cli("once", at=timedelta(hours=1))
     assert len(mails(served.smtp, "ana@example.org")) == 1  # feeds.toml still lists her; the database wins
