@@ -221,3 +221,23 @@ def test_subscribers_inherit_the_channel_defaults_and_override_them():
     channel = Email(parse(text, "f.toml", {}).channels["mail"])
     assert [(r.id, r.watchlists, r.deliver) for r in channel.recipients()] == [
         ("a@example.org", ("w",), "daily 07:00"), ("b@example.org", (), "weekly mon 08:00")]
+
+
+def test_test_reports_connect_tls_login_and_the_message_step_by_step(tls_server):
+    """`procwatch test` on email: each step named; a bad certificate or login is the failing step."""
+    untrusted = email_channel(tls_server.port, smtp_security="starttls")
+    [(ok, line)] = untrusted.test()
+    assert not ok and line.startswith(f"cannot send through SMTP server 127.0.0.1:{tls_server.port}:")
+    assert "CERTIFICATE_VERIFY_FAILED" in line
+    trusting = Email(ChannelConfig("mail", "email", (), "instant", untrusted.config.options,
+                                   {"smtp_user": "bot", "smtp_password": "s3cret"}),
+                     tls_context=ssl.create_default_context(cafile=str(tls_server.cert)))
+    steps = trusting.test("ops@example.org")
+    assert steps[0] == (True, f"connected to 127.0.0.1:{tls_server.port} with STARTTLS, certificate verified")
+    assert steps[-1] == (False, f"SMTP server 127.0.0.1:{tls_server.port} refused the login (535): check the "
+                                "variables named by smtp_user_env and smtp_password_env")  # no account here
+    assert tls_server.sink.messages == []
+    trusting.config = ChannelConfig("mail", "email", (), "instant", untrusted.config.options, {})
+    assert trusting.test("ops@example.org")[-1] == (True, "test message accepted for ops@example.org")
+    [(rcpt, msg)] = tls_server.sink.messages
+    assert rcpt == ["ops@example.org"] and "test message for channel mail" in msg.get_body(("plain",)).get_content()
