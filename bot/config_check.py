@@ -129,11 +129,14 @@ class Validator:
         if var and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", var):
             self.problem(("bot", "secret_env"), "must name an environment variable in capitals", 'e.g. "PROCWATCH_SECRET"')
             return ""
+        if url and not var:
+            self.problem(("bot", "public_url"), "needs secret_env, the variable holding the secret that signs "
+                         "unsubscribe links", 'add secret_env = "PROCWATCH_SECRET" and set it, e.g. `openssl rand -hex 32`')
         secret = resolve_secret(var, self.env) if var else None
-        if url and not secret:
-            self.problem(("bot", "secret_env" if var else "public_url"),
-                         f"{var} is not set" if var else "public_url needs secret_env (the HMAC secret's variable)",
-                         "set it to a long random value, e.g. `openssl rand -hex 32`")
+        if url and var and not secret:  # like any missing secret: say so, keep running (mailto: links meanwhile)
+            self.warnings.append(f"{self.path}:{self._line(('bot', 'secret_env'))}: bot.secret_env: {var} is not set; "
+                                 "unsubscribe links are mailto: the sender until it is, and `procwatch serve` "
+                                 f"will not start ({_secret_hint(var)})")
         return secret or ""
 
     def _kind(self, where: tuple, table: dict, registry: Mapping):

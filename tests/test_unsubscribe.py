@@ -131,14 +131,20 @@ def test_without_public_url_the_link_is_a_mailto_naming_the_subscriber(setup, cl
     assert code == 1
 
 
-def test_public_url_needs_a_secret(setup, cli, capsys, monkeypatch):  # noqa: F811
+def test_public_url_needs_a_secret(setup, cli, capsys, caplog, monkeypatch):  # noqa: F811
     monkeypatch.delenv("PROCWATCH_SECRET", raising=False)
-    text = setup.config.read_text().replace('contact = "tests@example.org"',
-                                            'contact = "tests@example.org"\npublic_url = "https://x.example.org"\n'
-                                            'secret_env = "PROCWATCH_SECRET"')
-    setup.config.write_text(text)
+    text = setup.config.read_text().replace('unsubscribe = "https://example.org/unsubscribe/abc"\n', "")
+    setup.config.write_text(text.replace('contact = "tests@example.org"', 'contact = "tests@example.org"\n'
+                                         'public_url = "https://x.example.org"\nsecret_env = "PROCWATCH_SECRET"'))
+    assert main(["--config", str(setup.config), "check"]) == 0  # a missing secret is a warning, as elsewhere
+    assert "bot.secret_env: PROCWATCH_SECRET is not set; unsubscribe links are mailto:" in caplog.text
+    cli("once")
+    assert mails(setup.smtp, "ana@example.org")[0]["List-Unsubscribe"].startswith("<mailto:alerts@example.org?")
+    assert cli("serve")[0] == 1
+    setup.config.write_text(text.replace('contact = "tests@example.org"', 'contact = "tests@example.org"\n'
+                                         'public_url = "https://x.example.org"'))
     assert main(["--config", str(setup.config), "check"]) == 1
-    assert "bot.secret_env: PROCWATCH_SECRET is not set" in capsys.readouterr().err
+    assert "bot.public_url: needs secret_env" in capsys.readouterr().err
 
 
 def wait_for_port(port: int, proc) -> None:

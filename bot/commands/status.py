@@ -49,7 +49,8 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
     if heartbeat and now - datetime.fromisoformat(heartbeat) > HEARTBEAT_STALE:
         problems.append(f"the daemon's last heartbeat was at {heartbeat[:19]}: is `procwatch run` running?")
     return {"now": now.isoformat(timespec="seconds"), "config": config.path, "database": config.bot.database,
-            "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "channels": channels, "dead_letters": db.dead_letters(),
+            "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "channels": channels,
+            "dead_letters": db.dead_letters(),
             "digests": db.last_digests(), "problems": problems}
 
 
