@@ -19,9 +19,9 @@ from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from .. import subscriptions
 from ..digest import (Digest, change_lines, clean, headline, money, render_text, source_label, summary, tag,
                       why)
-from .. import subscriptions
 from .base import Channel, Recipient, Result, probe_digest
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
