@@ -42,7 +42,7 @@ def test_failing_channels_fail_once_and_show_everywhere(broken, cli, monkeypatch
     assert "UNHEALTHY: channel team is failing: Slack rejected the token (invalid_auth)" in out
     assert "UNHEALTHY: channel mail is failing: cannot send through SMTP server 127.0.0.1:" in out
     team = next(line for line in out.splitlines() if line.startswith("  team: "))
-    assert team.startswith("  team: 2 retrying (next 2026-10-02T12:00) · last error: Slack rejected the token")
+    assert team.startswith("  team: 2 retrying (next 2026-10-02 12:00) · last error: Slack rejected the token")
     facts = json.loads(cli("status", "--json")[1])
     assert {c["channel"]: c["retrying"] for c in facts["channels"]} == {"mail": 5, "team": 2}
     code, out = cli("digest", "team", at=timedelta(seconds=5))
