@@ -224,9 +224,9 @@ def channel_problems(channels: list[dict]) -> list[str]:
 
 def describe(channel: dict) -> str:
     """`team: 2 pending, 3 retrying (next 12:05), 1 dead · last error: …` for status."""
-    counts = [f"{channel[k]} {k}" for k in ("pending", "sending", "retrying", "dead") if channel[k]]
-    if channel["retrying"] and channel["next_retry"]:
-        counts[[c.endswith("retrying") for c in counts].index(True)] += f" (next {channel['next_retry'][:16].replace('T', ' ')})"
+    retry = f" (next {channel['next_retry'][:16].replace('T', ' ')})" if channel["next_retry"] else ""
+    counts = [f"{channel[k]} {k}" + (retry if k == "retrying" else "")
+              for k in ("pending", "sending", "retrying", "dead") if channel[k]]
     line = f"  {channel['channel']}: {', '.join(counts) or 'nothing waiting'}"
     return line + (f" · last error: {channel['last_error'][:120]}" if channel["last_error"] else "")
 
