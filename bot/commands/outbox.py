@@ -9,7 +9,7 @@ from ..config import Config
 from ..errors import BotError
 from ..store import Database
 
-STATES = ("pending", "sending", "sent", "dead")
+STATES = ("pending", "sending", "sent", "dead", "unsubscribed")  # unsubscribed: cancelled by an unsubscribe
 
 
 def arguments(parser) -> None:
