@@ -88,14 +88,15 @@ class App:
         return lines
 
     def once(self) -> int:
-        """Poll every enabled source once, then deliver: 0 when all polled cleanly, 2 when one failed."""
+        """Poll every enabled source once, then deliver: 0 when all went cleanly, 2 when a source or a
+        delivery failed (the rest still ran; failed deliveries stay queued)."""
         self.recover()
         self.catch_up()
         results = [self.poll(name) for name in self.enabled_sources()]
         if not results:
             log.warning("no source is enabled; nothing to poll (see `procwatch check`)")
-        self.deliver()
-        return 2 if any(r.error for r in results) else 0
+        failed = [line for line in self.deliver() if "FAILED" in line]
+        return 2 if failed or any(r.error for r in results) else 0
 
     def catch_up(self) -> int:
         """Queue stored notices that a new or edited watchlist now matches (once); returns how many."""
@@ -112,7 +113,7 @@ class App:
         """Put rows left mid-send by a crash back in the queue."""
         db = self.database()
         try:
-            if n := outbox.recover(db):
+            if n := outbox.recover(db, self.clock().isoformat(timespec="seconds")):
                 log.warning("recovered %d outbox rows left mid-delivery by an earlier run", n)
         finally:
             db.close()

@@ -9,6 +9,8 @@ import sys
 
 from . import __version__
 from .commands import backfill, search, status, watch
+from .commands import outbox as outbox_command
+from .commands import serve, subscribers
 from .config import Config, config_path, format_duration, load
 from .errors import BotError, ConfigError
 from .http import Http
@@ -64,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
          search.show_arguments),
         ("backfill", cmd_backfill, "read a past window of one source (stores; alerts only with --alert)",
          backfill.arguments),
+        ("outbox", cmd_outbox, "list queued alerts and their state; `outbox retry ID…|--all` requeues dead letters",
+         outbox_command.arguments),
+        ("test", cmd_test, "send a test message on one channel and report each step (exit 1 on failure)",
+         lambda c: (c.add_argument("channel", metavar="CHANNEL", help="a [channels.NAME] from feeds.toml"),
+                    c.add_argument("--to", metavar="ADDRESS", help="email: where to send it (default: the sender)"))),
+        ("subscribers", cmd_subscribers, "email subscribers and who unsubscribed; --resubscribe ADDRESS",
+         subscribers.arguments),
+        ("serve", cmd_serve, "serve the unsubscribe pages and /healthz behind your reverse proxy ([bot] public_url)",
+         serve.arguments),
         ("digest", cmd_digest, "show (--dry-run) or send now what one channel has waiting",
          lambda c: (c.add_argument("channel", metavar="CHANNEL", help="a [channels.NAME] from feeds.toml"),
                     c.add_argument("--dry-run", action="store_true",
@@ -162,20 +173,47 @@ def cmd_backfill(args) -> int:
     return backfill.main(args, _app(_config(args)), sys.stderr)
 
 
-def cmd_digest(args) -> int:
-    """--dry-run prints what CHANNEL would send now (nothing changes); otherwise sends it now, due or not."""
-    from .delivery import deliver, preview
-    app = _app(_config(args))
-    channel = next((c for c in app.channels if c.name == args.channel), None)
+def cmd_outbox(args) -> int:
+    return outbox_command.main(args, _config(args), sys.stdout)
+
+
+def cmd_subscribers(args) -> int:
+    return subscribers.main(args, _config(args), sys.stdout)
+
+
+def cmd_serve(args) -> int:
+    return serve.main(args, _config(args))
+
+
+def _channel(app, name: str):
+    """The channel named on the command line, or a clear error listing the configured ones."""
+    channel = next((c for c in app.channels if c.name == name), None)
     if channel is None:
-        raise BotError(f"no channel named {args.channel!r}",
-                       "configured: " + (", ".join(c.name for c in app.channels) or "none"))
+        raise BotError(f"no channel named {name!r}", "configured: " + (", ".join(c.name for c in app.channels) or "none"))
+    return channel
+
+
+def cmd_test(args) -> int:
+    """Exit 0 when every step worked, 1 when one failed (it is named)."""
+    steps = _channel(_app(_config(args)), args.channel).test(args.to)
+    for ok, line in steps:
+        print(f"{'ok' if ok else 'FAILED'}: {args.channel}: {line}")
+    return 0 if all(ok for ok, _ in steps) else 1
+
+
+def cmd_digest(args) -> int:
+    """--dry-run prints what CHANNEL would send now (nothing changes); otherwise sends it now, due or not.
+    Either way it then says what is still waiting (a retry's backoff, a schedule) and when it goes."""
+    from .delivery import deliver, preview, waiting
+    app = _app(_config(args))
+    channel = _channel(app, args.channel)
     db = app.database()
     try:
         if args.dry_run:
             texts = preview(db, channel, app.clock())
         else:
             texts = deliver(db, [channel], app.clock(), app.config.bot.timezone, force=True)
+        texts += waiting(db, channel, app.clock(), app.config.bot.timezone)
     finally:
         db.close()
     for text in texts:

@@ -24,6 +24,9 @@ class BotConfig:
     catch_up_days: int = 7  # a changed watchlist is matched against notices stored this many days back
     contact: str = ""
     timezone: str = "UTC"
+    public_url: str = ""  # where `procwatch serve` is reached (unsubscribe links); "" → mailto: links
+    secret_env: str = ""  # the variable holding the HMAC secret that signs unsubscribe links
+    secret: str = field(default="", repr=False)  # its value
 
 
 @dataclass(frozen=True)

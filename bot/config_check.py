@@ -19,7 +19,7 @@ from .errors import ConfigError
 from .notice import COMPETITIONS
 
 BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "catch_up_days": -1, "contact": "",
-            "timezone": "UTC"}  # catch_up_days -1: not set, so first_run_alert_days
+            "timezone": "UTC", "public_url": "", "secret_env": ""}  # catch_up_days -1: not set, so first_run_alert_days
 SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
                "api_key_expires"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
@@ -58,8 +58,9 @@ class Validator:
         values = self._plain(("bot",), self._table(data, "bot"), BOT_KEYS)
         if values["catch_up_days"] == -1 and "catch_up_days" not in self._table(data, "bot"):
             values["catch_up_days"] = max(values["first_run_alert_days"], 0)
-        bot = BotConfig(**values)
+        bot = BotConfig(**values, secret=self._bot_secret(values))
         self._check_bot(bot)
+        self.bot = bot
         sources = {n: self._source(n, t, SOURCE_KINDS) for n, t in self._named(data, "sources")}
         watchlists = {n: self._watchlist(n, t, sources) for n, t in self._named(data, "watchlists")}
         channels = {n: self._channel(n, t, CHANNEL_KINDS, watchlists) for n, t in self._named(data, "channels")}
@@ -119,6 +120,24 @@ class Validator:
         for key in ("first_run_alert_days", "catch_up_days"):
             if getattr(bot, key) < 0:
                 self.problem(("bot", key), "must be 0 or more")
+
+    def _bot_secret(self, values: dict) -> str:
+        """The unsubscribe-link secret from the variable `secret_env` names; public_url needs it."""
+        var, url = values["secret_env"], values["public_url"]
+        if url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            self.problem(("bot", "public_url"), f"bad URL {url!r}", "e.g. https://procwatch.example.org")
+        if var and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", var):
+            self.problem(("bot", "secret_env"), "must name an environment variable in capitals", 'e.g. "PROCWATCH_SECRET"')
+            return ""
+        if url and not var:
+            self.problem(("bot", "public_url"), "needs secret_env, the variable holding the secret that signs "
+                         "unsubscribe links", 'add secret_env = "PROCWATCH_SECRET" and set it, e.g. `openssl rand -hex 32`')
+        secret = resolve_secret(var, self.env) if var else None
+        if url and var and not secret:  # like any missing secret: say so, keep running (mailto: links meanwhile)
+            self.warnings.append(f"{self.path}:{self._line(('bot', 'secret_env'))}: bot.secret_env: {var} is not set; "
+                                 "unsubscribe links are mailto: the sender until it is, and `procwatch serve` "
+                                 f"will not start ({_secret_hint(var)})")
+        return secret or ""
 
     def _kind(self, where: tuple, table: dict, registry: Mapping):
         kind = table.get("kind")
@@ -252,6 +271,8 @@ class Validator:
             options = {**options, "subscribers": self._subscribers(where, table.get("subscribers"), impl,
                                                                    watchlists, names, deliver)}
         secrets, missing = self._secrets(where, table, impl.SECRETS, required=impl.SECRETS_REQUIRED)
+        if "unsubscribe" in impl.OPTIONS:  # per-subscriber signed links (bot/subscriptions.py)
+            options, secrets = {**options, "public_url": self.bot.public_url}, {**secrets, "link_secret": self.bot.secret}
         if missing:  # a newcomer still sees output: this channel's digests go to the console
             self.warnings.append(f"{self.path}:{self._line(where)}: channels.{name}: {missing} is not set; "
                                  f"printing its digests on the console instead ({_secret_hint(missing)})")

@@ -7,10 +7,10 @@ channel's Retry-After); nothing is marked sent that the channel did not accept.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from . import digest, outbox
+from . import digest, outbox, subscriptions
 from .config import DAYS
 from .notify.base import Channel, Recipient, Result
 from .store import Database
@@ -45,6 +45,7 @@ def deliver(db: Database, channels: list[Channel], now: datetime, tz: str = "UTC
     """Send every due digest (every pending one when `force`); one summary line per attempt."""
     lines = []
     stamp = now.isoformat(timespec="seconds")
+    outbox.recover(db, stamp)  # a crashed process's claims, or expired leases, are taken over
     for channel in channels:
         for recipient in channel.recipients():
             if force or is_due(recipient.deliver, outbox.last_sent(db, channel.name, recipient.id), now, tz):
@@ -86,6 +87,44 @@ def _send(db: Database, channel: Channel, recipient: Recipient, digest_id: str, 
         return f"{who}: delivered {digest.plural(len(built.items), 'notice')}", True
     outbox.mark_failed(db, digest_id, result.error, stamp, result.retry_after)
     return f"{who}: delivery FAILED, will retry: {result.error}", False
+
+
+def next_due(schedule: str, last_sent: str | None, now: datetime, tz: str = "UTC") -> datetime:
+    """When a recipient's schedule next lets a digest go (now, when it is due already)."""
+    if is_due(schedule, last_sent, now, tz):
+        return now
+    if schedule == "hourly":
+        return datetime.fromisoformat(last_sent) + timedelta(hours=1)
+    local = now.astimezone(ZoneInfo(tz))
+    step = timedelta(days=7 if schedule.startswith("weekly") else 1)
+    return (_latest_slot(schedule, local) + step).astimezone(now.tzinfo)
+
+
+def waiting(db: Database, channel: Channel, now: datetime, tz: str = "UTC") -> list[str]:
+    """Per recipient, what is still queued and when it goes: `mail → ana: 2 notices waiting, …`."""
+    lines = []
+    for recipient in channel.recipients():
+        who = channel.name + (f" → {recipient.id}" if recipient.id else "")
+        rows = outbox.queued(db, channel.name, recipient.id)
+        gone = subscriptions.unsubscribed(db, channel.name).get((channel.name, recipient.id))
+        if gone:
+            lines.append(f"{who}: unsubscribed since {gone['unsubscribed_at'][:16]} ({gone['how']}); nothing is"
+                         " queued for them (procwatch subscribers --resubscribe)")
+            continue
+        if not rows:
+            lines.append(f"{who}: nothing waiting")
+            continue
+        due = next_due(recipient.deliver, outbox.last_sent(db, channel.name, recipient.id), now, tz)
+        parts = []
+        for row in rows:
+            goes = max(due, datetime.fromisoformat(row["next_attempt_at"]))
+            when = "now" if goes <= now else goes.astimezone(timezone.utc).strftime("at %Y-%m-%d %H:%M UTC")
+            what = {"sending": "being sent by another process", "dead": "dead (procwatch outbox retry)"}.get(
+                row["state"], f"goes {when}" if not row["attempts"] else f"retry {row['attempts'] + 1} goes {when}")
+            parts.append(f"{digest.plural(row['n'], 'notice')} {what}"
+                         + (f" (last error: {row['last_error'][:120]})" if row["last_error"] else ""))
+        lines.append(f"{who}: " + "; ".join(parts) + f" [deliver = {recipient.deliver}]")
+    return lines
 
 
 def preview(db: Database, channel: Channel, now: datetime) -> list[str]:

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -53,9 +54,10 @@ class Digest:
     notes: list[str] = field(default_factory=list)  # operator alerts (bot/health.py): one line each
 
     def sections(self) -> list[tuple[str, list[Item]]]:
-        """Items grouped by watchlist, each notice listed once: under the first watchlist it hit."""
+        """Items grouped by watchlist, each notice listed once (under the first watchlist it hit,
+        with every watchlist's reason on it), the most important first (see `importance`)."""
         groups: dict[str, list[Item]] = {}
-        for item in self.items:
+        for item in sorted(self.items, key=importance):
             groups.setdefault(item.watchlists[0] if item.watchlists else "", []).append(item)
         return sorted(groups.items())
 
@@ -74,7 +76,7 @@ def build(db: Database, digest_id: str, channel: str, recipient: str, rows: list
         hits = {w: h for r in versions for w, h in json.loads(r["hits"] or "{}").items()}
         items.append(Item(notice, versions[-1]["version"], watchlists, hits, changes, thread,
                           _follow_up(db, notice), db.is_withdrawn(uid)))
-    resend = any(r["attempts"] for r in rows)
+    resend = any(r["attempts"] or r["digest_id"] for r in rows)  # attempted before: it may have arrived
     return Digest(digest_id, channel, recipient, items, held_back or {}, now, resend)
 
 
@@ -106,14 +108,68 @@ def _merged_changes(versions: list[dict]) -> dict:
     return {k: v for k, v in merged.items() if v[0] != v[1]}
 
 
-def top(items: list[Item], attr: str) -> str:
-    """The most frequent vendor (or agency) among the items, for subject lines."""
-    if attr == "agency":
-        names = [i.notice.agency_path[-1] if i.notice.agency_path else "" for i in items]
-    else:
-        names = [getattr(i.notice, attr) or "" for i in items]
-    counts = Counter(n for n in names if n)
-    return counts.most_common(1)[0][0] if counts else ""
+FIRST_KINDS = ("justification", "intent")  # a J&A or an intent notice is what a watchdog acts on first
+
+
+def importance(item: Item) -> tuple:
+    """Sort key, most important first: J&A and intent notices, then by amount (unknown last); ties
+    keep the order they were queued in (the sorts are stable)."""
+    x = item.notice
+    return (x.kind not in FIRST_KINDS, x.amount is None, -(x.amount or 0))
+
+
+def lead(items: list[Item]) -> Item | None:
+    """The item a digest leads with (its subject and Slack notification text name it)."""
+    return min(items, key=importance) if items else None
+
+
+def agency(notice: Notice) -> str:
+    """Department › agency, without the contracting office (`HOMELAND SECURITY › U.S. CUSTOMS …`)."""
+    return " › ".join(notice.agency_path[:2])
+
+
+def headline(items: list[Item]) -> str:
+    """The lead item in one line: `HOMELAND SECURITY › CBP: CLEARVIEW AI, INC., $225,000 (+1 more)`."""
+    first = lead(items)
+    if first is None:
+        return ""
+    x = first.notice
+    what = ", ".join(p for p in (clean(x.vendor_name), money(x.amount, x.currency) if x.amount is not None else "") if p)
+    line = ": ".join(p for p in (clean(agency(x)), what) if p) or clean(x.title)
+    return line + (f" (+{len(items) - 1} more)" if len(items) > 1 else "")
+
+
+def summary(items: list[Item]) -> str:
+    """`3 notices · 1 J&A, 1 intent notice · $712,500 in all · posted 2026-09-28 to 2026-09-30`."""
+    kinds = Counter(i.notice.kind for i in items)
+    acts = [plural(kinds[k], label) for k, label in (("justification", "J&A"), ("intent", "intent notice")) if kinds[k]]
+    totals: dict[str, Decimal] = {}
+    for i in items:
+        if i.notice.amount is not None:
+            totals[i.notice.currency or "USD"] = totals.get(i.notice.currency or "USD", Decimal(0)) + i.notice.amount
+    money_part = " + ".join(money(v, c) for c, v in sorted(totals.items())) + " in all" if totals else ""
+    dates = sorted(d[:10] for d in (i.notice.posted_at or i.notice.awarded_at for i in items) if d)
+    period = (f"posted {dates[0]}" + (f" to {dates[-1]}" if dates[-1] != dates[0] else "")) if dates else ""
+    return " · ".join(p for p in (plural(len(items), "notice"), ", ".join(acts), money_part, period) if p)
+
+
+PUBLISHERS = {"sam.gov": "SAM.gov", "usaspending.gov": "USAspending.gov", "fpds.gov": "FPDS",
+              "ted.europa.eu": "TED (EU)", "find-tender.service.gov.uk": "UK Find a Tender",
+              "contractsfinder.service.gov.uk": "UK Contracts Finder", "tenders.gov.au": "AusTender",
+              "canadabuys.canada.ca": "CanadaBuys", "buyandsell.gc.ca": "CanadaBuys"}
+
+
+def source_label(notice: Notice) -> str:
+    """Where the notice was published, by its link (`SAM.gov`), with the configured source name."""
+    host = (urlsplit(clean(notice.url)).hostname or "").removeprefix("www.")
+    label = next((name for domain, name in PUBLISHERS.items() if host == domain or host.endswith("." + domain)),
+                 host)
+    return f"{label} ({notice.source})" if label and label != notice.source else notice.source
+
+
+def tag(item: Item) -> str:
+    """`WITHDRAWN`, `UPDATE` or '': the mark every channel puts before the title."""
+    return "WITHDRAWN" if item.withdrawn else "UPDATE" if item.changes else ""
 
 
 def clean(text) -> str:
@@ -165,4 +221,5 @@ def change_lines(changes: dict) -> list[str]:
 def render_text(digest: Digest) -> str:
     """The plain-text digest (console and the text part of email)."""
     return _env.get_template("digest.txt.j2").render(
-        digest=digest, clean=clean, money=money, why=why, change_lines=change_lines)
+        digest=digest, clean=clean, money=money, why=why, change_lines=change_lines, tag=tag,
+        summary=summary, source_label=source_label)

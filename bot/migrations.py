@@ -67,3 +67,13 @@ def m003_health_incidents(db: Database) -> None:
     }, pk="id", not_null={"source", "kind", "opened_at"})
     db["health_incidents"].create_index(["source", "closed_at"])
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m010_delivery(db: Database) -> None:
+    """Outbox claims with an owner and a lease (a concurrent process never takes rows another is
+    sending), and unsubscriptions that override feeds.toml's subscriber lists."""
+    db["outbox"].add_column("owner", str)
+    db["outbox"].add_column("lease_until", str)
+    db["unsubscriptions"].create({"channel": str, "recipient": str, "unsubscribed_at": str, "how": str},
+                                 pk=("channel", "recipient"))

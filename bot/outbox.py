@@ -9,30 +9,65 @@ that id in the channel before posting again, email reuses the same Message-ID.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from datetime import datetime, timedelta
 
 from .store import Database
 
 MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=10)  # a claim no one confirms or fails within this is taken over
+_INCARNATION = uuid.uuid4().hex[:8]  # tells this process from an earlier one with the same pid (PID 1 in Docker)
+
+
+def me() -> str:
+    """This process as an outbox owner: `host:pid:incarnation`."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_INCARNATION}"
+
+
+def _alive(owner: str | None) -> bool:
+    """Whether the process that claimed rows may still be sending them (other hosts: assume so)."""
+    host, _, rest = (owner or "").partition(":")
+    pid, _, incarnation = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return bool(owner)
+    if int(pid) == os.getpid():
+        return incarnation == _INCARNATION
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: someone else's live process
+        return True
+    return True
 
 
 def enqueue(db: Database, channel: str, recipient: str, uid: str, version: int, watchlists: list[str],
             hits: list, changes: dict, now: str) -> bool:
-    """Queue one notice version for one recipient; False when it was already queued."""
+    """Queue one notice version for one recipient; False when it was already queued, or the recipient
+    unsubscribed (bot/subscriptions.py: the database overrides feeds.toml)."""
     cursor = db.db.execute(
         "INSERT INTO outbox (channel, recipient, uid, version, watchlists, hits, is_update, changes,"
-        " state, attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?, 'pending', 0, ?, ?)"
+        " state, attempts, next_attempt_at, created_at) SELECT ?,?,?,?,?,?,?,?, 'pending', 0, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM unsubscriptions WHERE channel = ? AND recipient = ?)"
         " ON CONFLICT(channel, recipient, uid, version) DO NOTHING",
         (channel, recipient, uid, version, json.dumps(watchlists), json.dumps(hits, ensure_ascii=False),
-         int(bool(changes)), json.dumps(changes, ensure_ascii=False), now, now))
+         int(bool(changes)), json.dumps(changes, ensure_ascii=False), now, now, channel, recipient))
     return cursor.rowcount == 1
 
 
-def recover(db: Database) -> int:
-    """Rows left `sending` by a crash go back to pending under their digest id; returns how many."""
+def recover(db: Database, now: str) -> int:
+    """Rows left `sending` by a dead process, or whose lease ran out, go back to pending under their
+    digest id (so the resend is recognisable); rows a live process is sending are left alone."""
     with db.transaction():
-        return db.db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'").rowcount
+        stale = [r["id"] for r in db.rows("SELECT id, owner, lease_until FROM outbox WHERE state = 'sending'")
+                 if (r["lease_until"] or "") < now or not _alive(r["owner"])]
+        for chunk in range(0, len(stale), 500):
+            ids = stale[chunk:chunk + 500]
+            db.db.execute(f"UPDATE outbox SET state = 'pending', owner = NULL, lease_until = NULL"
+                          f" WHERE id IN ({','.join('?' * len(ids))})", ids)
+        return len(stale)
 
 
 def claim(db: Database, channel: str, recipient: str, now: str) -> tuple[str, list[dict]]:
@@ -48,8 +83,10 @@ def claim(db: Database, channel: str, recipient: str, now: str) -> tuple[str, li
         digest_id = retry or uuid.uuid4().hex
         if rows:
             ids = [r["id"] for r in rows]
-            db.db.execute(f"UPDATE outbox SET state = 'sending', digest_id = ?, attempts = attempts + 1"
-                          f" WHERE id IN ({','.join('?' * len(ids))})", [digest_id, *ids])
+            lease = (datetime.fromisoformat(now) + LEASE).isoformat(timespec="seconds")
+            db.db.execute(f"UPDATE outbox SET state = 'sending', digest_id = ?, attempts = attempts + 1,"
+                          f" owner = ?, lease_until = ? WHERE id IN ({','.join('?' * len(ids))})",
+                          [digest_id, me(), lease, *ids])
             if not retry:
                 db.db["digests"].insert({"id": digest_id, "channel": channel, "recipient": recipient,
                                          "created_at": now, "items": len(rows)})
@@ -66,8 +103,8 @@ def mark_sent(db: Database, digest_id: str, now: str, message_ref: str = "",
               threads: dict[str, str] | None = None) -> None:
     """Confirm a digest; `threads` maps each alerted uid to the message that announced it."""
     with db.transaction():
-        db.db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL"
-                      " WHERE digest_id = ?", (now, digest_id))
+        db.db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, owner = NULL,"
+                      " lease_until = NULL WHERE digest_id = ?", (now, digest_id))
         db.db.execute("UPDATE digests SET sent_at = ?, message_ref = ? WHERE id = ?",
                       (now, message_ref, digest_id))
         digest = db.rows("SELECT channel, recipient FROM digests WHERE id = ?", (digest_id,))
@@ -95,13 +132,13 @@ def thread_for(db: Database, channel: str, recipient: str, uid: str, reference: 
 def mark_failed(db: Database, digest_id: str, error: str, now: str, retry_after: float | None = None) -> None:
     """Back off (or honour retry_after); rows past MAX_ATTEMPTS become dead and stay visible."""
     with db.transaction():
-        for row in db.rows("SELECT id, attempts FROM outbox WHERE digest_id = ? AND state = 'sending'",
-                           (digest_id,)):
+        for row in db.rows("SELECT id, attempts FROM outbox WHERE digest_id = ? AND state = 'sending'"
+                           " AND owner = ?", (digest_id, me())):
             delay = retry_after if retry_after is not None else min(3600, 30 * 2 ** (row["attempts"] - 1))
             due = (datetime.fromisoformat(now) + timedelta(seconds=delay)).isoformat(timespec="seconds")
             state = "dead" if row["attempts"] >= MAX_ATTEMPTS else "pending"
-            db.db.execute("UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                          (state, error[:500], due, row["id"]))
+            db.db.execute("UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?, owner = NULL,"
+                          " lease_until = NULL WHERE id = ?", (state, error[:500], due, row["id"]))
 
 
 def bury(db: Database, digest_id: str, reason: str) -> None:
@@ -120,6 +157,78 @@ def last_sent(db: Database, channel: str, recipient: str) -> str | None:
 def backlog(db: Database) -> dict[str, int]:
     """Row counts per state, for status output."""
     return {r["state"]: r["n"] for r in db.rows("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
+
+
+def rows(db: Database, state: str | None = None, channel: str | None = None, limit: int = 50) -> list[dict]:
+    """Outbox rows for `procwatch outbox`, newest first; without `state`, every row not yet sent."""
+    where, args = ["state = ?" if state else "state != 'sent'"], [state] if state else []
+    if channel:
+        where.append("channel = ?")
+        args.append(channel)
+    return db.rows("SELECT id, state, channel, recipient, uid, version, attempts, next_attempt_at, last_error,"
+                   f" digest_id, created_at, sent_at FROM outbox WHERE {' AND '.join(where)} ORDER BY id DESC"
+                   " LIMIT ?", (*args, limit))
+
+
+def requeue(db: Database, ids: list[int] | None, channel: str | None) -> tuple[int, list[str]]:
+    """Dead letters back to pending with a fresh set of attempts, due at once; (how many, problems).
+
+    They keep their digest id, so a resend still looks for them in Slack first and email reuses
+    the Message-ID."""
+    with db.transaction():
+        where, args = ["state = 'dead'"], []
+        problems = []
+        if ids:
+            found = {r["id"]: r["state"] for r in db.rows(
+                f"SELECT id, state FROM outbox WHERE id IN ({','.join('?' * len(ids))})", ids)}
+            problems = [f"row {i}: no such outbox row" if i not in found else f"row {i} is {found[i]}, not dead"
+                        for i in ids if found.get(i) != "dead"]
+            where.append(f"id IN ({','.join('?' * len(ids))})")
+            args += ids
+        if channel:
+            where.append("channel = ?")
+            args.append(channel)
+        n = db.db.execute(f"UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = created_at"
+                          f" WHERE {' AND '.join(where)}", args).rowcount
+    return n, problems
+
+
+def queued(db: Database, channel: str, recipient: str) -> list[dict]:
+    """What one recipient has queued, grouped: state, attempts, due time, count, last error."""
+    return db.rows("SELECT state, attempts, max(next_attempt_at) AS next_attempt_at, count(*) AS n,"
+                   " max(last_error) AS last_error FROM outbox WHERE channel = ? AND recipient = ?"
+                   " AND state IN ('pending', 'sending', 'dead') GROUP BY state, attempts, digest_id"
+                   " ORDER BY min(id)", (channel, recipient))
+
+
+def channel_health(db: Database) -> list[dict]:
+    """Per channel: pending, retrying (pending after a failure) with the next retry, sending, dead,
+    and the last error while the channel is failing (its latest attempt failed)."""
+    out = []
+    for row in db.rows(
+            "SELECT channel, sum(state = 'pending' AND attempts = 0) AS pending,"
+            " sum(state = 'pending' AND attempts > 0) AS retrying, sum(state = 'sending') AS sending,"
+            " sum(state = 'dead') AS dead, min(CASE WHEN state = 'pending' AND attempts > 0"
+            " THEN next_attempt_at END) AS next_retry FROM outbox GROUP BY channel ORDER BY channel"):
+        failed = db.rows("SELECT last_error FROM outbox WHERE channel = ? AND state IN ('pending', 'dead')"
+                         " AND attempts > 0 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1", (row["channel"],))
+        out.append(row | {"last_error": failed[0]["last_error"] if failed else None})
+    return out
+
+
+def channel_problems(channels: list[dict]) -> list[str]:
+    """What makes `status --check` fail: a channel whose deliveries are failing or dead."""
+    return [f"channel {c['channel']} is failing: {c['last_error']}" for c in channels
+            if c["last_error"] and (c["retrying"] or c["dead"])]
+
+
+def describe(channel: dict) -> str:
+    """`team: 2 pending, 3 retrying (next 12:05), 1 dead · last error: …` for status."""
+    retry = f" (next {channel['next_retry'][:16].replace('T', ' ')})" if channel["next_retry"] else ""
+    counts = [f"{channel[k]} {k}" + (retry if k == "retrying" else "")
+              for k in ("pending", "sending", "retrying", "dead") if channel[k]]
+    line = f"  {channel['channel']}: {', '.join(counts) or 'nothing waiting'}"
+    return line + (f" · last error: {channel['last_error'][:120]}" if channel["last_error"] else "")
 
 
 def dead_letters(db: Database) -> list[dict]:

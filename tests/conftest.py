@@ -141,12 +141,25 @@ class FakeSlack:
         self.clock = None
         self.times: list[float] = []
         self.base_url = server.url_for("/api/")
+        self.member = True  # conversations.info: whether the app is in the channel
+        server.expect_request("/api/auth.test").respond_with_handler(self._auth)
+        server.expect_request("/api/conversations.info").respond_with_handler(self._info)
         server.expect_request("/api/chat.postMessage", method="POST").respond_with_handler(self._post)
         server.expect_request("/api/conversations.history").respond_with_handler(self._history)
         server.expect_request("/api/conversations.replies").respond_with_handler(self._replies)
 
     def _json(self, body, status=200, headers=None):
         return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
+
+    def _auth(self, request):
+        if request.headers.get("Authorization") != f"Bearer {SLACK_TOKEN}":
+            return self._json({"ok": False, "error": "invalid_auth"})
+        return self._json({"ok": True, "team": "Watchdog", "user": "procwatch", "bot_id": "B0PROCWATCH"})
+
+    def _info(self, request):
+        if request.values.get("channel") != "C0PROCWATCH":
+            return self._json({"ok": False, "error": "channel_not_found"})
+        return self._json({"ok": True, "channel": {"id": "C0PROCWATCH", "name": "alerts", "is_member": self.member}})
 
     def _post(self, request):
         if request.headers.get("Authorization") != f"Bearer {SLACK_TOKEN}":

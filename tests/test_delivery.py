@@ -50,7 +50,7 @@ kind = "email"
 smtp_host = "127.0.0.1"
 smtp_port = {smtp}
 smtp_security = "none"
-from = "alerts@example.org"
+from = "procwatch alerts <alerts@example.org>"
 unsubscribe = "https://example.org/unsubscribe/abc"
 subscribers = [
   {{ address = "ana@example.org", watchlists = ["surveillance", "border"] }},
@@ -101,6 +101,17 @@ def test_once_posts_to_slack_and_sends_each_subscriber_one_email(setup):
     assert ana["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert CLEARVIEW in ben.get_body(("plain",)).get_content() and ICE not in ben.get_body(("plain",)).get_content()
     assert states(setup.db) == {"sent": 7}  # Slack 2, Ana 3, Ben 2 (the CBP janitorial J&A is "border")
+
+
+def test_display_name_sender_passes_check_and_names_the_mail(setup, capsys, monkeypatch):
+    monkeypatch.setattr("bot.app.utc_now", lambda: NOW)
+    assert main(["--config", str(setup.config), "check"]) == 0
+    assert main(["--config", str(setup.config), "once"]) == 0
+    [ana] = mails(setup.smtp, "ana@example.org")
+    assert str(ana["From"]) == "procwatch alerts <alerts@example.org>"
+    assert ana["Subject"].startswith("procwatch: 3 sole-source notices — HOMELAND SECURITY, DEPARTMENT OF › "
+                                     "U.S. CUSTOMS AND BORDER PROTECTION: ")
+    assert len(setup.slack.posts) == 1
 
 
 def test_second_run_sends_nothing(setup):
@@ -211,7 +222,8 @@ def test_dry_run_renders_what_would_go_out_without_sending_or_marking(setup, cap
     assert states(setup.db) == before and not setup.slack.posts
     assert main(["--config", str(setup.config), "digest", "--dry-run", "mail"]) == 0
     out = capsys.readouterr().out
-    assert out == ""  # everything for email was already sent: nothing would go out
+    # everything for email was already sent: nothing would go out, and it says so
+    assert out == "mail → ana@example.org: nothing waiting\nmail → ben@example.org: nothing waiting\n"
     assert main(["--config", str(setup.config), "digest", "--dry-run", "nope"]) == 1
 
 

@@ -42,8 +42,9 @@ def test_one_multipart_message_with_sections_and_list_headers(smtp_server):
     assert rcpt == ["ana@example.org"]
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    assert msg["Subject"] == ("procwatch: 2 sole-source notices — CLEARVIEW AI, INC. · "
-                              "U.S. CUSTOMS AND BORDER PROTECTION")
+    # The lead item (the J&A before the larger-but-later award) names the agency, not the office.
+    assert msg["Subject"] == ("procwatch: 2 sole-source notices — HOMELAND SECURITY, DEPARTMENT OF › "
+                              "U.S. CUSTOMS AND BORDER PROTECTION: CLEARVIEW AI, INC., $225,000 (+1 more)")
     assert msg["Message-ID"] == "<0f1e2d3c4b5a69788796a5b4c3d2e1f0@example.org>"
     assert msg["Date"] == "Fri, 02 Oct 2026 12:00:00 +0000"
     assert msg["List-Unsubscribe"] == "<mailto:unsubscribe@example.org>" and msg["List-Unsubscribe-Post"] is None
@@ -56,6 +57,32 @@ def test_one_multipart_message_with_sections_and_list_headers(smtp_server):
     assert html.count("Clearview AI Facial Recognition Licenses") == 1
     assert '<a href="https://sam.gov/workspace/contract/opp/aa000000000000000000000000000001/view"' in html
     assert "$225,000" in html and "FAR 6.302-1" in html
+
+
+def test_subject_leads_with_the_justification_then_the_largest_amount_and_skips_the_office(smtp_server):
+    office = ["HOMELAND SECURITY, DEPARTMENT OF", "U.S. CUSTOMS AND BORDER PROTECTION",
+              "BORDER ENFORCEMENT CONTRACTING DIVISION"]
+    award = Item(notice(2, kind="award", vendor_name="PALANTIR USG INC", amount=Decimal("9000000")), 1,
+                 ["surveillance"], CLEARVIEW_HITS)
+    small = Item(notice(3, kind="award", vendor_name="ACME", amount=Decimal("10")), 1, ["surveillance"],
+                 CLEARVIEW_HITS)
+    ja = Item(notice(1, agency_path=office, amount=Decimal("487500")), 1, ["surveillance"], CLEARVIEW_HITS)
+    email_channel(smtp_server.port).send(digest(small, award, ja))
+    subject = smtp_server.sink.messages[0][1]["Subject"]
+    assert subject == ("procwatch: 3 sole-source notices — HOMELAND SECURITY, DEPARTMENT OF › U.S. CUSTOMS AND "
+                       "BORDER PROTECTION: CLEARVIEW AI, INC., $487,500 (+2 more)")
+    assert "CONTRACTING DIVISION" not in subject
+
+
+@pytest.mark.parametrize("sender, name", [("procwatch alerts <alerts@example.org>", "procwatch alerts"),
+                                          ('"Watchdog, Inc." <alerts@example.org>', "Watchdog, Inc."),
+                                          ("alerts@example.org", "procwatch")])
+def test_from_accepts_a_display_name_and_uses_it(smtp_server, sender, name):
+    assert email_channel(smtp_server.port, **{"from": sender}).send(digest(two_watchlist_item())).ok
+    msg = smtp_server.sink.messages[0][1]
+    assert msg["From"].addresses[0].display_name == name
+    assert msg["From"].addresses[0].addr_spec == "alerts@example.org"
+    assert msg["Message-ID"] == "<0f1e2d3c4b5a69788796a5b4c3d2e1f0@example.org>"
 
 
 def test_https_unsubscribe_adds_one_click_post(smtp_server):
@@ -72,8 +99,8 @@ def test_hostile_notice_text_never_reaches_headers_or_html(smtp_server):
     [(rcpt, msg)] = smtp_server.sink.messages
     assert rcpt == ["ana@example.org"]
     assert msg["Bcc"] is None and msg["X-Injected"] is None
-    assert msg["Subject"] == "procwatch: 1 sole-source notice — ACME X-Injected: yes <b> · " \
-                             "U.S. CUSTOMS AND BORDER PROTECTION"
+    assert msg["Subject"] == "procwatch: 1 sole-source notice — HOMELAND SECURITY, DEPARTMENT OF › " \
+                             "U.S. CUSTOMS AND BORDER PROTECTION: ACME X-Injected: yes <b>, $225,000"
     html = msg.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "javascript:" not in html and "ACME" in html and "&lt;b&gt;" in html
@@ -175,6 +202,8 @@ from = "alerts@example.org"
     ('smtp_password = "hunter2"\nsubscribers = [{ address = "a@example.org" }]',
      "channels.mail.smtp_password: unknown key (secrets come from environment variables: use smtp_password_env)"),
     ("", "channels.mail.subscribers: must be a non-empty list of tables"),
+    ('subscribers = [{ address = "a@example.org" }]\nreply_to = "a@example.org, b@example.org"',
+     "channels.mail.reply_to: not an email address"),
 ])
 def test_email_config_problems_are_reported_with_their_key(extra, problem):
     from bot.config import parse
@@ -192,3 +221,23 @@ def test_subscribers_inherit_the_channel_defaults_and_override_them():
     channel = Email(parse(text, "f.toml", {}).channels["mail"])
     assert [(r.id, r.watchlists, r.deliver) for r in channel.recipients()] == [
         ("a@example.org", ("w",), "daily 07:00"), ("b@example.org", (), "weekly mon 08:00")]
+
+
+def test_test_reports_connect_tls_login_and_the_message_step_by_step(tls_server):
+    """`procwatch test` on email: each step named; a bad certificate or login is the failing step."""
+    untrusted = email_channel(tls_server.port, smtp_security="starttls")
+    [(ok, line)] = untrusted.test()
+    assert not ok and line.startswith(f"cannot send through SMTP server 127.0.0.1:{tls_server.port}:")
+    assert "CERTIFICATE_VERIFY_FAILED" in line
+    trusting = Email(ChannelConfig("mail", "email", (), "instant", untrusted.config.options,
+                                   {"smtp_user": "bot", "smtp_password": "s3cret"}),
+                     tls_context=ssl.create_default_context(cafile=str(tls_server.cert)))
+    steps = trusting.test("ops@example.org")
+    assert steps[0] == (True, f"connected to 127.0.0.1:{tls_server.port} with STARTTLS, certificate verified")
+    assert steps[-1] == (False, f"SMTP server 127.0.0.1:{tls_server.port} refused the login (535): check the "
+                                "variables named by smtp_user_env and smtp_password_env")  # no account here
+    assert tls_server.sink.messages == []
+    trusting.config = ChannelConfig("mail", "email", (), "instant", untrusted.config.options, {})
+    assert trusting.test("ops@example.org")[-1] == (True, "test message accepted for ops@example.org")
+    [(rcpt, msg)] = tls_server.sink.messages
+    assert rcpt == ["ops@example.org"] and "test message for channel mail" in msg.get_body(("plain",)).get_content()

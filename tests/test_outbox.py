@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import socket
+import subprocess
+import sys
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -48,11 +51,33 @@ def test_recovered_rows_are_resent_under_the_same_digest_id(db):
     queue(db)
     first_id, rows = outbox.claim(db, "mail", "ana@example.org", T0)
     assert len(rows) == 1 and outbox.claim(db, "mail", "ana@example.org", T0)[1] == []  # claimed once
-    assert outbox.recover(db) == 1  # the process died mid-send
+    assert outbox.recover(db, T0) == 0  # a live claim is nobody else's to take
+    db.db.execute("UPDATE outbox SET owner = ?", (f"{socket.gethostname()}:{dead_pid()}:0000",))
+    assert outbox.recover(db, T0) == 1  # the process died mid-send
     again_id, rows = outbox.claim(db, "mail", "ana@example.org", T0)
     assert again_id == first_id and rows[0]["attempts"] == 1  # same id → same Message-ID / Slack lookup
     built = digest.build(db, again_id, "mail", "ana@example.org", rows, now=T0)
     assert built.resend is True
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(proc.stdout)
+
+
+def test_a_claim_is_taken_over_only_when_its_lease_ran_out_or_its_owner_died(db):
+    queue(db)
+    outbox.claim(db, "mail", "ana@example.org", T0)
+    db.db.execute("UPDATE outbox SET owner = 'elsewhere:1:abcd'")  # another host's live daemon
+    assert outbox.recover(db, "2026-10-02T12:09:59+00:00") == 0
+    assert outbox.claim(db, "mail", "ana@example.org", "2026-10-02T12:09:59+00:00")[1] == []
+    assert outbox.recover(db, "2026-10-02T12:10:01+00:00") == 1  # its 10-minute lease ran out
+    _, rows = outbox.claim(db, "mail", "ana@example.org", "2026-10-02T12:10:01+00:00")
+    assert len(rows) == 1 and rows[0]["attempts"] == 1
+    assert db.rows("SELECT owner FROM outbox")[0]["owner"] == outbox.me()
+    db.db.execute("UPDATE outbox SET owner = ?", (outbox.me()[:-8] + "00000000",))  # our pid, an earlier life
+    assert outbox.recover(db, T0) == 1
 
 
 def test_an_unconfirmed_batch_goes_alone_before_fresh_rows(db):

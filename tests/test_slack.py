@@ -189,3 +189,30 @@ def test_third_429_in_a_row_is_left_to_the_outbox(fake_slack):
     result = slack(fake_slack, sleeps=sleeps).send(Digest("d1", "team", "", [item()]))
     assert sleeps == [2.0, 2.0] and not fake_slack.posts
     assert not result.ok and result.retry_after == 2.0
+
+
+def test_a_dropped_connection_is_not_reposted_by_the_client(fake_slack):
+    """A server that reads chat.postMessage and hangs up: slack-sdk's default handler would post again."""
+    import socket
+    import threading
+    requests = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                requests.append(conn.recv(65536))
+    threading.Thread(target=serve, daemon=True).start()
+    config = ChannelConfig("team", "slack", ("surveillance",), "instant",
+                           {"channel": "C0PROCWATCH", "base_url": f"http://127.0.0.1:{listener.getsockname()[1]}/api/",
+                            "timeout": 2.0}, {"token": SLACK_TOKEN})
+    try:
+        result = Slack(config, sleep=lambda s: None).send(Digest("d1", "team", "", [item()]))
+    finally:
+        listener.close()
+    assert not result.ok and "cannot reach Slack" in result.error
+    assert len(requests) == 1 and requests[0].startswith(b"POST /api/chat.postMessage")

@@ -42,12 +42,15 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
     backlog = outbox.backlog(db)
     heartbeat = db.meta("heartbeat")
     problems = [i["message"] for i in incidents if i["source"] in config.sources]
+    channels = outbox.channel_health(db)
+    problems += outbox.channel_problems(channels)
     if backlog.get("dead"):
         problems.append(f"{backlog['dead']} alerts could not be delivered (dead letters)")
     if heartbeat and now - datetime.fromisoformat(heartbeat) > HEARTBEAT_STALE:
         problems.append(f"the daemon's last heartbeat was at {heartbeat[:19]}: is `procwatch run` running?")
     return {"now": now.isoformat(timespec="seconds"), "config": config.path, "database": config.bot.database,
-            "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "dead_letters": db.dead_letters(),
+            "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "channels": channels,
+            "dead_letters": db.dead_letters(),
             "digests": db.last_digests(), "problems": problems}
 
 
@@ -87,6 +90,7 @@ def render(facts: dict) -> str:
             lines.append(f"{'':17}last error: {s['last_error'][:100]}")
     box = facts["outbox"]
     lines += ["", "outbox: " + (", ".join(f"{n} {state}" for state, n in sorted(box.items())) or "empty")]
+    lines += [outbox.describe(c) for c in facts["channels"]]
     for d in facts["dead_letters"]:
         lines.append(f"  dead: {d['uid']} → {d['channel']}{' → ' + d['recipient'] if d['recipient'] else ''}: "
                      f"{(d['last_error'] or '')[:80]}")

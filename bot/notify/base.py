@@ -6,7 +6,9 @@ reason) or retry after N seconds, and the outbox keeps the rows until they are d
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from ..config import ChannelConfig
@@ -20,6 +22,13 @@ class Result:
     retry_after: float | None = None
     message_ref: str = ""
     threads: dict[str, str] = field(default_factory=dict)  # uid → message that alerted it (Slack ts)
+
+
+def probe_digest(channel: str, recipient: str) -> Digest:
+    """The message `procwatch test` sends: no notice, one line saying where it came from."""
+    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return Digest(f"test-{uuid.uuid4().hex}", channel, recipient, [], created_at=stamp,
+                  notes=[f"test message for channel {channel}, sent by `procwatch test` at {stamp[:16]}Z"])
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,11 @@ class Channel:
 
     def send(self, digest: Digest) -> Result:
         raise NotImplementedError
+
+    def test(self, to: str | None = None) -> list[tuple[bool, str]]:
+        """Send a test message; (ok, what happened) per step, for `procwatch test CHANNEL`."""
+        result = self.send(probe_digest(self.name, to or ""))
+        return [(result.ok, "test message delivered" if result.ok else result.error)]
 
     def preview(self, digest: Digest) -> str:
         """What `send` would deliver, as text (for `procwatch digest --dry-run`)."""

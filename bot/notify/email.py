@@ -14,12 +14,15 @@ import ssl
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import default as email_policy
 from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..digest import Digest, change_lines, clean, money, render_text, top, why
-from .base import Channel, Recipient, Result
+from .. import subscriptions
+from ..digest import (Digest, change_lines, clean, headline, money, render_text, source_label, summary, tag,
+                      why)
+from .base import Channel, Recipient, Result, probe_digest
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
@@ -65,8 +68,9 @@ class Email(Channel):
         if not 0 <= options["smtp_port"] < 65536:
             problems.append(("smtp_port", "must be a port number"))
         for key in ("from", "reply_to"):
-            if (options[key] or key == "from") and not ADDRESS.match(options[key]):
-                problems.append((key, f"not an email address: {options[key]!r}"))
+            if (options[key] or key == "from") and not mailbox(options[key]):
+                problems.append((key, f"not an email address: {options[key]!r} "
+                                      '(write alerts@example.org or "procwatch alerts <alerts@example.org>")'))
         unsub = options["unsubscribe"]
         if unsub and not re.match(r"^(mailto:[^\s<>]+|https://[^\s<>]+)$", unsub):
             problems.append(("unsubscribe", "must be mailto:ADDRESS or an https:// URL"))
@@ -82,22 +86,50 @@ class Email(Channel):
     def send(self, digest: Digest) -> Result:
         """Hand the message to the relay; a refusal or an unreachable relay is a failure to retry."""
         message = self.message(digest)
-        where = f"{self.host}:{self.port}"
         try:
             with self._connect() as smtp:
-                if self.config.secrets.get("smtp_user"):
-                    smtp.login(self.config.secrets["smtp_user"], self.config.secrets.get("smtp_password", ""))
+                self._login(smtp)
                 smtp.send_message(message)
-        except smtplib.SMTPAuthenticationError as e:
-            return Result(False, f"SMTP server {where} refused the login ({e.smtp_code}): check the variables "
-                                 "named by smtp_user_env and smtp_password_env")
-        except smtplib.SMTPRecipientsRefused as e:
-            return Result(False, f"SMTP server {where} refused the recipient: {_reason(e.recipients)}")
-        except smtplib.SMTPResponseException as e:
-            return Result(False, f"SMTP server {where} answered {e.smtp_code}: {_decode(e.smtp_error)}")
         except (smtplib.SMTPException, OSError) as e:  # refused, timeout, TLS verification failure
-            return Result(False, f"cannot send through SMTP server {where}: {e}")
-        return Result(True, message_ref=message["Message-ID"])
+            return Result(False, self._error(e))
+        mid = message["Message-ID"]
+        return Result(True, message_ref=mid, threads={i.notice.uid: mid for i in digest.items})
+
+    def test(self, to: str | None = None) -> list[tuple[bool, str]]:
+        """Connect, TLS, login and a test message (to `to`, else the sender), each step reported."""
+        steps: list[tuple[bool, str]] = []
+        where, to = f"{self.host}:{self.port}", to or mailbox(self.config.options["from"])[1]
+        try:
+            with self._connect() as smtp:
+                tls = {"ssl": "implicit TLS", "starttls": "STARTTLS"}.get(self.security)
+                steps.append((True, f"connected to {where}" + (f" with {tls}, certificate verified" if tls else
+                                                               " without TLS (smtp_security = \"none\")")))
+                if self._login(smtp):
+                    steps.append((True, f"login accepted for {self.config.secrets['smtp_user']}"))
+                smtp.send_message(self.message(probe_digest(self.name, to)))
+                steps.append((True, f"test message accepted for {to}"))
+        except (smtplib.SMTPException, OSError) as e:
+            steps.append((False, self._error(e)))
+        return steps
+
+    def _login(self, smtp: smtplib.SMTP) -> bool:
+        """Log in when smtp_user is set; whether it was."""
+        if not self.config.secrets.get("smtp_user"):
+            return False
+        smtp.login(self.config.secrets["smtp_user"], self.config.secrets.get("smtp_password", ""))
+        return True
+
+    def _error(self, e: Exception) -> str:
+        """One clear line for an SMTP failure; credentials never appear in it."""
+        where = f"SMTP server {self.host}:{self.port}"
+        if isinstance(e, smtplib.SMTPAuthenticationError):
+            return (f"{where} refused the login ({e.smtp_code}): check the variables named by smtp_user_env "
+                    "and smtp_password_env")
+        if isinstance(e, smtplib.SMTPRecipientsRefused):
+            return f"{where} refused the recipient: {_reason(e.recipients)}"
+        if isinstance(e, smtplib.SMTPResponseException):
+            return f"{where} answered {e.smtp_code}: {_decode(e.smtp_error)}"
+        return f"cannot send through {where}: {e}"
 
     def _connect(self) -> smtplib.SMTP:
         timeout = float(self.config.options["timeout"])
@@ -117,22 +149,38 @@ class Email(Channel):
         opts = self.config.options
         msg = EmailMessage()
         msg["Subject"] = subject(digest)
-        msg["From"] = Address(display_name="procwatch", addr_spec=opts["from"])
+        name, sender = mailbox(opts["from"])
+        msg["From"] = Address(display_name=name or "procwatch", addr_spec=sender)
         msg["To"] = digest.recipient
         if opts["reply_to"]:
             msg["Reply-To"] = opts["reply_to"]
         sent = datetime.fromisoformat(digest.created_at) if digest.created_at else datetime.now(timezone.utc)
         msg["Date"] = format_datetime(sent)
-        msg["Message-ID"] = f"<{digest.id}@{opts['from'].rsplit('@', 1)[1]}>"
-        if opts["unsubscribe"]:
-            msg["List-Unsubscribe"] = f"<{opts['unsubscribe']}>"
-            if opts["unsubscribe"].startswith("https://"):
-                msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        context = {"digest": digest, "unsubscribe": opts["unsubscribe"], "clean": clean, "money": money,
-                   "why": why, "change_lines": change_lines, "web_url": web_url}
+        msg["Message-ID"] = message_id(digest.id, sender)
+        replies_to = list(dict.fromkeys(i.thread for i in digest.items if i.thread.startswith("<")))
+        if replies_to:  # an update threads under the mail that first alerted its notice
+            msg["In-Reply-To"] = replies_to[0]
+            msg["References"] = " ".join(replies_to)
+        unsubscribe = self.unsubscribe_link(digest.recipient)
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+        if unsubscribe.startswith(("https://", "http://")):  # RFC 8058 one-click
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        context = {"digest": digest, "unsubscribe": unsubscribe, "clean": clean, "money": money,
+                   "why": why, "change_lines": change_lines, "web_url": web_url, "tag": tag, "summary": summary,
+                   "source_label": source_label}
         msg.set_content(_text.get_template("email.txt.j2").render(**context, text=render_text(digest)))
         msg.add_alternative(_html.get_template("email.html.j2").render(**context), subtype="html")
         return msg
+
+    def unsubscribe_link(self, address: str) -> str:
+        """`unsubscribe` when the operator set one; else this subscriber's signed link to `procwatch serve`
+        ([bot] public_url); else a mailto: to the sender with a subject naming the subscriber."""
+        opts = self.config.options
+        if opts["unsubscribe"]:
+            return opts["unsubscribe"]
+        if opts.get("public_url") and self.config.secrets.get("link_secret"):
+            return subscriptions.link(opts["public_url"], self.config.secrets["link_secret"], self.name, address)
+        return subscriptions.mailto(mailbox(opts["from"])[1], self.name, address)
 
     def preview(self, digest: Digest) -> str:
         """The headers and the plain-text part of the message that would be sent."""
@@ -141,15 +189,31 @@ class Email(Channel):
         return head + "\n" + msg.get_body(("plain",)).get_content()
 
 
+def mailbox(value: str) -> tuple[str, str] | None:
+    """(display name, address) of `alerts@example.org` or `procwatch alerts <alerts@example.org>`; None if bad."""
+    if not value or re.search(r"[\r\n]", value):
+        return None
+    parsed = email_policy.header_factory("From", value)
+    if parsed.defects or len(parsed.addresses) != 1 or not ADDRESS.match(parsed.addresses[0].addr_spec):
+        return None
+    return parsed.addresses[0].display_name, parsed.addresses[0].addr_spec
+
+
+def message_id(digest_id: str, sender: str) -> str:
+    """The deterministic Message-ID of a digest: a resend carries the same one."""
+    return f"<{digest_id}@{sender.rsplit('@', 1)[1]}>"
+
+
 def subject(digest: Digest) -> str:
-    """`procwatch: 2 sole-source notices — CLEARVIEW AI, INC. · U.S. CUSTOMS AND BORDER PROTECTION`."""
+    """`procwatch: 2 sole-source notices — HOMELAND SECURITY › U.S. CUSTOMS AND BORDER PROTECTION:
+    CLEARVIEW AI, INC., $225,000 (+1 more)`: the lead item's agency (not its office), vendor and amount."""
     n = len(digest.items)
     if digest.notes and not n:
         return header(f"procwatch operator alert: {digest.notes[0]}")
-    who = " · ".join(p for p in (top(digest.items, "vendor_name"), top(digest.items, "agency")) if p)
     updates = sum(1 for i in digest.items if i.changes)
     count = f"{n} sole-source {'notice' if n == 1 else 'notices'}" + (f" ({updates} updated)" if updates else "")
-    return header(f"procwatch: {count}" + (f" — {who}" if who else ""))
+    lead_line = headline(digest.items)
+    return header(f"procwatch: {count}" + (f" — {lead_line}" if lead_line else ""), 300)
 
 
 def _reason(recipients: dict) -> str:

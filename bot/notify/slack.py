@@ -21,8 +21,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject,
                                      PlainTextObject, SectionBlock)
 
-from ..digest import LABELS, Digest, Item, after_change, change_lines, clean, money
-from .base import Channel, Result
+from ..digest import (LABELS, Digest, Item, after_change, change_lines, clean, headline, importance, money,
+                      source_label, summary, tag)
+from .base import Channel, Result, probe_digest
 
 log = logging.getLogger("procwatch")
 
@@ -68,8 +69,10 @@ class Slack(Channel):
     def __init__(self, config, client: WebClient | None = None, clock=time.monotonic, sleep=time.sleep):
         super().__init__(config)
         opts = config.options
+        # No retry handlers: slack-sdk's connection-error retry re-posts a chat.postMessage that may
+        # have landed; the outbox retries instead, after looking for the digest in the channel.
         self.client = client or WebClient(token=config.secrets.get("token"), base_url=opts["base_url"],
-                                          timeout=opts["timeout"])
+                                          timeout=opts["timeout"], retry_handlers=[])
         self.channel_id = opts["channel"]
         self.clock, self.sleep = clock, sleep
         self._last_post: float | None = None
@@ -91,18 +94,51 @@ class Slack(Channel):
         """Post every message of the digest not already in the channel; never raises."""
         messages = messages_for(digest, self.channel_id)
         threads: dict[str, str] = {}
+        first = ""
         try:
             posted = self._already_posted(digest, messages) if digest.resend else {}
             for message in messages:
                 key = message["metadata"]["event_payload"]["part"]
                 ts = posted.get(key) or self._post(message)
+                first = first or ts
                 for uid in message["metadata"]["event_payload"]["uids"]:
                     threads[uid] = message.get("thread_ts") or ts
         except SlackApiError as e:
             return self._failure(e)
         except (URLError, OSError) as e:  # timeouts included: the post may have landed; retry checks
             return Result(False, f"cannot reach Slack: {getattr(e, 'reason', e)}")
-        return Result(True, message_ref=next(iter(threads.values()), ""), threads=threads)
+        return Result(True, message_ref=next(iter(threads.values()), first), threads=threads)
+
+    def test(self, to: str | None = None) -> list[tuple[bool, str]]:
+        """auth.test (the token), conversations.info (the app is in the channel), then a test post."""
+        steps: list[tuple[bool, str]] = []
+        try:
+            auth = self.client.auth_test()
+            steps.append((True, f"token accepted: bot {auth.get('user', '?')} in workspace {auth.get('team', '?')}"))
+            steps.append(self._membership())
+        except SlackApiError as e:
+            return steps + [(False, self._failure(e).error)]
+        except (URLError, OSError) as e:
+            return steps + [(False, f"cannot reach Slack: {getattr(e, 'reason', e)}")]
+        if not steps[-1][0]:
+            return steps
+        result = self.send(probe_digest(self.name, ""))
+        return steps + [(result.ok, f"test message posted to {self.channel_id} (ts {result.message_ref})"
+                         if result.ok else result.error)]
+
+    def _membership(self) -> tuple[bool, str]:
+        """Whether the app is a member of the channel (checking needs channels:read; without it, a warning)."""
+        try:
+            info = self.client.conversations_info(channel=self.channel_id)["channel"]
+        except SlackApiError as e:
+            error = e.response.get("error", "") if isinstance(e.response.data, dict) else ""
+            if error == "missing_scope":
+                return True, "cannot check channel membership (add the channels:read scope); trying a post"
+            raise
+        name = f"#{info.get('name')}" if info.get("name") else self.channel_id
+        if info.get("is_member") or info.get("is_im"):
+            return True, f"the app is a member of {name}"
+        return False, f"the app is not in {name} ({self.channel_id}): invite it with /invite @yourapp"
 
     def _post(self, message: dict) -> str:
         """One chat.postMessage, paced to 1/s, waiting out a short Retry-After; returns the ts."""
@@ -179,7 +215,7 @@ def _retry_after(e: SlackApiError) -> float | None:
 
 def messages_for(digest: Digest, channel: str) -> list[dict]:
     """The chat.postMessage payloads: the digest split into parts, then one reply per threaded update."""
-    fresh = [i for i in digest.items if not i.thread]
+    fresh = sorted((i for i in digest.items if not i.thread), key=importance)
     parts = _split([(item, _item_blocks(item)) for item in fresh])
     messages = []
     if digest.notes:
@@ -190,26 +226,31 @@ def messages_for(digest: Digest, channel: str) -> list[dict]:
     for n, part in enumerate(parts, 1):
         label = f" ({n}/{len(parts)})" if len(parts) > 1 else ""
         title = fit(escape(f"procwatch: {_count(len(fresh))} matched{label}"), 150)
-        blocks = [HeaderBlock(text=PlainTextObject(text=title, emoji=False))]
+        blocks = [HeaderBlock(text=PlainTextObject(text=title, emoji=False)),
+                  ContextBlock(elements=[MarkdownTextObject(text=fit(escape(summary(fresh)), 2000), verbatim=True)])]
+        # The notification people see first names the lead item, not only a count.
+        title = fit(escape(f"procwatch: {_count(len(fresh))} — {headline(fresh)}{label}"), 300)
         blocks += [b for _, item_blocks in part for b in item_blocks]
         if n == len(parts):
             blocks += _held_back(digest)
         messages.append(_message(channel, digest.id, f"part {n}", [i.notice.uid for i, _ in part],
                                  title, blocks))
     for item in (i for i in digest.items if i.thread):
-        text = fit(escape(f"Update: {item.notice.title or item.notice.uid}"), 150)
+        text = fit(escape(f"{tag(item).capitalize()}: {item.notice.title or item.notice.uid}"), 150)
         messages.append(_message(channel, digest.id, f"update {item.notice.uid}", [item.notice.uid], text,
-                                 _update_blocks(item), thread_ts=item.thread))
+                                 _update_blocks(item), thread_ts=item.thread, broadcast=item.withdrawn))
     return messages
 
 
 def _message(channel: str, digest_id: str, part: str, uids: list[str], text: str, blocks: list,
-             thread_ts: str = "") -> dict:
+             thread_ts: str = "", broadcast: bool = False) -> dict:
     message = {"channel": channel, "text": text, "blocks": [b.to_dict() for b in blocks],
                "metadata": {"event_type": EVENT,
                             "event_payload": {"digest_id": digest_id, "part": part, "uids": uids}}}
     if thread_ts:
         message["thread_ts"] = thread_ts
+        if broadcast:  # a withdrawal must not hide in a thread: the alert in the channel reads as live
+            message["reply_broadcast"] = True
     return message
 
 
@@ -220,12 +261,12 @@ def _count(n: int) -> str:
 def _split(items: list[tuple[Item, list]]) -> list[list[tuple[Item, list]]]:
     """Group item blocks into messages of ≤ MAX_BLOCKS blocks and ≤ MAX_CHARS characters."""
     parts: list[list] = [[]]
-    blocks, chars = 2, 200  # header and held-back context
+    blocks, chars = 3, 400  # header, summary and held-back context
     for item, item_blocks in items:
         size = sum(len(json.dumps(b.to_dict(), ensure_ascii=False)) for b in item_blocks)
         if parts[-1] and (blocks + len(item_blocks) > MAX_BLOCKS or chars + size > MAX_CHARS):
             parts.append([])
-            blocks, chars = 2, 200
+            blocks, chars = 3, 400
         parts[-1].append((item, item_blocks))
         blocks, chars = blocks + len(item_blocks), chars + size
     return parts if parts[0] else []
@@ -235,16 +276,19 @@ def _item_blocks(item: Item) -> list:
     """A section (what, who, by whom, how much, verdict, why) and a context line for one notice."""
     x = item.notice
     title = fit(escape(x.title or "(untitled)"), 300)
-    lines = [("*[UPDATE]* " if item.changes else "") + f"*{link(x.url, title)}*",
+    lines = [_tag(item) + f"*{link(x.url, title)}*",
              f"*Agency:* {fit(escape(' › '.join(x.agency_path)), 300) or 'not stated'}",
              f"*Vendor:* {fit(escape(x.vendor_name), 200) or 'not stated'}"
              + (f" ({fit(escape(', '.join(x.vendor_ids)), 200)})" if x.vendor_ids else ""),
-             f"*Amount:* {escape(money(x.amount, x.currency))}  ·  *Dates:* {escape(_dates(x))}",
-             f"*Verdict:* {x.competition.replace('_', ' ')}"
+             f"*Amount:* {escape(money(x.amount, x.currency))}  ·  *Dates:* {escape(_dates(x))}"]
+    if item.follow_up:
+        lines.append(f"*Thread:* follow-up of {fit(escape(item.follow_up), 300)}")
+    lines += [f"*Verdict:* {x.competition.replace('_', ' ')}"
              + (f" — {fit(escape('; '.join(x.competition_evidence)), 600)}" if x.competition_evidence else "")]
     lines += [f"*Changed:* {fit(escape(line), 300)}" for line in change_lines(item.changes)]
     lines += [f"*Matched:* {_why(watchlist, hits)}" for watchlist, hits in item.hits.items()]
-    context = " · ".join(escape(p) for p in (x.kind, f"ref {x.reference}" if x.reference else "", x.uid) if p)
+    context = " · ".join(escape(p) for p in (source_label(x), x.kind, f"ref {x.reference}" if x.reference else "",
+                                             x.uid) if p)
     return [SectionBlock(text=MarkdownTextObject(text=fit("\n".join(lines), 3000), verbatim=True)),
             ContextBlock(elements=[MarkdownTextObject(text=fit(context, 2000), verbatim=True)]),
             DividerBlock()]
@@ -253,9 +297,15 @@ def _item_blocks(item: Item) -> list:
 def _update_blocks(item: Item) -> list:
     """A thread reply: what changed, and the link."""
     x = item.notice
-    lines = [f"*Updated:* {link(x.url, fit(escape(x.title or x.uid), 300))}"]
+    lines = [_tag(item) + f"*{link(x.url, fit(escape(x.title or x.uid), 300))}*",
+             f"*Amount:* {escape(money(x.amount, x.currency))}  ·  *Vendor:* {fit(escape(x.vendor_name), 200) or 'not stated'}"]
     lines += [fit(escape(line), 300) for line in change_lines(item.changes)] or ["(details changed)"]
     return [SectionBlock(text=MarkdownTextObject(text=fit("\n".join(lines), 3000), verbatim=True))]
+
+
+def _tag(item: Item) -> str:
+    """`*[WITHDRAWN]* ` / `*[UPDATE]* ` before the title, as the console and email show it."""
+    return f"*[{tag(item)}]* " if tag(item) else ""
 
 
 def _why(watchlist: str, hits: list[dict]) -> str:
