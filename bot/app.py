@@ -51,7 +51,9 @@ class App:
         budget = None
         if "daily_request_limit" in cfg.options and cfg.secrets.get("api_key"):
             budget = DailyBudget(db, cfg.secrets["api_key"], cfg.options["daily_request_limit"], self.clock)
-        source = impl(cfg, self.http, budget)
+        http = self.http.for_source(name, cfg.timeout, cfg.options.get("allow_private", True), cfg.redirect_hosts,
+                                    health.StoredGate(db, name, self.clock), lambda: self.clock().timestamp())
+        source = impl(cfg, http, budget)
         source.fetch = _until_stopped(source.fetch, self.stopping)
         return source
 

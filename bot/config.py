@@ -39,6 +39,8 @@ class SourceConfig:
     failures_before_alert: int = 3  # consecutive failed polls that raise an operator alert
     expect_new_within: float | None = None  # seconds without a new notice that raise an alert
     api_key_expires: date | None = None  # warn operators 14 days ahead
+    timeout: float | None = None  # seconds for one whole request (body included); None: the client's default
+    redirect_hosts: tuple[str, ...] = ()  # other hosts this source may be redirected to
 
 
 @dataclass(frozen=True)

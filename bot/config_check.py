@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .config import (DAYS, BotConfig, ChannelConfig, Config, SourceConfig, Watchlist, parse_duration,
                      resolve_secret)
+from . import redact
 from .errors import ConfigError
 from .notice import COMPETITIONS
 
 BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "contact": "", "timezone": "UTC"}
 SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
-               "api_key_expires"}
+               "api_key_expires", "timeout", "redirect_hosts"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
 CHANNEL_KEYS = {"kind", "watchlists", "deliver", "operator"}
 DURATION = re.compile(r"^(?:\d+[smhd])+$")
@@ -141,6 +142,7 @@ class Validator:
                 missing = missing or var
             else:
                 secrets[name] = value
+                redact.register(value)
         return secrets, missing
 
     def _options(self, where: tuple, table: dict, impl, common: set) -> dict:
@@ -202,6 +204,23 @@ class Validator:
                 self.problem(where + ("api_key_expires",), "must be a date", "e.g. api_key_expires = 2027-02-01")
             else:
                 out["api_key_expires"] = expires
+        return out | self._http_keys(where, table)
+
+    def _http_keys(self, where: tuple, table: dict) -> dict:
+        """The common source keys for its requests: `timeout` (whole request) and `redirect_hosts`."""
+        out = {}
+        timeout = table.get("timeout")
+        if timeout is not None:
+            seconds = parse_duration(timeout) if isinstance(timeout, str) and DURATION.match(timeout) else \
+                timeout if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else 0
+            if not 0 < seconds <= 3600:
+                self.problem(where + ("timeout",), f"bad timeout {timeout!r}",
+                             'seconds for one whole request, body included: e.g. 60 or "2m" (at most 1h)')
+            else:
+                out["timeout"] = float(seconds)
+        hosts = table.get("redirect_hosts")
+        if hosts is not None and self._typed(where + ("redirect_hosts",), hosts, []):
+            out["redirect_hosts"] = tuple(h.lower() for h in hosts)
         return out
 
     def _watchlist(self, name: str, table: dict, sources: dict) -> Watchlist:

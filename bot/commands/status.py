@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from .. import health, outbox
+from .. import health, outbox, redact
 from ..config import Config
 from ..store import Database
 
@@ -42,13 +42,16 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
     backlog = outbox.backlog(db)
     heartbeat = db.meta("heartbeat")
     problems = [i["message"] for i in incidents if i["source"] in config.sources]
+    problems += [line for s in config.sources.values() if (line := health.stalled(s, rows.get(s.name), now))
+                 and line not in problems]
     if backlog.get("dead"):
         problems.append(f"{backlog['dead']} alerts could not be delivered (dead letters)")
     if heartbeat and now - datetime.fromisoformat(heartbeat) > HEARTBEAT_STALE:
         problems.append(f"the daemon's last heartbeat was at {heartbeat[:19]}: is `procwatch run` running?")
-    return {"now": now.isoformat(timespec="seconds"), "config": config.path, "database": config.bot.database,
-            "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "dead_letters": db.dead_letters(),
-            "digests": db.last_digests(), "problems": problems}
+    return redact.mask_data({
+        "now": now.isoformat(timespec="seconds"), "config": config.path, "database": config.bot.database,
+        "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "dead_letters": db.dead_letters(),
+        "digests": db.last_digests(), "problems": problems})
 
 
 def _source(db: Database, source, row: dict, incidents: list[dict], new_today: int, now: datetime) -> dict:
@@ -63,7 +66,7 @@ def _source(db: Database, source, row: dict, incidents: list[dict], new_today: i
             "last_ok": row.get("last_ok_at"), "last_new": row.get("last_new_at"), "next_due": due,
             "failures": row.get("consecutive_failures") or 0, "last_error": row.get("last_error"),
             "new_today": new_today, "budget_used": spent[0] if spent else None,
-            "budget_limit": spent[1] if spent else None}
+            "budget_limit": spent[1] if spent else None} | health.source_notes(db, source, now)
 
 
 def render(facts: dict) -> str:
@@ -76,6 +79,11 @@ def render(facts: dict) -> str:
                      f"{s['failures']:>5} {s['new_today']:>9} {budget}")
         if s["last_error"]:
             lines.append(f"{'':17}last error: {s['last_error'][:100]}")
+        if s["rate_limited_until"]:
+            lines.append(f"{'':17}rate limited until {_t(s['rate_limited_until'])} (the server's Retry-After)")
+        if s["overlaps"]:
+            lines.append(f"{'':17}polls overlap: {s['overlaps']} skipped while the previous poll ran "
+                         f"(last {_t(s['last_overlap'])}); consider a longer `every` or a shorter `timeout`")
     box = facts["outbox"]
     lines += ["", "outbox: " + (", ".join(f"{n} {state}" for state, n in sorted(box.items())) or "empty")]
     for d in facts["dead_letters"]:

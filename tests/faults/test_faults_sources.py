@@ -53,8 +53,8 @@ KINDS = {
     "canadabuys": ("", "csv", [
         ("newTenderNotice", "canadabuys", "synthetic_canadabuys_newTenderNotice-nouvelAvisAppelOffres.csv"),
         ("awardNotice", "canadabuys", "synthetic_canadabuys_2026-2027-awardNotice-avisAttribution.csv")]),
-    "feed": ('url = "{base}/feed.xml"', "xml", [("/feed.xml", "feed", "synthetic_feed_rss20_city_procurement_notices.xml")]),
-    "page": ('url = "{base}/notices"\n' + PAGE_SELECTORS, "html", [
+    "feed": ('allow_private = true\nurl = "{base}/feed.xml"', "xml", [("/feed.xml", "feed", "synthetic_feed_rss20_city_procurement_notices.xml")]),
+    "page": ('allow_private = true\nurl = "{base}/notices"\n' + PAGE_SELECTORS, "html", [
         ("/notices", "page", "synthetic_page_city_sole_source_notices.html")]),
 }
 BASE_PATH = {"ocds": "/api/records"}  # kinds whose base_url is the package URL itself
@@ -84,7 +84,7 @@ def faults(fmt: str) -> dict:
         "timeout": "silent",
         "connection refused": "closed",
         "500": lambda body: Response("upstream exploded", status=500),
-        "429 + Retry-After": lambda body: Response("slow down", status=429, headers={"Retry-After": "3600"}),
+        "429 + Retry-After": lambda body: Response("slow down", status=429, headers={"Retry-After": "1500"}),
         "truncated body": lambda body: Response(body[:len(body) // 2], content_type=CT[fmt]),
         "HTML page with 200": lambda body: Response(
             "<!DOCTYPE html><html><head><title>Scheduled maintenance</title></head><body><h1>Down for "
