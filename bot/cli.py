@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from . import __version__
+from . import __version__, redact
 from .commands import backfill, search, status, watch
 from .config import Config, config_path, load
 from .errors import BotError, ConfigError
@@ -78,6 +78,8 @@ def _logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s procwatch: %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for handler in logging.getLogger().handlers:  # every logger's lines, urllib3's and APScheduler's too
+        redact.install(handler)
     logging.getLogger("urllib3").setLevel(logging.WARNING)  # its debug lines carry URLs with API keys
 
 

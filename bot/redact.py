@@ -77,7 +77,10 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def install(handler: logging.Handler) -> None:
-    """Mask what `handler` writes."""
+def install(handler: logging.Handler | logging.Logger) -> None:
+    """Mask what `handler` writes (or, for a logger, every record it creates)."""
     if not any(isinstance(f, MaskingFilter) for f in handler.filters):
         handler.addFilter(MaskingFilter())
+
+
+install(logging.getLogger("procwatch"))  # the bot's own lines, whichever handler shows them

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from .. import health, outbox, redact
+from .. import health, outbox, reconcile, redact
 from ..config import Config
 from ..store import Database
 
@@ -51,7 +51,7 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
     return redact.mask_data({
         "now": now.isoformat(timespec="seconds"), "config": config.path, "database": config.bot.database,
         "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "dead_letters": db.dead_letters(),
-        "digests": db.last_digests(), "problems": problems})
+        "digests": db.last_digests(), "reload_dropped": reconcile.last_drop(db), "problems": problems})
 
 
 def _source(db: Database, source, row: dict, incidents: list[dict], new_today: int, now: datetime) -> dict:
@@ -94,6 +94,9 @@ def render(facts: dict) -> str:
         lines.append(f"  {d['channel']}{' → ' + d['recipient'] if d['recipient'] else ''}: {_t(d['sent_at'])} "
                      f"({d['digests']} sent)")
     lines.append(f"daemon heartbeat: {_t(facts['heartbeat']) if facts['heartbeat'] else 'never (procwatch run not started)'}")
+    if drop := facts["reload_dropped"]:
+        gone = "; ".join(f"{k} {', '.join(v)}" for k, v in drop.items() if k != "at" and v)
+        lines.append(f"last configuration change dropped {gone} (at {_t(drop['at'])})")
     lines.append("")
     lines += [f"UNHEALTHY: {p}" for p in facts["problems"]] or ["healthy"]
     return "\n".join(lines)
