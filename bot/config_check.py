@@ -22,7 +22,7 @@ BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "contac
 SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
                "api_key_expires", "timeout", "redirect_hosts"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
-CHANNEL_KEYS = {"kind", "watchlists", "deliver", "operator"}
+CHANNEL_KEYS = {"kind", "watchlists", "deliver", "operator", "allow_plaintext"}
 DURATION = re.compile(r"^(?:\d+[smhd])+$")
 DELIVER = re.compile(r"^(instant|hourly|daily ([01]\d|2[0-3]):[0-5]\d|weekly (%s) ([01]\d|2[0-3]):[0-5]\d)$"
                      % "|".join(DAYS))
@@ -265,11 +265,23 @@ class Validator:
             self.warnings.append(f"{self.path}:{self._line(where)}: channels.{name}: {missing} is not set; "
                                  f"printing its digests on the console instead ({_secret_hint(missing)})")
             impl, options, secrets = registry["console"], {}, {}
+        self._plaintext(where, table, impl, options, secrets)
         operator = table.get("operator", False)
         if not isinstance(operator, bool):
             self.problem(where + ("operator",), "must be true or false")
         return ChannelConfig(name, impl.kind, tuple(names) if isinstance(names, list) else (),
                              str(deliver), options, secrets, operator is True)
+
+    def _plaintext(self, where: tuple, table: dict, impl, options: dict, secrets: dict) -> None:
+        """Credentials in clear to another machine are refused unless the channel says `allow_plaintext`."""
+        allow = table.get("allow_plaintext", False)
+        if not isinstance(allow, bool):
+            self.problem(where + ("allow_plaintext",), "must be true or false")
+        if allow is True:
+            return
+        for key, message in impl.plaintext(options, secrets):
+            self.problem(where + (key,), message, "use TLS (https://, starttls or ssl), or set "
+                         "allow_plaintext = true on this channel if that network is trusted")
 
     def _subscribers(self, where: tuple, value, impl, watchlists: dict, names, deliver) -> list[dict]:
         """`subscribers = [{ address, watchlists, deliver }]`, each checked; channel defaults filled in."""

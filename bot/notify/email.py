@@ -19,7 +19,7 @@ from email.utils import format_datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..digest import Digest, change_lines, clean, money, render_text, top, why
-from .base import Channel, Recipient, Result
+from .base import Channel, Recipient, Result, is_loopback
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
@@ -73,6 +73,13 @@ class Email(Channel):
         if not options["timeout"] > 0:
             problems.append(("timeout", "must be more than 0 seconds"))
         return problems
+
+    @classmethod
+    def plaintext(cls, options: dict, secrets: dict) -> list[tuple[str, str]]:
+        """SMTP AUTH over an unencrypted connection to another machine sends the password in clear."""
+        if options["smtp_security"] == "none" and secrets and not is_loopback(options["smtp_host"]):
+            return [("smtp_security", f'"none" would send the SMTP login in clear to {options["smtp_host"]}')]
+        return []
 
     def recipients(self) -> list[Recipient]:
         """One recipient per subscriber, with their own watchlists and schedule."""

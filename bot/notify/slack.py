@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from urllib.error import URLError
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (ContextBlock, DividerBlock, HeaderBlock, Ma
                                      PlainTextObject, SectionBlock)
 
 from ..digest import LABELS, Digest, Item, change_lines, clean, money
-from .base import Channel, Result
+from .base import Channel, Result, is_loopback
 
 log = logging.getLogger("procwatch")
 
@@ -84,6 +84,14 @@ class Slack(Channel):
         if not options["timeout"] > 0:
             problems.append(("timeout", "must be more than 0 seconds"))
         return problems
+
+    @classmethod
+    def plaintext(cls, options: dict, secrets: dict) -> list[tuple[str, str]]:
+        """An http:// Web API address elsewhere than this machine would carry the token in clear."""
+        url = urlsplit(str(options["base_url"]))
+        if url.scheme == "http" and not is_loopback(url.hostname or ""):
+            return [("base_url", f"http:// would send the Slack token in clear to {url.hostname}")]
+        return []
 
     # -- sending --------------------------------------------------------------------------------
 
