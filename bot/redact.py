@@ -1,9 +1,9 @@
 """Secret masking by value: every configured secret is replaced by a placeholder in any text we keep.
 
 Masking by URL pattern (`api_key=…`) misses a server that echoes the key in a JSON error, a header
-dump or percent-encoded; so each secret's value is registered when the configuration is read, with
-the forms a remote may echo it in (raw, URL-encoded, JSON- and HTML-escaped, base64), and `mask`
-replaces any of them, case-insensitively, wherever text is stored, printed, logged or sent.
+dump or percent-encoded; so each secret's value is registered when the configuration is read, as a pattern
+matching the forms a remote may echo it in (raw, percent-encoded in any mix, JSON-, HTML- or
+backslash-escaped, base64), and `mask` replaces any of them, case-insensitively, wherever text is stored, printed, logged or sent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import logging
 import re
 import threading
-from urllib.parse import quote, quote_plus
 
 PLACEHOLDER = "***"
 SHORTEST = 4  # shorter "secrets" would mask ordinary words; check warns about them instead
@@ -24,26 +23,36 @@ _values: set[str] = set()
 _pattern: re.Pattern | None = None
 
 
-def forms(secret: str) -> set[str]:
-    """The ways a remote may echo `secret` back to us."""
+def pattern(secret: str) -> str:
+    """A regex for `secret` in any echoed form: each character as itself or percent-encoded (any mix,
+    as servers and log lines re-encode URLs), JSON-, backslash- or HTML-escaped; or whole in base64."""
+    parts = []
+    for char in secret:
+        if char.isalnum():
+            parts.append(re.escape(char))
+            continue
+        encoded = "".join(f"%{b:02x}" for b in char.encode())
+        options = {re.escape(char), re.escape(encoded), re.escape(html.escape(char)),
+                   re.escape(json.dumps(char)[1:-1]), re.escape("\\" + char), f"&#0*{ord(char)};",
+                   f"&#x0*{ord(char):x};"}
+        if char == " ":
+            options.add(r"\+")
+        parts.append("(?:" + "|".join(sorted(options)) + ")")
     raw = secret.encode()
-    found = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
-             html.escape(secret), base64.b64encode(raw).decode().rstrip("="),
-             base64.urlsafe_b64encode(raw).decode().rstrip("=")}
-    found.add("".join(f"&#{ord(c)};" for c in secret))
-    return {f for f in found if len(f) >= SHORTEST}
+    whole = {base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+    return "|".join(["".join(parts)] + [re.escape(w) for w in sorted(whole) if len(w) >= SHORTEST])
 
 
 def register(*secrets: str | None) -> None:
     """Add secret values to mask from now on (called as the configuration is read)."""
     global _pattern
-    new = {f for s in secrets if s and len(s) >= SHORTEST for f in forms(s)}
+    new = {s for s in secrets if s and len(s) >= SHORTEST}
     with _lock:
         if new <= _values:
             return
         _values.update(new)
-        ordered = sorted(_values, key=len, reverse=True)  # longest first: no half-masked forms
-        _pattern = re.compile("|".join(re.escape(v) for v in ordered), re.IGNORECASE)
+        ordered = sorted(_values, key=len, reverse=True)  # longest first: no half-masked secrets
+        _pattern = re.compile("|".join(f"(?:{pattern(v)})" for v in ordered), re.IGNORECASE)
 
 
 def mask(text):
