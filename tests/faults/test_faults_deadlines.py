@@ -1,0 +1,158 @@
+"""Issue 14 item 3: a slow-drip server cannot hang a poll, health says so, and SIGTERM still stops
+`run` within 10 s even in the middle of a request (a real subprocess against a real dripping socket)."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from conftest import NOW
+
+from bot.commands import status
+from bot.errors import SourceError
+from bot.http import Http
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Drip:
+    """A server that answers every connection one byte every `every` seconds, for ever."""
+
+    def __init__(self, headers_too: bool = False, every: float = 0.05):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.headers_too, self.every = headers_too, every
+        self.connected = threading.Event()
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connected.set()
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        try:
+            conn.recv(65536)
+            if not self.headers_too:
+                conn.sendall(head)
+            data = (head if self.headers_too else b"") + b" " * 100000
+            for byte in data:
+                if self.stopped.is_set():
+                    break
+                conn.sendall(bytes([byte]))
+                time.sleep(self.every)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def drip():
+    servers = []
+
+    def make(**kw) -> Drip:
+        servers.append(Drip(**kw))
+        return servers[-1]
+    yield make
+    for s in servers:
+        s.close()
+
+
+@pytest.mark.parametrize("headers_too", [False, True], ids=["body drips", "headers drip"])
+def test_a_dripping_server_is_cut_off_at_the_wall_clock_deadline(drip, headers_too):
+    server = drip(headers_too=headers_too)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=r"timed out after 0.5s waiting for http://127.0.0.1:\d+/slow"):
+        Http(timeout=0.5).request("GET", server.url("/slow"))
+    assert time.monotonic() - started < 2.0  # per-read timeouts alone would wait for ever
+
+
+def test_a_poll_over_its_deadline_is_a_failure_in_health(drip, make_app, tmp_path):
+    server = drip()
+    app = make_app(f'timeout = 0.5\n')
+    text = open(app.config.path).read().replace(app.config.sources["sam"].base_url, server.url("").rstrip("/"))
+    Path(app.config.path).write_text(text)
+    app = make_app(text=text)
+    started = time.monotonic()
+    assert app.once() == 2
+    assert time.monotonic() - started < 3.0
+    db = app.database()
+    row = db.health()[0]
+    assert row["consecutive_failures"] == 1 and "timed out after 0.5s" in row["last_error"]
+
+
+def test_status_check_fails_when_a_source_has_not_completed_a_poll_in_three_intervals(make_app, fake_sam):
+    app = make_app()
+    assert app.once() == 0  # `every = "30m"`
+
+    def check(minutes: int) -> tuple[int, str]:
+        out = io.StringIO()
+        code = status.main(SimpleNamespace(json=False, check=True), app.config, out,
+                           now=NOW + timedelta(minutes=minutes))
+        return code, out.getvalue()
+    assert check(89) == (0, "")
+    code, text = check(91)
+    assert code == 1 and "UNHEALTHY: sam: no poll has completed since 2026-10-02T12:00" in text
+
+
+def test_sigterm_stops_run_within_ten_seconds_in_the_middle_of_a_request(drip, tmp_path):
+    server = drip()
+    (tmp_path / "feeds.toml").write_text(f"""
+[bot]
+database = "{tmp_path / 'state' / 'procwatch.db'}"
+
+[sources.sam]
+kind = "sam_opportunities"
+base_url = "{server.url('').rstrip('/')}"
+api_key_env = "SAM_API_KEY"
+timeout = "10m"
+
+[watchlists.w]
+keywords = ["x"]
+
+[channels.console]
+kind = "console"
+""")
+    env = dict(os.environ, SAM_API_KEY="drip-key-1234")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(tmp_path / "feeds.toml"), "run"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert server.connected.wait(30), "the daemon never polled"
+        time.sleep(0.5)  # well inside the request: headers sent, body dripping
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=15)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = proc.stdout.read().decode()
+    assert took < 10, f"run took {took:.1f}s to stop:\n{log}"
+    assert code == 0, log
+    assert "received SIGTERM" in log and "drip-key-1234" not in log
