@@ -78,13 +78,17 @@ class Http:
         self.requests_made = 0
         self.allow_private, self.redirect_hosts = True, frozenset()
         self.gate, self.clock = RateGate(), time.time
-        self.source = ""
+        self.source, self.poll_seconds, self.poll_ends = "", None, None
         self.aborted = threading.Event()
 
     def for_source(self, name: str, timeout: float | None = None, allow_private: bool = True,
-                   redirect_hosts=(), gate: RateGate | None = None, clock: Callable[[], float] | None = None):
-        """A view of this client for one source: same session and counters, its own policies."""
+                   redirect_hosts=(), gate: RateGate | None = None, clock: Callable[[], float] | None = None,
+                   poll_seconds: float | None = None):
+        """A view of this client for one source: same session, its own policies; `poll_seconds`
+        bounds all of the view's requests together (one poll)."""
         view = copy.copy(self)
+        view.poll_seconds = poll_seconds
+        view.poll_ends = time.monotonic() + poll_seconds if poll_seconds else None
         view.source, view.allow_private = name, allow_private
         view.timeout = timeout or self.timeout
         view.redirect_hosts = frozenset(h.lower() for h in redirect_hosts)
@@ -128,7 +132,13 @@ class Http:
         """One request, following same-host redirects, within one wall-clock deadline."""
         if self.aborted.is_set():
             raise SourceError(f"request to {url_for_log(url)} not sent: procwatch is stopping")
-        watch = _Watch(self.timeout, self.allow_private)
+        seconds = self.timeout
+        if self.poll_ends is not None:
+            seconds = min(seconds, self.poll_ends - time.monotonic())
+            if seconds <= 0:
+                raise SourceError(f"poll of {self.source} stopped: over its deadline of {self.poll_seconds:g}s",
+                                  "the pages read so far are kept; the rest are read next time")
+        watch = _Watch(seconds, self.allow_private)
         with watch:
             first = url
             for _ in range(MAX_REDIRECTS + 1):
@@ -180,6 +190,9 @@ class Http:
                                "addresses; set allow_private = true on this source if you mean it")
         if self.aborted.is_set():
             return SourceError(f"request to {where} abandoned: procwatch is stopping")
+        if watch.expired() and watch.seconds < self.timeout:
+            return SourceError(f"poll of {self.source} stopped: over its deadline of {self.poll_seconds:g}s "
+                               f"while waiting for {where}", "the pages read so far are kept")
         if watch.expired() or isinstance(exc, (requests.Timeout, _Expired)):
             return SourceError(f"timed out after {self.timeout:g}s waiting for {where}",
                                "the whole request, body included, must finish within the source's timeout")

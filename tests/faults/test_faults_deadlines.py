@@ -93,6 +93,17 @@ def test_a_dripping_server_is_cut_off_at_the_wall_clock_deadline(drip, headers_t
     assert time.monotonic() - started < 2.0  # per-read timeouts alone would wait for ever
 
 
+def test_all_requests_of_one_poll_share_the_poll_deadline(drip):
+    server = drip()
+    http = Http(timeout=5).for_source("s", poll_seconds=0.6)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=r"poll of s stopped: over its deadline of 0.6s while waiting for"):
+        http.request("GET", server.url("/page1"))
+    assert time.monotonic() - started < 2.0  # the poll's deadline, not the 5 s request timeout
+    with pytest.raises(SourceError, match=r"poll of s stopped: over its deadline of 0.6s \(the pages read so far"):
+        http.request("GET", server.url("/page2"))
+
+
 def test_a_poll_over_its_deadline_is_a_failure_in_health(drip, make_app, tmp_path):
     server = drip()
     app = make_app(f'timeout = 0.5\n')
