@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as e:  # last resort: one line, traceback only with -v
         log.debug("internal error", exc_info=True)
-        print(f"Error: internal error: {type(e).__name__}: {e} (run with -v for details)", file=sys.stderr)
+        print(redact.mask(f"Error: internal error: {type(e).__name__}: {e} (run with -v for details)"), file=sys.stderr)
         return 1
 
 

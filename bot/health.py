@@ -62,15 +62,17 @@ def overlap(db: Database, source: str, now: datetime) -> bool:
     return tell
 
 
-def stalled(source: SourceConfig, row: dict | None, now: datetime) -> str | None:
-    """A problem line when an enabled source has not completed a poll in 3× its interval."""
+def stalled(source: SourceConfig, row: dict | None, now: datetime, started: str | None = None) -> str | None:
+    """A problem line when an enabled source has not completed a poll in 3× its interval (counted
+    from `started`, the daemon's start, when that is later: a restart after downtime is not a stall)."""
     last = (row or {}).get("last_attempt_at")
     if not source.enabled or not last:
         return None
-    quiet = now - datetime.fromisoformat(last)
-    if quiet.total_seconds() <= STALLED_AFTER * source.every:
+    since = max(datetime.fromisoformat(last), datetime.fromisoformat(started) if started else datetime.min.replace(
+        tzinfo=now.tzinfo))
+    if (now - since).total_seconds() <= STALLED_AFTER * source.every:
         return None
-    return (f"{source.name}: no poll has completed since {last[:16]} ({_days(quiet)}); "
+    return (f"{source.name}: no poll has completed since {last[:16]} ({_days(now - datetime.fromisoformat(last))}); "
             f"it is polled every {source.every:g}s — is a request hanging?")
 
 
@@ -112,7 +114,7 @@ def problems(db: Database, source: SourceConfig, row: dict | None, now: datetime
         found["budget"] = f"{source.name}: the daily request budget of {spent[1]} is spent; polling resumes tomorrow (UTC)"
     if source.api_key_expires and now.date() >= source.api_key_expires - timedelta(days=KEY_WARNING_DAYS):
         found["key_expiring"] = f"{source.name}: API key {_expiry(source.api_key_expires, now.date())}; renew it"
-    if line := stalled(source, row, now):
+    if line := stalled(source, row, now, db.meta("started_at")):
         found["stalled"] = line
     return found
 

@@ -150,6 +150,14 @@ class Daemon:
             self.reconcile()
             return True
 
+    def _started(self) -> None:
+        """Note when this daemon started: a source is not "stalled" for the downtime before it."""
+        db = self.app.database()
+        try:
+            db.set_meta("started_at", self.app.clock().isoformat(timespec="seconds"))
+        finally:
+            db.close()
+
     def reconcile(self) -> None:
         """Report dropped watchlists/channels; queue what a returning watchlist missed."""
         db = self.app.database()
@@ -201,6 +209,7 @@ class Daemon:
         signal.signal(signal.SIGHUP, self._reload_signal)
         self.app.recover()
         self.reconcile()
+        self._started()
         self.start()
         sources = self.app.enabled_sources()
         log.info("procwatch running: %d sources (%s), %d channels; Ctrl-C to stop", len(sources),

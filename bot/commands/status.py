@@ -42,8 +42,9 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
     backlog = outbox.backlog(db)
     heartbeat = db.meta("heartbeat")
     problems = [i["message"] for i in incidents if i["source"] in config.sources]
-    problems += [line for s in config.sources.values() if (line := health.stalled(s, rows.get(s.name), now))
-                 and line not in problems]
+    started = db.meta("started_at")
+    problems += [line for s in config.sources.values()
+                 if (line := health.stalled(s, rows.get(s.name), now, started)) and line not in problems]
     if backlog.get("dead"):
         problems.append(f"{backlog['dead']} alerts could not be delivered (dead letters)")
     if heartbeat and now - datetime.fromisoformat(heartbeat) > HEARTBEAT_STALE:

@@ -130,6 +130,11 @@ def test_status_check_fails_when_a_source_has_not_completed_a_poll_in_three_inte
     assert check(89) == (0, "")
     code, text = check(91)
     assert code == 1 and "UNHEALTHY: sam: no poll has completed since 2026-10-02T12:00" in text
+    db = app.database()
+    db.set_meta("started_at", (NOW + timedelta(minutes=80)).isoformat())  # the daemon restarted after downtime
+    db.set_meta("heartbeat", (NOW + timedelta(minutes=90)).isoformat())
+    assert check(91) == (0, "")  # a restart is not a stall
+    assert check(171)[0] == 1
 
 
 def test_sigterm_stops_run_within_ten_seconds_in_the_middle_of_a_request(drip, tmp_path):
