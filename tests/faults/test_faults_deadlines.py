@@ -172,3 +172,85 @@ kind = "console"
     assert took < 10, f"run took {took:.1f}s to stop:\n{log}"
     assert code == 0, log
     assert "received SIGTERM" in log and "drip-key-1234" not in log
+
+
+class Silent:
+    """An SMTP relay that accepts connections and never says a word (a delivery job stuck in it)."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connected = threading.Event()
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+            self.connected.set()
+
+
+def stuck_in_delivery(tmp_path, httpserver) -> tuple[subprocess.Popen, Silent]:
+    """`procwatch run` whose first delivery hangs in an SMTP relay that never answers (60 s timeout)."""
+    from conftest import FakeSam, fixture_json
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+    rows = fixture_json("sam_opportunities", "synthetic_sam_opportunities_justification_ptype_u_window.json")
+    FakeSam(httpserver, [dict(r, postedDate=yesterday) for r in rows["opportunitiesData"]])
+    relay = Silent()
+    (tmp_path / "feeds.toml").write_text(f"""
+[bot]
+database = "{tmp_path / 'state' / 'procwatch.db'}"
+
+[sources.sam]
+kind = "sam_opportunities"
+base_url = "{httpserver.url_for('').rstrip('/')}"
+api_key_env = "SAM_API_KEY"
+
+[watchlists.surveillance]
+vendors = ["Clearview AI"]
+
+[channels.mail]
+kind = "email"
+smtp_host = "127.0.0.1"
+smtp_port = {relay.port}
+smtp_security = "none"
+from = "bot@example.org"
+timeout = 60.0
+subscribers = [{{ address = "desk@example.org" }}]
+""")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(tmp_path / "feeds.toml"), "run"],
+                            cwd=ROOT, env=dict(os.environ, SAM_API_KEY="stuck-key-1234"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert relay.connected.wait(30), "the daemon never tried to deliver"
+    return proc, relay
+
+
+def stop(proc: subprocess.Popen, *signals) -> tuple[int, float, str]:
+    sent = time.monotonic()
+    try:
+        for sig in signals:
+            proc.send_signal(sig)
+            time.sleep(0.3)
+        code = proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return code, time.monotonic() - sent, proc.stdout.read().decode()
+
+
+def test_sigterm_ends_run_within_ten_seconds_even_with_a_job_stuck_outside_http(tmp_path, httpserver):
+    proc, _ = stuck_in_delivery(tmp_path, httpserver)
+    code, took, log = stop(proc, signal.SIGTERM)
+    assert took < 10, f"run took {took:.1f}s to stop:\n{log}"
+    assert "did not finish within 8s of the stop request" in log and code == 0
+
+
+def test_a_second_ctrl_c_exits_at_once(tmp_path, httpserver):
+    proc, _ = stuck_in_delivery(tmp_path, httpserver)
+    code, took, log = stop(proc, signal.SIGINT, signal.SIGINT)
+    assert took < 3, f"run took {took:.1f}s to stop:\n{log}"
+    assert "received SIGINT again: exiting now" in log and code == 130
