@@ -8,7 +8,6 @@ HTML-instead-of-JSON body becomes one clear `SourceError` instead of a crash.
 from __future__ import annotations
 
 import copy
-import ipaddress
 import json
 import re
 import threading
@@ -19,12 +18,10 @@ from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import __version__
 from .errors import RetryLater, SourceError
+from .http_guard import Expired, GuardedAdapter, Watch, abort_all
 
 MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 60.0  # seconds for a whole request, body included
@@ -68,7 +65,7 @@ class Http:
                  backoff: float = 2.0, max_bytes: int = MAX_BYTES,
                  sleep: Callable[[float], None] = time.sleep):
         self.session = requests.Session()
-        adapter = _GuardedAdapter()
+        adapter = GuardedAdapter()
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         who = f" (+{contact})" if contact else ""
@@ -98,7 +95,7 @@ class Http:
     def abort(self) -> None:
         """End every request in flight now (SIGTERM): their sockets are shut down."""
         self.aborted.set()
-        _LIVE.shutdown_all()
+        abort_all()
 
     def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs) -> Response:
         """Send with retries; return a Response whose status is in `ok`, else raise SourceError."""
@@ -138,7 +135,7 @@ class Http:
             if seconds <= 0:
                 raise SourceError(f"poll of {self.source} stopped: over its deadline of {self.poll_seconds:g}s",
                                   "the pages read so far are kept; the rest are read next time")
-        watch = _Watch(seconds, self.allow_private)
+        watch = Watch(seconds, self.allow_private)
         with watch:
             first = url
             for _ in range(MAX_REDIRECTS + 1):
@@ -163,7 +160,7 @@ class Http:
                               "list a trusted host in the source's redirect_hosts")
         return target
 
-    def _one(self, method: str, url: str, watch: "_Watch", **kwargs) -> Response:
+    def _one(self, method: str, url: str, watch: Watch, **kwargs) -> Response:
         """One hop: a timeout on connect and headers, the deadline on the body, the size cap."""
         self.requests_made += 1
         try:
@@ -178,10 +175,10 @@ class Http:
                                           "the server sent far more than expected; not stored")
                 watch.check()
                 return Response(r.status_code, bytes(body), dict(r.headers), r.url)
-        except (requests.RequestException, _Expired) as e:
+        except (requests.RequestException, Expired) as e:
             raise self._failure(url, watch, e) from None
 
-    def _failure(self, url: str, watch: "_Watch", exc: Exception) -> SourceError:
+    def _failure(self, url: str, watch: Watch, exc: Exception) -> SourceError:
         """The one clear error for a failed hop: refused address, deadline, stop, or network."""
         where = url_for_log(url)
         if watch.refused:
@@ -193,7 +190,7 @@ class Http:
         if watch.expired() and watch.seconds < self.timeout:
             return SourceError(f"poll of {self.source} stopped: over its deadline of {self.poll_seconds:g}s "
                                f"while waiting for {where}", "the pages read so far are kept")
-        if watch.expired() or isinstance(exc, (requests.Timeout, _Expired)):
+        if watch.expired() or isinstance(exc, (requests.Timeout, Expired)):
             return SourceError(f"timed out after {self.timeout:g}s waiting for {where}",
                                "the whole request, body included, must finish within the source's timeout")
         if isinstance(exc, requests.ConnectionError):
@@ -220,152 +217,6 @@ def _location(resp: Response) -> str | None:
         return None
     loc = next((v for k, v in resp.headers.items() if k.lower() == "location"), None)
     return urljoin(resp.url, loc) if loc else None
-
-
-# -- the deadline and the address check, enforced on the socket ---------------------------------
-
-class _Expired(Exception):
-    """The request's wall-clock deadline passed."""
-
-
-class _Live:
-    """The connections of requests in flight, so a deadline or SIGTERM can cut them off."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.by_watch: dict[int, list] = {}
-
-    def add(self, watch: "_Watch", conn) -> None:
-        with self.lock:
-            self.by_watch.setdefault(id(watch), []).append(conn)
-
-    def drop(self, watch: "_Watch") -> list:
-        with self.lock:
-            return self.by_watch.pop(id(watch), [])
-
-    def shutdown(self, watch: "_Watch") -> None:
-        with self.lock:
-            conns = list(self.by_watch.get(id(watch), []))
-        for conn in conns:
-            _cut(conn)
-
-    def shutdown_all(self) -> None:
-        with self.lock:
-            conns = [c for cs in self.by_watch.values() for c in cs]
-        for conn in conns:
-            _cut(conn)
-
-
-_LIVE = _Live()
-_CURRENT = threading.local()
-
-
-def _cut(conn) -> None:
-    """Shut a connection's socket down, which wakes a thread blocked reading from it."""
-    sock = getattr(conn, "sock", None)
-    try:
-        if sock is not None:
-            sock.shutdown(2)
-    except OSError:
-        pass
-
-
-class _Watch:
-    """One request's deadline (a timer cuts its sockets when it passes) and address rule."""
-
-    def __init__(self, seconds: float, allow_private: bool):
-        self.seconds, self.allow_private = seconds, allow_private
-        self.ends = time.monotonic() + seconds
-        self.refused: str | None = None
-        self.timer = threading.Timer(seconds, lambda: _LIVE.shutdown(self))
-        self.timer.daemon = True
-
-    def __enter__(self):
-        _CURRENT.watch = self
-        self.timer.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.timer.cancel()
-        _CURRENT.watch = None
-        _LIVE.drop(self)
-
-    def timeouts(self) -> tuple[float, float]:
-        left = max(0.01, self.ends - time.monotonic())
-        return min(left, 10.0), left
-
-    def expired(self) -> bool:
-        return time.monotonic() >= self.ends
-
-    def check(self) -> None:
-        if self.expired():
-            raise _Expired()
-
-
-def refusal(address: str) -> str | None:
-    """Why a connected peer address may not be used by a feed/page source, or None when it may."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return None
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
-    for test, what in (("is_loopback", "loopback"), ("is_link_local", "link-local"), ("is_private", "private"),
-                       ("is_multicast", "multicast"), ("is_reserved", "reserved"), ("is_unspecified", "unspecified")):
-        if getattr(ip, test):
-            return f"it resolves to {ip}, a {what} address"
-    return None
-
-
-class _Guarded:
-    """Connection mix-in: registers with the current request's watch; checks the peer it reached."""
-
-    def connect(self):
-        super().connect()
-        self._check_peer()
-
-    def request(self, *args, **kwargs):
-        watch = getattr(_CURRENT, "watch", None)
-        if watch is not None:
-            _LIVE.add(watch, self)
-            if self.sock is not None:  # a kept-alive connection opened for another source
-                self._check_peer()
-        return super().request(*args, **kwargs)
-
-    def _check_peer(self) -> None:
-        """Refuse the connection when the address actually reached is not allowed for this request."""
-        watch = getattr(_CURRENT, "watch", None)
-        if watch is None or watch.allow_private:
-            return
-        why = refusal(self.sock.getpeername()[0])
-        if why:
-            watch.refused = why
-            self.close()
-            raise OSError(why)
-
-
-class _GuardedHTTP(_Guarded, HTTPConnection):
-    pass
-
-
-class _GuardedHTTPS(_Guarded, HTTPSConnection):
-    pass
-
-
-class _GuardedPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTP
-
-
-class _GuardedPoolTLS(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPS
-
-
-class _GuardedAdapter(HTTPAdapter):
-    """requests' adapter with connections that honour the deadline and the address rule."""
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedPool, "https": _GuardedPoolTLS}
 
 
 def parse_json(resp: Response) -> Any:

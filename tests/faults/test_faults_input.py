@@ -22,7 +22,8 @@ from generic_source_helpers import config
 from bot.commands import status
 from bot.config import parse
 from bot.errors import ConfigError, SourceError
-from bot.http import Http, Response, refusal
+from bot.http import Http, Response
+from bot.http_guard import refusal
 from bot.scheduler import Daemon
 from bot.sources.feed import Feed
 from bot.sources.page import Page
