@@ -18,6 +18,7 @@ import feedparser
 from ..errors import SourceError
 from ..http import Response, url_for_log, snippet
 from ..notice import Notice
+from .bounded import MAX_MARKUP, markup_count
 from .listing import TEXT_CHARS, Listing, absolute_link
 
 log = logging.getLogger("procwatch")
@@ -25,8 +26,6 @@ HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctyp
 LAST_TAG = re.compile(rb"</\s*([\w:.-]+)\s*>\s*(?:<!--.*?-->\s*)*$", re.DOTALL)
 ROOTS = {b"rss", b"feed", b"rdf:rdf", b"rdf"}
 ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
-MAX_MARKUP = 200_000  # tags, escaped or not: a real feed has a few thousand; feedparser is ~4 µs/byte
-MARKS = (b"<", b"&lt;", b"&#60;", b"&#x3c;", b"&#x3C;")
 
 
 class Feed(Listing):
@@ -64,7 +63,7 @@ def check_is_feed(resp: Response) -> None:
     if ENTITY_DECLARATION.search(resp.body):
         raise SourceError(f"refused the feed from {url_for_log(resp.url)}: it declares XML entities",
                           "real feeds never do; this could be an entity-expansion attack")
-    marks = sum(resp.body.count(m) for m in MARKS)
+    marks = markup_count(resp.body)
     if marks > MAX_MARKUP:
         raise SourceError(f"refused the feed from {url_for_log(resp.url)}: {marks} tags, over the cap of {MAX_MARKUP}",
                           "a real feed is far smaller; this one would take minutes and gigabytes to read")

@@ -182,3 +182,10 @@ def test_overlapping_polls_are_said_once_an_hour_per_source_and_shown_in_status(
     facts = io.StringIO()
     status.main(SimpleNamespace(json=True, check=False), daemon.app.config, facts, now=clock.now)
     assert json.loads(facts.getvalue())["sources"][0]["overlaps"] == 60
+
+
+def test_an_fpds_page_with_more_markup_than_any_page_is_refused_before_lxml_builds_it():
+    from bot.sources.fpds_atom import parse_feed
+    body = b'<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>' + b"<i>x</i>" * 300_000 + b"</feed>"
+    with pytest.raises(SourceError, match="refused XML from FPDS: over 200000 tags"):
+        parse_feed(body)
