@@ -1,7 +1,7 @@
 """Fault soak: `procwatch run` for N minutes with Slack and email behind a fault proxy.
 
-A fake SAM.gov publishes two new sole-source Clearview AI notices every poll interval; every one
-matches the watchlist, so each must reach Slack and email once. Slack (a fake Web API) and SMTP
+A fake SAM.gov publishes two new sole-source Clearview AI notices every poll interval and answers
+with the newest 40 (so the answer stays the size of a day's search); every one matches the watchlist, so each must reach Slack and email once. Slack (a fake Web API) and SMTP
 (aiosmtpd) sit behind a TCP proxy whose phase flips every `--phase` seconds between calm and one
 fault: 5xx (HTTP 503 / SMTP 421), 429 with Retry-After, connection reset, truncated answer (the
 request landed, the confirmation is lost), slow drip, garbage. After the soak the proxy stays calm
@@ -39,6 +39,7 @@ from aiosmtpd.controller import Controller
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = json.loads((ROOT / "tests/fixtures/sam_opportunities/"
                        "synthetic_sam_opportunities_justification_ptype_u_window.json").read_text())["opportunitiesData"][0]
+WINDOW = 40  # notices per answer: the newest, as a day's search stays about the same size
 FAULTS = ("5xx", "429", "reset", "truncate", "drip", "garbage")
 UID = re.compile(r"soak-\d{5}")
 
@@ -67,7 +68,7 @@ class SamHandler(BaseHTTPRequestHandler):
         if url.path.endswith("/noticedesc"):
             return self._json(404, {"message": "Description Not Found"})
         rows = [dict(TEMPLATE, noticeId=uid, title=f"Clearview AI licences {uid} - Justification",
-                     postedDate=self.server.today, solicitationNumber=uid) for uid in self.server.published()]
+                     postedDate=self.server.today, solicitationNumber=uid) for uid in self.server.published()[-WINDOW:]]
         offset, limit = int(args.get("offset", 0)), int(args.get("limit", 1000))
         self._json(200, {"totalRecords": len(rows), "limit": limit, "offset": offset,
                          "opportunitiesData": rows[offset:offset + limit]})
