@@ -137,11 +137,12 @@ def feeds(tmp_path, kind: str, base: str) -> str:
             f'base_url = "{base + BASE_PATH.get(kind, "")}"\n{lines.format(base=base)}\n{WATCH_ALL}')
 
 
-def poll(tmp_path, text: str, minutes: int) -> int:
+def poll(tmp_path, text: str, minutes: int, timeout: float = 5) -> int:
+    """One `once` run; the fault polls use a 0.3 s deadline so a silent server costs little."""
     path = tmp_path / "feeds.toml"
     path.write_text(text)
     from bot.http import Http
-    app = App(load(str(path)), Http(contact="tests@example.org", timeout=0.3, max_bytes=CAP, sleep=lambda s: None),
+    app = App(load(str(path)), Http(contact="tests@example.org", timeout=timeout, max_bytes=CAP, sleep=lambda s: None),
               clock=lambda: NOW + timedelta(minutes=minutes))
     return app.once()
 
@@ -172,10 +173,11 @@ def test_fault_is_one_clear_error_cursor_kept_and_recovery_alerts_once(kind, fau
                 sock.listen(8)  # accepts, never answers
             else:
                 sock.close()  # nothing listens: refused
-            code = poll(tmp_path, good.replace(httpserver.url_for("").rstrip("/"), f"http://127.0.0.1:{port}"), 0)
+            code = poll(tmp_path, good.replace(httpserver.url_for("").rstrip("/"), f"http://127.0.0.1:{port}"), 0,
+                        timeout=0.3)
     else:
         server.fault = serve
-        code = poll(tmp_path, good, 0)
+        code = poll(tmp_path, good, 0, timeout=0.3)
         server.fault = None
     out = capsys.readouterr().out
     health, cursor, _, _ = state(tmp_path)
