@@ -43,6 +43,9 @@ class _NoOverlapWarnings(logging.Filter):
         return OVERLAP_MESSAGE not in record.getMessage()
 
 
+logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapWarnings())
+
+
 def source_trigger(every: float) -> IntervalTrigger:
     """Poll every `every` seconds, up to a tenth of that (at most a minute) late, to spread load."""
     return IntervalTrigger(seconds=every, jitter=min(60, every / 10), timezone=timezone.utc)
@@ -66,7 +69,6 @@ class Daemon:
         self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
         self.scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
         self.scheduler.add_listener(self._overlapped, EVENT_JOB_MAX_INSTANCES)
-        logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapWarnings())
 
     def start(self, paused: bool = False) -> None:
         """Add the jobs (every source polled right away) and start the scheduler thread."""
