@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable
 
 from . import catch_up, health, outbox
+from . import clock as wall_clock
 from .config import Config
 from .delivery import deliver
 from .http import Http
@@ -22,17 +23,13 @@ from .store import Database
 log = logging.getLogger("procwatch")
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass
 class App:
     """Everything one configuration needs at run time; `clock` and `http` are injectable for tests."""
 
     config: Config
     http: Http
-    clock: Callable[[], datetime] = field(default=lambda: utc_now())  # looked up per call: tests patch utc_now
+    clock: Callable[[], datetime] = field(default=lambda: wall_clock.utc_now())  # looked up per call: tests set it
     stopping: threading.Event = field(default_factory=threading.Event)  # set on SIGTERM: stop after the page in hand
 
     def __post_init__(self):
@@ -45,13 +42,17 @@ class App:
         """A fresh connection (one per thread / job run)."""
         return Database(self.config.bot.database)
 
-    def source(self, name: str, db: Database):
+    def source(self, name: str, db: Database, poll_seconds: float | None = None):
+        """The source ready to fetch; `poll_seconds` bounds all its requests together (one poll)."""
         cfg = self.config.sources[name]
         impl = SOURCES[cfg.kind]
         budget = None
         if "daily_request_limit" in cfg.options and cfg.secrets.get("api_key"):
             budget = DailyBudget(db, cfg.secrets["api_key"], cfg.options["daily_request_limit"], self.clock)
-        source = impl(cfg, self.http, budget)
+        http = self.http.for_source(name, cfg.timeout, cfg.options.get("allow_private", True), cfg.redirect_hosts,
+                                    health.StoredGate(db, name, self.clock), lambda: self.clock().timestamp(),
+                                    poll_seconds)
+        source = impl(cfg, http, budget)
         source.fetch = _until_stopped(source.fetch, self.stopping)
         return source
 
@@ -59,7 +60,8 @@ class App:
         """Poll one source once and log one line about it."""
         db = self.database()
         try:
-            result = run_source(db, self.source(name, db), self.matcher, self.routes,
+            result = run_source(db, self.source(name, db, poll_deadline(self.config.sources[name], self.http)),
+                                self.matcher, self.routes,
                                 self.config.bot.first_run_alert_days, self.clock())
             self.check_health(db)
         finally:
@@ -117,6 +119,11 @@ class App:
                 log.warning("recovered %d outbox rows left mid-delivery by an earlier run", n)
         finally:
             db.close()
+
+
+def poll_deadline(cfg, http: Http) -> float:
+    """How long one poll may take: its interval, but at least ten requests' worth."""
+    return max(cfg.every, 10 * (cfg.timeout or http.timeout))
 
 
 def _until_stopped(fetch, stopping: threading.Event):

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from . import __version__
+from . import __version__, redact
 from .commands import backfill, search, status, watch
 from .commands import outbox as outbox_command
 from .commands import serve, subscribers
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         return 141
     except Exception as e:  # last resort: one line, traceback only with -v
         log.debug("internal error", exc_info=True)
-        print(f"Error: internal error: {type(e).__name__}: {e} (run with -v for details)", file=sys.stderr)
+        print(redact.mask(f"Error: internal error: {type(e).__name__}: {e} (run with -v for details)"), file=sys.stderr)
         return 1
 
 
@@ -92,6 +92,8 @@ def _logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s procwatch: %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for handler in logging.getLogger().handlers:  # every logger's lines, urllib3's and APScheduler's too
+        redact.install(handler)
     logging.getLogger("urllib3").setLevel(logging.WARNING)  # its debug lines carry URLs with API keys
 
 

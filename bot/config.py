@@ -6,8 +6,10 @@ only from the environment variables the file names (`*_env`, or `NAME_FILE` hold
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -43,6 +45,8 @@ class SourceConfig:
     failures_before_alert: int = 3  # consecutive failed polls that raise an operator alert
     expect_new_within: float | None = None  # seconds without a new notice that raise an alert
     api_key_expires: date | None = None  # warn operators 14 days ahead
+    timeout: float | None = None  # seconds for one whole request (body included); None: the client's default
+    redirect_hosts: tuple[str, ...] = ()  # other hosts this source may be redirected to
 
 
 @dataclass(frozen=True)
@@ -98,12 +102,28 @@ def config_path(cli_path: str | None = None) -> str:
 def load(path: str, env: Mapping[str, str] | None = None) -> Config:
     """Read and validate feeds.toml; raise ConfigError listing every problem with its line."""
     try:
-        text = open(path, encoding="utf-8").read()
+        text = read_regular(path).decode("utf-8")
     except OSError as e:
         raise ConfigError([f"{path}: cannot read: {e.strerror} (create it, or pass --config PATH)"])
     except UnicodeDecodeError as e:
         raise ConfigError([f"{path}: cannot read: not UTF-8 text at byte {e.start} (save it as UTF-8)"])
     return parse(text, path, os.environ if env is None else env)
+
+
+def read_regular(path: str) -> bytes:
+    """The bytes of a regular file; a FIFO, device or directory is refused without blocking on it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a FIFO" if stat.S_ISFIFO(mode) else "a directory" if stat.S_ISDIR(mode) else "a device or socket"
+            raise OSError(errno.EINVAL, f"it is {what}, not a regular file; point it at a plain file")
+        with os.fdopen(fd, "rb", closefd=True) as f:
+            fd = -1
+            return f.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def parse(text: str, path: str, env: Mapping[str, str]) -> Config:

@@ -15,15 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .config import (DAYS, BotConfig, ChannelConfig, Config, SourceConfig, Watchlist, parse_duration,
                      resolve_secret)
+from . import redact
 from .errors import ConfigError
 from .notice import COMPETITIONS
 
 BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "catch_up_days": -1, "contact": "",
             "timezone": "UTC", "public_url": "", "secret_env": ""}  # catch_up_days -1: not set, so first_run_alert_days
 SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
-               "api_key_expires"}
+               "api_key_expires", "timeout", "redirect_hosts"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
-CHANNEL_KEYS = {"kind", "watchlists", "deliver", "operator"}
+CHANNEL_KEYS = {"kind", "watchlists", "deliver", "operator", "allow_plaintext"}
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")  # a TOML bare key: no quoting needed, no spaces
 DURATION = re.compile(r"^(?:\d+[smhd])+$")
 DELIVER = re.compile(r"^(instant|hourly|daily ([01]\d|2[0-3]):[0-5]\d|weekly (%s) ([01]\d|2[0-3]):[0-5]\d)$"
@@ -165,6 +166,7 @@ class Validator:
                 missing = missing or var
             else:
                 secrets[name] = value
+                redact.register(value)
         return secrets, missing
 
     def _options(self, where: tuple, table: dict, impl, common: set) -> dict:
@@ -226,6 +228,23 @@ class Validator:
                 self.problem(where + ("api_key_expires",), "must be a date", "e.g. api_key_expires = 2027-02-01")
             else:
                 out["api_key_expires"] = expires
+        return out | self._http_keys(where, table)
+
+    def _http_keys(self, where: tuple, table: dict) -> dict:
+        """The common source keys for its requests: `timeout` (whole request) and `redirect_hosts`."""
+        out = {}
+        timeout = table.get("timeout")
+        if timeout is not None:
+            seconds = parse_duration(timeout) if isinstance(timeout, str) and DURATION.match(timeout) else \
+                timeout if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else 0
+            if not 0 < seconds <= 3600:
+                self.problem(where + ("timeout",), f"bad timeout {timeout!r}",
+                             'seconds for one whole request, body included: e.g. 60 or "2m" (at most 1h)')
+            else:
+                out["timeout"] = float(seconds)
+        hosts = table.get("redirect_hosts")
+        if hosts is not None and self._typed(where + ("redirect_hosts",), hosts, []):
+            out["redirect_hosts"] = tuple(h.lower() for h in hosts)
         return out
 
     def _watchlist(self, name: str, table: dict, sources: dict) -> Watchlist:
@@ -277,11 +296,23 @@ class Validator:
             self.warnings.append(f"{self.path}:{self._line(where)}: channels.{name}: {missing} is not set; "
                                  f"printing its digests on the console instead ({_secret_hint(missing)})")
             impl, options, secrets = registry["console"], {}, {}
+        self._plaintext(where, table, impl, options, secrets)
         operator = table.get("operator", False)
         if not isinstance(operator, bool):
             self.problem(where + ("operator",), "must be true or false")
         return ChannelConfig(name, impl.kind, tuple(names) if isinstance(names, list) else (),
                              str(deliver), options, secrets, operator is True)
+
+    def _plaintext(self, where: tuple, table: dict, impl, options: dict, secrets: dict) -> None:
+        """Credentials in clear to another machine are refused unless the channel says `allow_plaintext`."""
+        allow = table.get("allow_plaintext", False)
+        if not isinstance(allow, bool):
+            self.problem(where + ("allow_plaintext",), "must be true or false")
+        if allow is True:
+            return
+        for key, message in impl.plaintext(options, secrets):
+            self.problem(where + (key,), message, "use TLS (https://, starttls or ssl), or set "
+                         "allow_plaintext = true on this channel if that network is trusted")
 
     def _subscribers(self, where: tuple, value, impl, watchlists: dict, names, deliver) -> list[dict]:
         """`subscribers = [{ address, watchlists, deliver }]`, each checked; channel defaults filled in."""

@@ -1,10 +1,13 @@
 """The bot's error types: a message for the user and a hint on what to do about it."""
 
+from .redact import mask
+
 
 class BotError(Exception):
     """An error the user can act on; the CLI prints it as one line, without a traceback."""
 
     def __init__(self, message: str, hint: str = ""):
+        message, hint = mask(message), mask(hint)  # a remote may echo a secret into either
         super().__init__(message)
         self.message = message
         self.hint = hint

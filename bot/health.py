@@ -9,18 +9,81 @@ An announcement that no operator channel accepted is retried on the next review.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from datetime import date, datetime, timedelta
 
+from . import redact
 from .config import Config, SourceConfig
 from .digest import Digest
+from .http import RateGate
 from .notify.base import Channel
 from .pipeline import DailyBudget
 from .store import Database
 
 log = logging.getLogger("procwatch")
 KEY_WARNING_DAYS = 14
+STALLED_AFTER = 3  # intervals without a completed poll before a source counts as stalled
+OVERLAP_EVERY = timedelta(hours=1)  # at most one "polls overlap" log line per source this often
+
+
+class StoredGate(RateGate):
+    """A source's Retry-After kept in the database, so no poll (nor a restart) asks before the time it named."""
+
+    def __init__(self, db: Database, source: str, clock):
+        self.db, self.source, self.clock = db, source, clock
+
+    def until(self) -> float | None:
+        stamp = rate_limited_until(self.db, self.source)
+        return datetime.fromisoformat(stamp).timestamp() if stamp else None
+
+    def hold(self, seconds: float) -> None:
+        until = self.clock() + timedelta(seconds=seconds)
+        known = self.until()
+        if known is None or until.timestamp() > known:
+            self.db.set_meta(f"rate_limited_until:{self.source}", until.isoformat(timespec="seconds"))
+
+
+def rate_limited_until(db: Database, source: str) -> str | None:
+    """The stored end of a source's Retry-After wait (ISO 8601), if any."""
+    return db.meta(f"rate_limited_until:{source}")
+
+
+def overlap(db: Database, source: str, now: datetime) -> bool:
+    """Count a skipped poll (the previous one still running); True when it is time to log a line."""
+    key = f"overlap:{source}"
+    known = json.loads(db.meta(key) or "{}")
+    told = known.get("told_at")
+    tell = not told or now - datetime.fromisoformat(told) >= OVERLAP_EVERY
+    known = {"count": known.get("count", 0) + 1, "last_at": now.isoformat(timespec="seconds"),
+             "told_at": now.isoformat(timespec="seconds") if tell else told}
+    db.set_meta(key, json.dumps(known))
+    return tell
+
+
+def stalled(source: SourceConfig, row: dict | None, now: datetime, started: str | None = None) -> str | None:
+    """A problem line when an enabled source has not completed a poll in 3× its interval (counted
+    from `started`, the daemon's start, when that is later: a restart after downtime is not a stall)."""
+    last = (row or {}).get("last_attempt_at")
+    if not source.enabled or not last:
+        return None
+    since = max(datetime.fromisoformat(last), datetime.fromisoformat(started) if started else datetime.min.replace(
+        tzinfo=now.tzinfo))
+    if (now - since).total_seconds() <= STALLED_AFTER * source.every:
+        return None
+    return (f"{source.name}: no poll has completed since {last[:16]} ({_days(now - datetime.fromisoformat(last))}); "
+            f"it is polled every {source.every:g}s — is a request hanging?")
+
+
+def source_notes(db: Database, source: SourceConfig, now: datetime) -> dict:
+    """What `status` adds to a source's line: a Retry-After wait still running, skipped overlapping polls."""
+    until = rate_limited_until(db, source.name)
+    if until and datetime.fromisoformat(until) <= now:
+        until = None
+    overlaps = json.loads(db.meta(f"overlap:{source.name}") or "{}")
+    return {"rate_limited_until": until, "overlaps": overlaps.get("count", 0),
+            "last_overlap": overlaps.get("last_at")}
 
 
 def budget(db: Database, source: SourceConfig, now: datetime) -> tuple[int, int] | None:
@@ -51,6 +114,8 @@ def problems(db: Database, source: SourceConfig, row: dict | None, now: datetime
         found["budget"] = f"{source.name}: the daily request budget of {spent[1]} is spent; polling resumes tomorrow (UTC)"
     if source.api_key_expires and now.date() >= source.api_key_expires - timedelta(days=KEY_WARNING_DAYS):
         found["key_expiring"] = f"{source.name}: API key {_expiry(source.api_key_expires, now.date())}; renew it"
+    if line := stalled(source, row, now, db.meta("started_at")):
+        found["stalled"] = line
     return found
 
 
@@ -98,6 +163,7 @@ def announce(db: Database, channels: list[Channel], now: datetime) -> list[str]:
 
 def notify(channels: list[Channel], lines: list[str]) -> bool:
     """Send lines to every operator channel; True when one accepted them (or none is configured)."""
+    lines = [redact.mask(line) for line in lines]
     for line in lines:
         log.warning("operator alert: %s", line)
     operators = [c for c in channels if c.config.operator]

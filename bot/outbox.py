@@ -14,6 +14,7 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
+from . import redact
 from .store import Database
 
 MAX_ATTEMPTS = 8
@@ -131,6 +132,7 @@ def thread_for(db: Database, channel: str, recipient: str, uid: str, reference: 
 
 def mark_failed(db: Database, digest_id: str, error: str, now: str, retry_after: float | None = None) -> None:
     """Back off (or honour retry_after); rows past MAX_ATTEMPTS become dead and stay visible."""
+    error = redact.mask(error)  # a channel's error may echo its token or password
     with db.transaction():
         for row in db.rows("SELECT id, attempts FROM outbox WHERE digest_id = ? AND state = 'sending'"
                            " AND owner = ?", (digest_id, me())):

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from . import detail_plan, outbox
+from . import detail_plan, outbox, redact
 from .classify import classify
 from .errors import BotError, RetryLater
 from .match import Matcher
@@ -94,7 +94,9 @@ def run_source(db: Database, source: Source, matcher: Matcher, routes: list[Rout
     except Exception as e:  # a parser bug must not stop the other sources
         log.debug("unexpected error in %s", source.name, exc_info=True)
         result.error = f"internal error: {type(e).__name__}: {e}"
-    db.record_health(source.name, stamp, result.error, result.fetched, result.new, "; ".join(source.warnings))
+    result.error = redact.mask(result.error)  # an exception text may echo a secret
+    db.record_health(source.name, stamp, result.error, result.fetched, result.new,
+                     redact.mask("; ".join(source.warnings)))
     _record_plan(db, source.name, now, result)
     return result
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import stat as stat_
 import threading
+import time
 from datetime import datetime, timezone
 
-from apscheduler.events import EVENT_JOB_ERROR
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from . import health
+from . import health, reconcile
 from .app import App
 from .config import load
 from .errors import ConfigError
@@ -27,8 +29,21 @@ from .errors import ConfigError
 log = logging.getLogger("procwatch")
 DELIVERY_CHECK_SECONDS = 60
 RELOAD_CHECK_SECONDS = 5
+STABLE_SECONDS = 2  # a changed feeds.toml is applied once it has stayed the same this long
 HEARTBEAT_SECONDS = 60
+STOP_GRACE_SECONDS = 8  # after SIGTERM, running jobs get this long before the process exits anyway
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+OVERLAP_MESSAGE = "maximum number of running instances reached"
+
+
+class _NoOverlapWarnings(logging.Filter):
+    """APScheduler warns on every skipped run; the daemon says it once an hour per source instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return OVERLAP_MESSAGE not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapWarnings())
 
 
 def source_trigger(every: float) -> IntervalTrigger:
@@ -48,9 +63,12 @@ class Daemon:
         self.fatal: str | None = None
         self.reload_lock = threading.Lock()
         self.seen = self._stamp()
+        self.pending: tuple | None = None  # a changed stamp, waiting to settle
+        self.pending_since = 0.0
         self.rejected: tuple | None = None
         self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
         self.scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
+        self.scheduler.add_listener(self._overlapped, EVENT_JOB_MAX_INSTANCES)
 
     def start(self, paused: bool = False) -> None:
         """Add the jobs (every source polled right away) and start the scheduler thread."""
@@ -92,15 +110,27 @@ class Daemon:
             self.app.deliver()
 
     def heartbeat(self) -> None:
-        """Record that the daemon is alive (`procwatch status --check` reads it)."""
+        """Record that the daemon is alive (`procwatch status --check` reads it); review health, so a
+        source whose poll hangs is reported even though it never finishes."""
         db = self.app.database()
         try:
             db.set_meta("heartbeat", self.app.clock().isoformat(timespec="seconds"))
+            if not self.stopping.is_set():
+                self.app.check_health(db)
         finally:
             db.close()
 
-    def reload_if_changed(self) -> None:
-        if self._stamp() not in (self.seen, None):
+    def reload_if_changed(self, monotonic=time.monotonic) -> None:
+        """Reload once a changed feeds.toml has stayed the same for STABLE_SECONDS (an editor or a
+        copy still writing it is not read half-way)."""
+        stamp = self._stamp()
+        if stamp in (self.seen, None):
+            self.pending = None
+            return
+        if stamp != self.pending:
+            self.pending, self.pending_since = stamp, monotonic()
+            return
+        if monotonic() - self.pending_since >= STABLE_SECONDS:
             self.reload("feeds.toml changed")
 
     def reload(self, why: str) -> bool:
@@ -116,12 +146,29 @@ class Daemon:
             for warning in config.warnings:
                 log.warning("%s", warning)
             self.app = App(config, self.app.http, self.app.clock, self.stopping)
-            self.rejected = None
+            self.rejected = self.pending = None
             self.app.catch_up()
             self.sync_jobs()
             log.info("%s: configuration reloaded: %d sources enabled, %d watchlists, %d channels", why,
                      len(self.app.enabled_sources()), len(config.watchlists), len(self.app.channels))
+            self.reconcile()
             return True
+
+    def _started(self) -> None:
+        """Note when this daemon started: a source is not "stalled" for the downtime before it."""
+        db = self.app.database()
+        try:
+            db.set_meta("started_at", self.app.clock().isoformat(timespec="seconds"))
+        finally:
+            db.close()
+
+    def reconcile(self) -> None:
+        """Report dropped watchlists/channels; queue what a returning watchlist missed."""
+        db = self.app.database()
+        try:
+            reconcile.reconcile(db, self.app.config, self.app.matcher, self.app.routes, self.app.clock())
+        finally:
+            db.close()
 
     def _rejected(self, stamp, problems: list[str]) -> None:
         for line in problems:
@@ -133,11 +180,25 @@ class Daemon:
                                               "keeps running: " + "; ".join(problems)])
 
     def _stamp(self) -> tuple | None:
+        """What identifies this version of the file (never opens it: a FIFO would block)."""
         try:
             st = self.stat(self.path)
         except OSError:  # mid-replace by an editor: look again next time
             return None
-        return st.st_mtime_ns, st.st_size
+        return st.st_mtime_ns, st.st_size, st.st_ino, stat_.S_IFMT(st.st_mode)
+
+    def _overlapped(self, event) -> None:
+        """A poll was skipped because the previous one still runs: one log line per source per hour."""
+        if not event.job_id.startswith("source:"):
+            return
+        name = event.job_id[7:]
+        db = self.app.database()
+        try:
+            if health.overlap(db, name, self.app.clock()):
+                log.warning("%s: polls overlap: the previous poll was still running, so this one was skipped "
+                            "(said once an hour; count in `procwatch status`)", name)
+        finally:
+            db.close()
 
     def _job_failed(self, event) -> None:
         self.fatal = f"{event.job_id}: {type(event.exception).__name__}: {event.exception}"
@@ -151,6 +212,8 @@ class Daemon:
             signal.signal(sig, self._stop)
         signal.signal(signal.SIGHUP, self._reload_signal)
         self.app.recover()
+        self.reconcile()
+        self._started()
         self.start()
         sources = self.app.enabled_sources()
         log.info("procwatch running: %d sources (%s), %d channels; Ctrl-C to stop", len(sources),
@@ -165,21 +228,41 @@ class Daemon:
             if self.stopping.is_set() or self.fatal:
                 break
         self.stopping.set()
-        self.scheduler.shutdown(wait=True)
+        if not self._shutdown(STOP_GRACE_SECONDS):
+            log.error("a job did not finish within %ds of the stop request; exiting without it "
+                      "(its page was not committed and is fetched again next time)", STOP_GRACE_SECONDS)
+            _exit(1 if self.fatal else 0)
         if self.fatal:
             log.error("stopping after a fatal error: %s", self.fatal)
             return 1
         log.info("stopped cleanly")
         return 0
 
+    def _shutdown(self, grace: float) -> bool:
+        """Stop the scheduler, waiting up to `grace` seconds for running jobs; False if they did not end."""
+        done = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        done.start()
+        done.join(grace)
+        return not done.is_alive()
+
     def _stop(self, signum, _frame) -> None:
+        if self.stopping.is_set():  # the second Ctrl-C: at once
+            log.warning("received %s again: exiting now", signal.Signals(signum).name)
+            _exit(130)
         log.info("received %s: finishing the page in hand, then stopping", signal.Signals(signum).name)
         self.stopping.set()
+        self.app.http.abort()  # a request in flight ends now instead of at its deadline
         self.wake.set()
 
     def _reload_signal(self, _signum, _frame) -> None:
         self.hup.set()
         self.wake.set()
+
+
+def _exit(code: int) -> None:
+    """Leave now, even with a worker thread stuck (SQLite's transactions keep the database whole)."""
+    logging.shutdown()
+    os._exit(code)
 
 
 def next_runs(daemon: Daemon) -> dict[str, datetime]:

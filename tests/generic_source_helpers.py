@@ -26,7 +26,7 @@ watchlists = ["surveillance"]
 # Responses every source must survive: (make response, words the recorded error must contain).
 HTTP_FAULTS = {
     "500": (lambda: Response("upstream exploded", status=500), "HTTP 500"),
-    "429": (lambda: Response("slow down", status=429, headers={"Retry-After": "3600"}), "rate limited"),
+    "429": (lambda: Response("slow down", status=429, headers={"Retry-After": "1500"}), "rate limited"),  # over by the next poll
     "html with 200": (lambda: Response("<!DOCTYPE html><html><head><title>Maintenance</title></head>"
                                        "<body><h1>Down for maintenance</h1></body></html>",
                                        content_type="text/html"), "Maintenance"),

@@ -28,7 +28,7 @@ def test_watch_add_queues_the_stored_notice_it_now_matches_and_says_so(make_app,
     app.once()
     assert _outbox(app, "07") == []
     capsys.readouterr()
-    monkeypatch.setattr("bot.app.utc_now", lambda: NOW)  # `watch add` runs on the real clock otherwise
+    monkeypatch.setattr("bot.clock.utc_now", lambda: NOW)  # `watch add` runs on the real clock otherwise
     assert main(["--config", app.config.path, "watch", "add", "cleaning", "--keyword", "janitorial",
                  "--channel", "console"]) == 0
     assert "1 stored notice from the last 7 days now matches and will be alerted" in capsys.readouterr().out

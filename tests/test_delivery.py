@@ -104,7 +104,7 @@ def test_once_posts_to_slack_and_sends_each_subscriber_one_email(setup):
 
 
 def test_display_name_sender_passes_check_and_names_the_mail(setup, capsys, monkeypatch):
-    monkeypatch.setattr("bot.app.utc_now", lambda: NOW)
+    monkeypatch.setattr("bot.clock.utc_now", lambda: NOW)
     assert main(["--config", str(setup.config), "check"]) == 0
     assert main(["--config", str(setup.config), "once"]) == 0
     [ana] = mails(setup.smtp, "ana@example.org")

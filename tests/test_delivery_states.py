@@ -19,7 +19,7 @@ from bot.outbox import MAX_ATTEMPTS
 def cli(setup, monkeypatch, capsys):  # noqa: F811
     """`cli(*args, at=timedelta)` runs procwatch on the test config at NOW + at; returns (exit, stdout)."""
     def run(*args, at=timedelta(0)):
-        monkeypatch.setattr("bot.app.utc_now", lambda: NOW + at)
+        monkeypatch.setattr("bot.clock.utc_now", lambda: NOW + at)
         capsys.readouterr()
         code = main(["--config", str(setup.config), *args])
         return code, capsys.readouterr().out

@@ -34,7 +34,7 @@ def FakeFeed(server, body: bytes = RSS, content_type: str = "application/rss+xml
 
 
 def feed_config(tmp_path, httpserver, extra: str = "") -> str:
-    return config(tmp_path, f'[sources.riverton]\nkind = "feed"\nurl = "{httpserver.url_for(PATH)}"\n{extra}')
+    return config(tmp_path, f'[sources.riverton]\nkind = "feed"\nallow_private = true\nurl = "{httpserver.url_for(PATH)}"\n{extra}')
 
 
 def test_once_alerts_entries_whose_text_says_sole_source(make_app, httpserver, tmp_path, capsys):
@@ -159,7 +159,7 @@ def test_fault_is_recorded_cursor_kept_and_recovery_alerts_once(fault, make_app,
 
 def test_timeout_is_one_clear_line(make_app, tmp_path, caplog):
     with silent_port() as port:
-        text = config(tmp_path, f'[sources.riverton]\nkind = "feed"\nurl = "http://127.0.0.1:{port}/feed.xml"')
+        text = config(tmp_path, f'[sources.riverton]\nkind = "feed"\nallow_private = true\nurl = "http://127.0.0.1:{port}/feed.xml"')
         assert make_app(text=text, timeout=0.2).once() == 2
     assert f"timed out after 0.2s waiting for http://127.0.0.1:{port}/feed.xml" in caplog.text
     assert health(tmp_path, "riverton")["consecutive_failures"] == 1
@@ -172,7 +172,7 @@ def test_timeout_is_one_clear_line(make_app, tmp_path, caplog):
 ])
 def test_bad_options_are_reported(extra, problem, tmp_path):
     path = tmp_path / "feeds.toml"
-    path.write_text(config(tmp_path, f'[sources.f]\nkind = "feed"\n{extra}'))
+    path.write_text(config(tmp_path, f'[sources.f]\nkind = "feed"\nallow_private = true\n{extra}'))
     with pytest.raises(ConfigError) as e:
         load(str(path))
     assert problem in str(e.value)

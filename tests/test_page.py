@@ -30,7 +30,7 @@ def FakePage(server, body: bytes = PAGE, content_type: str = "text/html; charset
 
 
 def page_config(tmp_path, httpserver, extra: str = 'assume = "sole_source"\nagency = "City of Riverton"') -> str:
-    return config(tmp_path, f'[sources.riverton]\nkind = "page"\nurl = "{httpserver.url_for(PATH)}"\n'
+    return config(tmp_path, f'[sources.riverton]\nkind = "page"\nallow_private = true\nurl = "{httpserver.url_for(PATH)}"\n'
                             f'{SELECTORS}{extra}')
 
 
@@ -134,7 +134,7 @@ def test_fault_is_recorded_cursor_kept_and_recovery_alerts_once(fault, make_app,
 ])
 def test_bad_options_are_reported(extra, problem, tmp_path):
     path = tmp_path / "feeds.toml"
-    path.write_text(config(tmp_path, f'[sources.p]\nkind = "page"\n{extra}'))
+    path.write_text(config(tmp_path, f'[sources.p]\nkind = "page"\nallow_private = true\n{extra}'))
     with pytest.raises(ConfigError) as e:
         load(str(path))
     assert problem in str(e.value)

@@ -13,7 +13,7 @@ from werkzeug import Response
 SEARCH = "/opportunities/v2/search"
 FAULTS = {
     "500": (lambda: Response("upstream exploded", status=500), "HTTP 500"),
-    "429": (lambda: Response("slow down", status=429, headers={"Retry-After": "3600"}), "rate limited"),
+    "429": (lambda: Response("slow down", status=429, headers={"Retry-After": "1500"}), "rate limited"),  # over by the next poll
     "malformed json": (lambda: Response('{"totalRecords": 3, "opportunitiesData": [', content_type="application/json"),
                        "malformed JSON"),
     "html with 200": (lambda: Response("<!DOCTYPE html><html><title>Maintenance</title></html>",

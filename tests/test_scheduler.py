@@ -81,15 +81,18 @@ def test_invalid_edit_is_rejected_and_told_to_operators_once(daemon, tmp_path, c
     assert "sources.sam.every: bad duration 'soon'" in out
 
 
-def test_a_changed_file_is_noticed_by_its_stamp(daemon):
+def test_a_changed_file_is_applied_once_its_stamp_has_settled(daemon):
     d = daemon()
-    stamps = iter([(1, 100), (2, 100), (2, 100)])  # the reload reads the stamp it applies
-    d.stat = lambda path: SimpleNamespace(**dict(zip(("st_mtime_ns", "st_size"), next(stamps))))
-    d.seen = (1, 100)
+    stamps = iter([(1, 100), (2, 100), (2, 100), (2, 100), (2, 100)])  # the reload reads the stamp it applies
+    d.stat = lambda path: SimpleNamespace(st_ino=7, st_mode=0o100644,
+                                          **dict(zip(("st_mtime_ns", "st_size"), next(stamps))))
+    d.seen = (1, 100, 7, 0o100000)
     edit(d, 'every = "30m"', 'every = "2h"')
-    d.reload_if_changed()  # same stamp: not reloaded
+    d.reload_if_changed(monotonic=lambda: 0.0)  # same stamp: not reloaded
+    d.reload_if_changed(monotonic=lambda: 10.0)  # new stamp: wait for it to settle
+    d.reload_if_changed(monotonic=lambda: 11.0)  # unchanged for only 1 s: still waiting
     assert d.scheduler.get_job("source:sam").trigger.interval.total_seconds() == 1800
-    d.reload_if_changed()  # new stamp: validated and applied
+    d.reload_if_changed(monotonic=lambda: 12.5)  # settled: validated and applied
     assert d.scheduler.get_job("source:sam").trigger.interval.total_seconds() == 7200
 
 

@@ -41,7 +41,7 @@ def served(setup, monkeypatch):  # noqa: F811
 @pytest.fixture
 def cli(monkeypatch, capsys, setup):  # noqa: F811
     def run(*args, at=timedelta(0)):
-        monkeypatch.setattr("bot.app.utc_now", lambda: NOW + at)
+        monkeypatch.setattr("bot.clock.utc_now", lambda: NOW + at)
         capsys.readouterr()
         return main(["--config", str(setup.config), *args]), capsys.readouterr().out
     return run

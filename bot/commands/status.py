@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from .. import health, outbox
+from .. import clock, health, outbox, reconcile, redact
 from ..config import Config
 from ..store import Database
 
@@ -19,7 +19,7 @@ def arguments(parser) -> None:
 
 
 def main(args, config: Config, out, now: datetime | None = None) -> int:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.utc_now()
     db = Database(config.bot.database)
     try:
         facts = collect(db, config, now)
@@ -44,14 +44,18 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
     problems = [i["message"] for i in incidents if i["source"] in config.sources]
     channels = outbox.channel_health(db)
     problems += outbox.channel_problems(channels)
+    started = db.meta("started_at")
+    problems += [line for s in config.sources.values()
+                 if (line := health.stalled(s, rows.get(s.name), now, started)) and line not in problems]
     if backlog.get("dead"):
         problems.append(f"{backlog['dead']} alerts could not be delivered (dead letters)")
     if heartbeat and now - datetime.fromisoformat(heartbeat) > HEARTBEAT_STALE:
         problems.append(f"the daemon's last heartbeat was at {heartbeat[:19]}: is `procwatch run` running?")
-    return {"now": now.isoformat(timespec="seconds"), "config": config.path, "database": config.bot.database,
-            "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "channels": channels,
-            "dead_letters": db.dead_letters(),
-            "digests": db.last_digests(), "problems": problems}
+    return redact.mask_data({
+        "now": now.isoformat(timespec="seconds"), "config": config.path, "database": config.bot.database,
+        "heartbeat": heartbeat, "sources": sources, "outbox": backlog, "channels": channels,
+        "dead_letters": db.dead_letters(),
+        "digests": db.last_digests(), "reload_dropped": reconcile.last_drop(db), "problems": problems})
 
 
 def _source(db: Database, source, row: dict, incidents: list[dict], new_today: int, now: datetime) -> dict:
@@ -66,7 +70,8 @@ def _source(db: Database, source, row: dict, incidents: list[dict], new_today: i
             "last_ok": row.get("last_ok_at"), "last_new": row.get("last_new_at"), "next_due": due,
             "failures": row.get("consecutive_failures") or 0, "last_error": row.get("last_error"),
             "new_today": new_today, "budget_used": spent[0] if spent else None,
-            "budget_limit": spent[1] if spent else None, "descriptions": _descriptions(db, source.name, now)}
+            "budget_limit": spent[1] if spent else None, "descriptions": _descriptions(db, source.name, now)} \
+        | health.source_notes(db, source, now)
 
 
 def _descriptions(db: Database, name: str, now: datetime) -> dict | None:
@@ -88,6 +93,11 @@ def render(facts: dict) -> str:
                          f"{s['descriptions']['left']} left for budget")
         if s["last_error"]:
             lines.append(f"{'':17}last error: {s['last_error'][:100]}")
+        if s["rate_limited_until"]:
+            lines.append(f"{'':17}rate limited until {_t(s['rate_limited_until'])} (the server's Retry-After)")
+        if s["overlaps"]:
+            lines.append(f"{'':17}polls overlap: {s['overlaps']} skipped while the previous poll ran "
+                         f"(last {_t(s['last_overlap'])}); consider a longer `every` or a shorter `timeout`")
     box = facts["outbox"]
     lines += ["", "outbox: " + (", ".join(f"{n} {state}" for state, n in sorted(box.items())) or "empty")]
     lines += [outbox.describe(c) for c in facts["channels"]]
@@ -99,6 +109,9 @@ def render(facts: dict) -> str:
         lines.append(f"  {d['channel']}{' → ' + d['recipient'] if d['recipient'] else ''}: {_t(d['sent_at'])} "
                      f"({d['digests']} sent)")
     lines.append(f"daemon heartbeat: {_t(facts['heartbeat']) if facts['heartbeat'] else 'never (procwatch run not started)'}")
+    if drop := facts["reload_dropped"]:
+        gone = "; ".join(f"{k} {', '.join(v)}" for k, v in drop.items() if k != "at" and v)
+        lines.append(f"last configuration change dropped {gone} (at {_t(drop['at'])})")
     lines.append("")
     lines += [f"UNHEALTHY: {p}" for p in facts["problems"]] or ["healthy"]
     return "\n".join(lines)

@@ -6,6 +6,7 @@ reason) or retry after N seconds, and the outbox keeps the rows until they are d
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -57,6 +58,11 @@ class Channel:
         """(key, problem) pairs for option values that have the right type but a bad value."""
         return []
 
+    @classmethod
+    def plaintext(cls, options: dict, secrets: dict) -> list[tuple[str, str]]:
+        """(key, problem) pairs where credentials or digests would cross the network unencrypted."""
+        return []
+
     def recipients(self) -> list[Recipient]:
         """One recipient (the channel itself) unless the channel has subscribers."""
         return [Recipient("", self.config.watchlists, self.config.deliver)]
@@ -72,3 +78,14 @@ class Channel:
     def preview(self, digest: Digest) -> str:
         """What `send` would deliver, as text (for `procwatch digest --dry-run`)."""
         return render_text(digest)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (plaintext to them never leaves the machine)."""
+    host = (host or "").strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

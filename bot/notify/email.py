@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from .. import subscriptions
 from ..digest import (Digest, change_lines, clean, headline, money, render_text, source_label, summary, tag,
                       why)
-from .base import Channel, Recipient, Result, probe_digest
+from .base import Channel, Recipient, Result, is_loopback, probe_digest
 
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
@@ -77,6 +77,13 @@ class Email(Channel):
         if not options["timeout"] > 0:
             problems.append(("timeout", "must be more than 0 seconds"))
         return problems
+
+    @classmethod
+    def plaintext(cls, options: dict, secrets: dict) -> list[tuple[str, str]]:
+        """SMTP AUTH over an unencrypted connection to another machine sends the password in clear."""
+        if options["smtp_security"] == "none" and secrets and not is_loopback(options["smtp_host"]):
+            return [("smtp_security", f'"none" would send the SMTP login in clear to {options["smtp_host"]}')]
+        return []
 
     def recipients(self) -> list[Recipient]:
         """One recipient per subscriber, with their own watchlists and schedule."""

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from urllib.error import URLError
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (ContextBlock, DividerBlock, HeaderBlock, Ma
 
 from ..digest import (LABELS, Digest, Item, after_change, change_lines, clean, headline, importance, money,
                       source_label, summary, tag)
-from .base import Channel, Result, probe_digest
+from .base import Channel, Result, is_loopback, probe_digest
 
 log = logging.getLogger("procwatch")
 
@@ -87,6 +87,14 @@ class Slack(Channel):
         if not options["timeout"] > 0:
             problems.append(("timeout", "must be more than 0 seconds"))
         return problems
+
+    @classmethod
+    def plaintext(cls, options: dict, secrets: dict) -> list[tuple[str, str]]:
+        """An http:// Web API address elsewhere than this machine would carry the token in clear."""
+        url = urlsplit(str(options["base_url"]))
+        if url.scheme == "http" and not is_loopback(url.hostname or ""):
+            return [("base_url", f"http:// would send the Slack token in clear to {url.hostname}")]
+        return []
 
     # -- sending --------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import feedparser
 from ..errors import SourceError
 from ..http import Response, url_for_log, snippet
 from ..notice import Notice
+from .bounded import MAX_MARKUP, markup_count
 from .listing import TEXT_CHARS, Listing, absolute_link
 
 log = logging.getLogger("procwatch")
@@ -55,12 +56,17 @@ class Feed(Listing):
 
 
 def check_is_feed(resp: Response) -> None:
-    """Refuse an HTML page served with status 200, entity declarations, and a document cut off early."""
+    """Refuse an HTML page served with status 200, entity declarations, a document with more markup
+    than a feed ever has, and one cut off early."""
     if HTML_START.match(resp.body[:2048]):
         raise SourceError(f"expected a feed from {url_for_log(resp.url)}, got an HTML page", snippet(resp))
-    if ENTITY_DECLARATION.search(resp.body[:65536]):
+    if ENTITY_DECLARATION.search(resp.body):
         raise SourceError(f"refused the feed from {url_for_log(resp.url)}: it declares XML entities",
                           "real feeds never do; this could be an entity-expansion attack")
+    marks = markup_count(resp.body)
+    if marks > MAX_MARKUP:
+        raise SourceError(f"refused the feed from {url_for_log(resp.url)}: {marks} tags, over the cap of {MAX_MARKUP}",
+                          "a real feed is far smaller; this one would take minutes and gigabytes to read")
     last = LAST_TAG.search(resp.body[-4096:])
     if not last or last.group(1).lower() not in ROOTS:
         raise SourceError(f"feed from {url_for_log(resp.url)} is truncated or not XML",

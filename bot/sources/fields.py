@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from bs4 import BeautifulSoup
+from .bounded import visible_text
 
 MAX_DIGITS = 16  # amounts of 10**16 or more are publishing errors, not contracts
 
@@ -43,7 +43,7 @@ def html_to_text(markup: str) -> str:
     """Visible text of an HTML fragment, whitespace folded."""
     if "<" not in markup:
         return " ".join(markup.split())
-    return " ".join(BeautifulSoup(markup, "html.parser").get_text(" ").split())
+    return visible_text(markup)  # within caps: a hostile description cannot eat the machine
 
 
 def to_int(value, default: int) -> int:

@@ -22,6 +22,7 @@ from lxml import etree
 from ..errors import SourceError
 from ..notice import Notice
 from .base import Source
+from .bounded import MAX_MARKUP, markup_count
 from .fields import amount as _amount, html_to_text, text as _text
 from .us_awards import Award, award_notice
 
@@ -42,6 +43,8 @@ def parse_feed(body: bytes, where: str = "FPDS") -> etree._Element:
     """The Atom `<feed>` root of a page; DTDs, entities, HTML and broken XML are one clear error."""
     if body[:200].lstrip().lower().startswith((b"<!doctype html", b"<html")):
         raise SourceError(f"expected an Atom feed from {where}, got an HTML page", _words(body))
+    if markup_count(body) > MAX_MARKUP:  # lxml cannot be stopped midway: ~270 bytes of tree per tag
+        raise SourceError(f"refused XML from {where}: over {MAX_MARKUP} tags", "a real page has a few thousand")
     if FORBIDDEN.search(body):
         raise SourceError(f"refused XML from {where}: it declares a DTD or entities",
                           "the FPDS feed never does; this could be an entity-expansion attack")

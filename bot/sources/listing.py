@@ -32,7 +32,7 @@ class Listing(Source):
 
     EVERY = "1h"
     BASE_URL = ""  # not used: these kinds read the full `url` option
-    OPTIONS = {"url": "", "agency": "", "assume": ""}
+    OPTIONS = {"url": "", "agency": "", "assume": "", "allow_private": False}  # private: see http.refusal
     ACCEPT = "*/*"
 
     @classmethod

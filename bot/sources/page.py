@@ -10,6 +10,7 @@ an error page was served with status 200 — never "no news", unless the page sh
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 
 import soupsieve
@@ -18,6 +19,7 @@ from bs4 import BeautifulSoup, Tag
 from ..errors import SourceError
 from ..http import Response, url_for_log
 from ..notice import Notice
+from .bounded import MAX_NODES, MAX_SECONDS, BoundedSoup, TooBig
 from .fields import plain
 from .listing import TITLE_CHARS, Listing, absolute_link
 
@@ -26,17 +28,17 @@ INERT = ["script", "style", "template", "noscript", "iframe", "object"]
 DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d")
 OPENED, CLOSED = re.compile(rb"<html[\s>]", re.IGNORECASE), re.compile(rb"</html\s*>", re.IGNORECASE)
 CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
-
-
 class Page(Listing):
     kind = "page"
     ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
     OPTIONS = Listing.OPTIONS | {"item": "", "title": "", "link": "a[href]", "date": "", "text": "",
-                                 "date_format": "", "none_text": ""}
+                                 "date_format": "", "none_text": "", "max_nodes": MAX_NODES}
 
     @classmethod
     def check_options(cls, options: dict) -> list[tuple[str, str]]:
         problems = super().check_options(options)
+        if not 1000 <= options["max_nodes"] <= 1_000_000:
+            problems.append(("max_nodes", f"must be between 1000 and 1000000 (default {MAX_NODES})"))
         if not options["item"].strip():
             problems.append(("item", 'required: the CSS selector of one notice, e.g. "table.notices tr"'))
         for key in SELECTORS:
@@ -51,18 +53,35 @@ class Page(Listing):
         """One Notice per `item`; zero items is an error unless the page says `none_text`."""
         if OPENED.search(resp.body[:4096]) and not CLOSED.search(resp.body[-4096:]):
             raise SourceError(f"page from {url_for_log(resp.url)} is truncated", "it opens <html> but never closes it")
-        soup = BeautifulSoup(resp.body, "html.parser", from_encoding=_charset(resp))
+        ends = time.monotonic() + MAX_SECONDS
+        soup = self._soup(resp)
         for tag in soup(INERT):
             tag.decompose()
         base = absolute_link(resp.url, _base_href(soup)) or resp.url
         items = soup.select(self.options["item"])
         if not items:
             return self._no_items(soup, resp)
-        notices = [n for n in (self._item(i, base) for i in items) if n]
+        notices = []
+        for item in items:
+            if time.monotonic() > ends:
+                raise SourceError(f"page from {url_for_log(resp.url)} refused: reading it took over {MAX_SECONDS:g}s",
+                                  f"{len(items)} items; a listing page should be far smaller")
+            if notice := self._item(item, base):
+                notices.append(notice)
         if not notices:
             raise SourceError(f'{len(items)} items on {url_for_log(resp.url)} have no title or link',
                               "check the title and link selectors against the page")
         return notices
+
+    def _soup(self, resp: Response) -> BeautifulSoup:
+        """The parsed page, within the element and time caps (a hostile page is refused, not swallowed)."""
+        try:
+            return BoundedSoup(resp.body, "html.parser", from_encoding=_charset(resp),
+                               limit=self.options["max_nodes"], seconds=MAX_SECONDS)
+        except TooBig as e:
+            raise SourceError(f"page from {url_for_log(resp.url)} refused: {e} (cap reached while parsing)",
+                              f"a listing page should be far smaller; if it really is this big, raise "
+                              f"max_nodes (now {self.options['max_nodes']})") from None
 
     def _no_items(self, soup: BeautifulSoup, resp: Response) -> list[Notice]:
         """Zero items: fine when the page says it has none, otherwise the layout changed."""

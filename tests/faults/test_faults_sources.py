@@ -55,8 +55,8 @@ KINDS = {
         ("awardNotice", "canadabuys", "synthetic_canadabuys_2026-2027-awardNotice-avisAttribution.csv")]),
     "sam_extract": ('path = "/extract.csv"\ndownload_dir = "{state}"', "csv", [
         ("/extract.csv", "sam_extract", "ContractOpportunitiesFullCSV_sample.csv")]),
-    "feed": ('url = "{base}/feed.xml"', "xml", [("/feed.xml", "feed", "synthetic_feed_rss20_city_procurement_notices.xml")]),
-    "page": ('url = "{base}/notices"\n' + PAGE_SELECTORS, "html", [
+    "feed": ('allow_private = true\nurl = "{base}/feed.xml"', "xml", [("/feed.xml", "feed", "synthetic_feed_rss20_city_procurement_notices.xml")]),
+    "page": ('allow_private = true\nurl = "{base}/notices"\n' + PAGE_SELECTORS, "html", [
         ("/notices", "page", "synthetic_page_city_sole_source_notices.html")]),
 }
 BASE_PATH = {"ocds": "/api/records"}  # kinds whose base_url is the package URL itself
@@ -86,7 +86,7 @@ def faults(fmt: str) -> dict:
         "timeout": "silent",
         "connection refused": "closed",
         "500": lambda body: Response("upstream exploded", status=500),
-        "429 + Retry-After": lambda body: Response("slow down", status=429, headers={"Retry-After": "3600"}),
+        "429 + Retry-After": lambda body: Response("slow down", status=429, headers={"Retry-After": "1500"}),
         "truncated body": lambda body: Response(body[:len(body) // 2], content_type=CT[fmt]),
         "HTML page with 200": lambda body: Response(
             "<!DOCTYPE html><html><head><title>Scheduled maintenance</title></head><body><h1>Down for "
@@ -141,11 +141,12 @@ def feeds(tmp_path, kind: str, base: str) -> str:
             f'{WATCH_ALL}')
 
 
-def poll(tmp_path, text: str, minutes: int) -> int:
+def poll(tmp_path, text: str, minutes: int, timeout: float = 5) -> int:
+    """One `once` run; the fault polls use a 0.3 s deadline so a silent server costs little."""
     path = tmp_path / "feeds.toml"
     path.write_text(text)
     from bot.http import Http
-    app = App(load(str(path)), Http(contact="tests@example.org", timeout=0.3, max_bytes=CAP, sleep=lambda s: None),
+    app = App(load(str(path)), Http(contact="tests@example.org", timeout=timeout, max_bytes=CAP, sleep=lambda s: None),
               clock=lambda: NOW + timedelta(minutes=minutes))
     return app.once()
 
@@ -176,10 +177,11 @@ def test_fault_is_one_clear_error_cursor_kept_and_recovery_alerts_once(kind, fau
                 sock.listen(8)  # accepts, never answers
             else:
                 sock.close()  # nothing listens: refused
-            code = poll(tmp_path, good.replace(httpserver.url_for("").rstrip("/"), f"http://127.0.0.1:{port}"), 0)
+            code = poll(tmp_path, good.replace(httpserver.url_for("").rstrip("/"), f"http://127.0.0.1:{port}"), 0,
+                        timeout=0.3)
     else:
         server.fault = serve
-        code = poll(tmp_path, good, 0)
+        code = poll(tmp_path, good, 0, timeout=0.3)
         server.fault = None
     out = capsys.readouterr().out
     health, cursor, _, _ = state(tmp_path)
