@@ -67,3 +67,54 @@ def m003_health_incidents(db: Database) -> None:
     }, pk="id", not_null={"source", "kind", "opened_at"})
     db["health_incidents"].create_index(["source", "closed_at"])
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+INDEXED = ("title", "description", "vendor_name", "agency")  # the full-text columns
+
+
+@migrations()
+def m004_compact_storage(db: Database) -> None:
+    """Issue 12: amount as REAL; versions keep what changed and the raw record compressed, not a
+    second full copy; the full-text index written by the store once per page (no insert trigger)
+    and re-indexed only when an indexed column changes; indexes for the operators' queries."""
+    from .store import pack  # the one place that knows how raw records are stored
+    for trigger in ("notices_ai", "notices_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+    db.conn.create_function("procwatch_real", 1, _real, deterministic=True)
+    db.execute("ALTER TABLE notices RENAME COLUMN amount TO amount_text")
+    db.execute("ALTER TABLE notices ADD COLUMN amount REAL")
+    db.execute("UPDATE notices SET amount = procwatch_real(amount_text)")
+    db.execute("ALTER TABLE notices DROP COLUMN amount_text")
+    db.conn.create_function("procwatch_pack", 1, pack, deterministic=True)
+    db.execute("CREATE TABLE notice_versions_new (uid TEXT, version INTEGER, content_hash TEXT, seen_at TEXT,"
+               " changes TEXT, material INTEGER, raw BLOB, PRIMARY KEY (uid, version))")
+    # A version whose raw record is the previous version's (a withdrawal) stores NULL: "as before".
+    db.execute("INSERT INTO notice_versions_new SELECT uid, version, content_hash, seen_at, changes, material,"
+               " CASE WHEN raw IS lag(raw) OVER (PARTITION BY uid ORDER BY version) THEN NULL"
+               " ELSE procwatch_pack(raw) END FROM notice_versions")
+    db.execute("DROP TABLE notice_versions")
+    db.execute("ALTER TABLE notice_versions_new RENAME TO notice_versions")
+    db.execute(UPDATE_TRIGGER)
+    db["notices"].create_index(["first_seen_at"])
+    db["notices"].create_index(["native_id"])
+    db["notices"].create_index(["posted_at"])
+    db["outbox"].create_index(["digest_id"])
+    db["outbox"].create_index(["uid"])
+    db["digests"].create_index(["channel", "recipient", "sent_at"])
+
+
+UPDATE_TRIGGER = (
+    "CREATE TRIGGER notices_au AFTER UPDATE OF {cols} ON notices WHEN {changed} BEGIN"
+    " INSERT INTO notices_fts (notices_fts, rowid, {cols}) VALUES ('delete', old.rowid, {old});"
+    " INSERT INTO notices_fts (rowid, {cols}) VALUES (new.rowid, {new}); END").format(
+    cols=", ".join(INDEXED), changed=" OR ".join(f"old.{c} IS NOT new.{c}" for c in INDEXED),
+    old=", ".join(f"old.{c}" for c in INDEXED), new=", ".join(f"new.{c}" for c in INDEXED))
+
+
+def _real(text):
+    """A stored amount text (`225000.00`, `487500`, `1E+5`) as a float; None when not a finite number."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None

@@ -20,7 +20,7 @@ from .match import Matcher
 from .notice import Notice
 from .sources.base import Source
 from .sources.us_awards import WITHDRAWN
-from .store import Database, Saved
+from .store import Database, Saved, same_amount
 
 log = logging.getLogger("procwatch")
 THREAD_FIELDS = ("vendor_name", "amount", "competition")  # what makes a modification news
@@ -99,6 +99,7 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
     notices = [_prepare(db, source, matcher, n, cutoff, stamp) for n in source.parse(payload)]
     held_before = result.held_back
     with db.transaction():
+        db.preload(n.uid for n in notices)
         for notice in notices:
             _store(db, notice, matcher, routes, cutoff, stamp, result)
         db.set_cursor(*cursor, stamp)
@@ -179,7 +180,8 @@ def _as_thread_update(db: Database, notice: Notice, saved: Saved) -> Saved:
     if not base:
         return saved
     content = notice.content()
-    changes = {f: [base[-1][f], content[f]] for f in THREAD_FIELDS if base[-1][f] != content[f]}
+    before = base[-1] | {"amount": same_amount(base[-1]["amount"], content["amount"])}
+    changes = {f: [before[f], content[f]] for f in THREAD_FIELDS if before[f] != content[f]}
     return dataclasses.replace(saved, status="thread", changes=changes, material=bool(changes))
 
 

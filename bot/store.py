@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlite_utils
 
-from .migrations import migrations
-from .notice import CONTENT_FIELDS, Notice, changed_fields, is_material
+from .migrations import INDEXED, migrations
+from .notice import CONTENT_FIELDS, Notice, changed_fields, content_hash, is_material
 
 
 @dataclass
@@ -40,7 +41,12 @@ class Database:
         if path != ":memory:":
             self.db.enable_wal()
         self.db.execute("PRAGMA foreign_keys=ON")
+        if not self.db.table_names():
+            self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so `db prune` can shrink the file
         migrations.apply(self.db)
+        self._in_transaction = False
+        self._unindexed: set[int] = set()  # notices inserted but not yet in the full-text index
+        self._known: dict[str, tuple | None] = {}  # the page's preloaded uids (see preload)
 
     def close(self) -> None:
         self.db.close()
@@ -49,11 +55,17 @@ class Database:
     def transaction(self):
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
         self.db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
         try:
             yield self
+            self._index_new()
         except BaseException:
             self.db.rollback()
             raise
+        finally:
+            self._in_transaction = False
+            self._unindexed.clear()
+            self._known.clear()
         self.db.commit()
 
     def rows(self, sql: str, params=()) -> list[dict]:
@@ -64,52 +76,93 @@ class Database:
 
     # -- notices ---------------------------------------------------------------------------
 
+    def preload(self, uids) -> None:
+        """Look a page's notices up in one query per 500, for `save` (the ingest hot path)."""
+        wanted = [u for u in dict.fromkeys(uids) if u not in self._known]
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            self._known |= dict.fromkeys(chunk)
+            for uid, rowid, version, digest in self.db.execute(
+                    f"SELECT uid, rowid, version, content_hash FROM notices WHERE uid IN ({', '.join('?' * len(chunk))})",
+                    chunk):
+                self._known[uid] = (rowid, version, digest)
+
+    def _stored(self, uid: str) -> tuple | None:
+        """(rowid, version, content_hash) of a stored notice, from the page's preload when there is one."""
+        if uid in self._known:
+            return self._known[uid]
+        return self.db.execute("SELECT rowid, version, content_hash FROM notices WHERE uid = ?", (uid,)).fetchone()
+
     def save(self, notice: Notice, now: str) -> Saved:
         """Insert or version a notice; a record seen again with the same hash only touches last_seen."""
-        digest = notice.content_hash()
-        old = self.db.execute("SELECT version, content_hash FROM notices WHERE uid = ?", (notice.uid,)).fetchone()
-        if old and old[1] == digest:
-            self.db.execute("UPDATE notices SET last_seen_at = ? WHERE uid = ?", (now, notice.uid))
-            return Saved(notice.uid, old[0], "same", {}, False)
-        version = old[0] + 1 if old else 1
         content = notice.content()
-        changes = changed_fields(self._content(notice.uid, old[0]), content) if old else {}
+        digest = content_hash(content)
+        old = self._stored(notice.uid)
+        if old and old[2] == digest:
+            self.db.execute("UPDATE notices SET last_seen_at = ? WHERE rowid = ?", (now, old[0]))
+            return Saved(notice.uid, old[1], "same", {}, False)
+        version = old[1] + 1 if old else 1
+        changes = changed_fields(self._content(old[0], content), content) if old else {}
         row = _notice_row(notice, content) | {"content_hash": digest, "version": version, "last_seen_at": now}
         if old:
+            if old[0] in self._unindexed:
+                self._index_new()  # its first version must be in the index before the update trigger
             self._write("UPDATE notices SET {sets} WHERE uid = :uid", row)
+            rowid = old[0]
         else:
-            self._write("INSERT INTO notices ({columns}) VALUES ({values})", row | {"first_seen_at": now, "withdrawn": 0})
+            rowid = self._write("INSERT INTO notices ({columns}) VALUES ({values})",
+                                row | {"first_seen_at": now, "withdrawn": 0})
+            self._unindexed.add(rowid)
+            if not self._in_transaction:
+                self._index_new()
+        self._known[notice.uid] = (rowid, version, digest)
+        raw = pack(notice.raw)
+        if old and raw is not None and raw == self._raw_blob(notice.uid):
+            raw = None  # as the previous version's
         self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
             "uid": notice.uid, "version": version, "content_hash": digest, "seen_at": now,
-            "changes": json.dumps(changes, ensure_ascii=False), "material": int(is_material(changes)),
-            "content": json.dumps(content, ensure_ascii=False), "raw": notice.raw,
+            "changes": json.dumps(changes, ensure_ascii=False), "material": int(is_material(changes)), "raw": raw,
         })
         return Saved(notice.uid, version, "updated" if old else "new", changes, is_material(changes))
 
-    def _write(self, template: str, row: dict) -> None:
-        """Run an INSERT/UPDATE template over a row's columns (statements are built once per shape
-        and prepared once by sqlite3: the store's hot path, see bench/ingest.py)."""
+    def _index_new(self) -> None:
+        """Add the notices inserted since the last call to the full-text index: one INSERT … SELECT
+        per 500 (one index segment per page, not one per row; see bench/ingest.py)."""
+        rowids = sorted(self._unindexed)
+        self._unindexed.clear()
+        cols = ", ".join(INDEXED)
+        for i in range(0, len(rowids), 500):
+            chunk = rowids[i:i + 500]
+            self.db.execute(f"INSERT INTO notices_fts (rowid, {cols}) SELECT rowid, {cols} FROM notices"
+                            f" WHERE rowid IN ({', '.join('?' * len(chunk))})", chunk)
+
+    def _write(self, template: str, row: dict) -> int:
+        """Run an INSERT/UPDATE template over a row's columns and return the rowid (statements are
+        built once per shape and prepared once by sqlite3: the store's hot path, see bench/ingest.py)."""
         key = (template, tuple(row))
         sql = _STATEMENTS.get(key)
         if sql is None:
             sql = _STATEMENTS[key] = template.format(
                 columns=", ".join(f"[{c}]" for c in row), values=", ".join(f":{c}" for c in row),
                 sets=", ".join(f"[{c}] = :{c}" for c in row if c != "uid"))
-        self.db.execute(sql, row)
+        return self.db.execute(sql, row).lastrowid
 
-    def _content(self, uid: str, version: int) -> dict:
-        found = self.db.execute("SELECT content FROM notice_versions WHERE uid = ? AND version = ?",
-                                (uid, version)).fetchone()
-        return json.loads(found[0]) if found else {}
+    def _content(self, rowid: int, new: dict) -> dict:
+        """The stored current version's content() (its amount read back as the new text when equal)."""
+        row = self.rows(f"SELECT {', '.join(CONTENT_FIELDS)} FROM notices WHERE rowid = ?", (rowid,))[0]
+        row["agency_path"], row["vendor_ids"] = json.loads(row["agency_path"] or "[]"), json.loads(row["vendor_ids"] or "[]")
+        row["amount"] = same_amount(row["amount"], new.get("amount"))
+        return row
+
+    def _raw_blob(self, uid: str) -> bytes | None:
+        found = self.db.execute("SELECT raw FROM notice_versions WHERE uid = ? AND raw IS NOT NULL"
+                                " ORDER BY version DESC LIMIT 1", (uid,)).fetchone()
+        return found[0] if found else None
 
     def notice(self, uid: str) -> Notice | None:
-        """The current version of a stored notice."""
-        rows = self.rows("SELECT content, raw FROM notice_versions v JOIN notices n USING (uid)"
-                         " WHERE uid = ? AND v.version = n.version", (uid,))
-        if not rows:
-            return None
-        stored = self.rows("SELECT source, native_id, codes, competition_evidence FROM notices WHERE uid = ?", (uid,))[0]
-        return notice_from_content(stored, json.loads(rows[0]["content"]), rows[0]["raw"])
+        """The current version of a stored notice (raw "" once retention dropped it)."""
+        rows = self.rows("SELECT * FROM notices WHERE uid = ?", (uid,))
+        return notice_from_row(rows[0], unpack(self._raw_blob(uid))) if rows else None
 
     def related(self, reference: str, uid: str) -> list[dict]:
         """Other stored notices of the same procurement thread (same `reference`), oldest first."""
@@ -125,16 +178,16 @@ class Database:
 
     def mark_withdrawn(self, uid: str, reason: str, now: str) -> Saved | None:
         """Mark a stored notice withdrawn, as a new (material) version; None if unknown or already."""
-        old = self.rows("SELECT n.version, n.content_hash, v.content, v.raw FROM notices n JOIN notice_versions v"
-                        " ON v.uid = n.uid AND v.version = n.version WHERE n.uid = ? AND NOT n.withdrawn", (uid,))
+        old = self.rows("SELECT version, content_hash FROM notices WHERE uid = ? AND NOT withdrawn", (uid,))
         if not old:
             return None
         version, changes = old[0]["version"] + 1, {"withdrawn": ["", reason]}
         self.db.execute("UPDATE notices SET withdrawn = 1, version = ?, last_seen_at = ? WHERE uid = ?",
                         (version, now, uid))
-        self.db["notice_versions"].insert({
-            "uid": uid, "version": version, "content_hash": old[0]["content_hash"], "seen_at": now,
-            "changes": json.dumps(changes), "material": 1, "content": old[0]["content"], "raw": old[0]["raw"]})
+        self._known.pop(uid, None)
+        self.db.execute("INSERT INTO notice_versions (uid, version, content_hash, seen_at, changes, material, raw)"
+                        " VALUES (?, ?, ?, ?, ?, 1, NULL)",  # raw NULL: as the previous version's
+                        (uid, version, old[0]["content_hash"], now, json.dumps(changes)))
         return Saved(uid, version, "updated", changes, True)
 
     def alerted_to(self, uid: str) -> list[dict]:
@@ -174,8 +227,9 @@ class Database:
         return json.loads(rows[0]["cursor"]) if rows else None
 
     def set_cursor(self, source: str, cursor: dict, now: str) -> None:
-        self.db["cursors"].upsert({"source": source, "cursor": json.dumps(cursor), "updated_at": now},
-                                  pk="source")
+        self.db.execute("INSERT INTO cursors (source, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT(source)"
+                        " DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                        (source, json.dumps(cursor), now))
 
     def add_baseline(self, source: str, held_back: int, now: str) -> None:
         """Count notices stored without alerting on a source's first poll."""
@@ -224,16 +278,21 @@ class Database:
     # -- search and show --------------------------------------------------------------------
 
     def search(self, query: str, source: str | None = None, since: str | None = None,
-               competition: str | None = None, limit: int = 20) -> list[dict]:
-        """Full-text search (FTS5, the query quoted so user input is never FTS syntax), best first."""
-        where, args = [], {}
+               competition: str | None = None, limit: int = 20, best: int = 0) -> list[dict]:
+        """Full-text search (FTS5; the query quoted so user input is never FTS syntax), newest first.
+
+        Newest first walks the index from its newest row and stops at `limit`, however common the
+        word. `best` > 0 ranks instead (bm25), within the newest `best` matches."""
+        where, args = ["notices_fts MATCH :query"], {"query": self.db.quote_fts(query), "limit": limit, "best": best}
         for column, value, op in (("source", source, "="), ("posted_at", since, ">="),
                                   ("competition", competition, "=")):
             if value:
-                where.append(f"{column} {op} :{column}")
+                where.append(f"n.{column} {op} :{column}")
                 args[column] = value
-        return list(self.db["notices"].search(query, where=" AND ".join(where) or None, where_args=args,
-                                              limit=limit, quote=True))
+        sql = ("SELECT n.*, f.rank AS rank FROM notices_fts f JOIN notices n ON n.rowid = f.rowid"
+               f" WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT {':best' if best else ':limit'}")
+        rows = self.rows(sql, args)
+        return sorted(rows, key=lambda r: r["rank"])[:limit] if best else rows
 
     def versions(self, uid: str) -> list[dict]:
         """Every stored version of a notice, oldest first, with what changed."""
@@ -251,19 +310,33 @@ class Database:
                          " WHERE o.uid = ? ORDER BY o.id", (uid,))
 
     def uids_like(self, prefix: str, limit: int = 5) -> list[str]:
-        """Stored uids starting with `prefix` (so `show` can accept a native id or a prefix)."""
-        return [r["uid"] for r in self.rows("SELECT uid FROM notices WHERE uid LIKE ? ESCAPE '\\'"
-                                            " OR native_id = ? ORDER BY uid LIMIT ?",
-                                            (prefix.replace("%", "\\%").replace("_", "\\_") + "%",
-                                             prefix, limit))]
+        """Stored uids starting with `prefix`, or whose native id is `prefix` (so `show` accepts
+        either); both are index lookups (the uid range scan on the primary key, native_id's index)."""
+        return [r["uid"] for r in self.rows(
+            "SELECT uid FROM notices WHERE uid >= ? AND uid < ? UNION SELECT uid FROM notices WHERE native_id = ?"
+            " ORDER BY uid LIMIT ?", (prefix, prefix + "\U0010ffff", prefix, limit))]
 
-    def notices_since(self, since: str) -> list[Notice]:
-        """Current versions of notices posted (or, undated, first seen) on or after `since`."""
-        rows = self.rows("SELECT n.source, n.native_id, n.codes, n.competition_evidence, v.content, v.raw"
-                         " FROM notices n JOIN notice_versions v ON v.uid = n.uid AND v.version = n.version"
-                         " WHERE coalesce(n.posted_at, n.first_seen_at) >= ? ORDER BY n.posted_at DESC",
-                         (since,))
-        return [notice_from_content(r, json.loads(r["content"]), r["raw"]) for r in rows]
+    def count_since(self, since: str) -> int:
+        """How many notices were posted (or, undated, first seen) on or after `since` (index only)."""
+        return self.db.execute("SELECT (SELECT count(*) FROM notices WHERE posted_at >= ?)"
+                               " + (SELECT count(*) FROM notices WHERE posted_at IS NULL AND first_seen_at >= ?)",
+                               (since, since)).fetchone()[0]
+
+    def notices_since(self, since: str, competition=(), sources=(), min_amount: float = 0.0):
+        """Current versions (without raw records) of notices posted (or, undated, first seen) on or
+        after `since`, newest first, streamed; the optional filters are a watchlist's own."""
+        where, args = ["(posted_at >= ? OR (posted_at IS NULL AND first_seen_at >= ?))"], [since, since]
+        for column, values in (("competition", competition), ("source", sources)):
+            if values:
+                where.append(f"{column} IN ({', '.join('?' * len(values))})")
+                args += list(values)
+        if min_amount:
+            where.append("(amount IS NULL OR amount >= ?)")
+            args.append(float(min_amount))
+        cursor = self.db.execute(f"SELECT * FROM notices WHERE {' AND '.join(where)} ORDER BY posted_at DESC", args)
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield notice_from_row(dict(zip(names, row)), "")
 
     # -- status and operator alerts -------------------------------------------------------------
 
@@ -318,20 +391,54 @@ class Database:
 _STATEMENTS: dict[tuple, str] = {}  # see Database._write
 
 
-def _notice_row(n: Notice, content: dict | None = None) -> dict:
-    row = dict(content or n.content())
+def _notice_row(n: Notice, content: dict) -> dict:
+    row = dict(content)
     row |= {"uid": n.uid, "source": n.source, "native_id": n.native_id,
             "agency": " › ".join(n.agency_path), "agency_path": json.dumps(n.agency_path, ensure_ascii=False),
             "vendor_ids": json.dumps(n.vendor_ids), "codes": json.dumps(n.codes, ensure_ascii=False),
-            "competition_evidence": json.dumps(n.competition_evidence, ensure_ascii=False)}
+            "competition_evidence": json.dumps(n.competition_evidence, ensure_ascii=False),
+            "amount": float(n.amount) if n.amount is not None else None}
     return row
 
 
-def notice_from_content(stored: dict, content: dict, raw: str) -> Notice:
-    """Rebuild a Notice from a stored version."""
-    fields = {k: content.get(k) for k in CONTENT_FIELDS}
-    if fields["amount"] is not None:
-        fields["amount"] = Decimal(fields["amount"])
-    return Notice(source=stored["source"], native_id=stored["native_id"], raw=raw or "",
-                  codes=json.loads(stored["codes"] or "{}"),
-                  competition_evidence=json.loads(stored["competition_evidence"] or "[]"), **fields)
+def amount_of(value) -> Decimal | None:
+    """A stored REAL amount as the Decimal a reader sees (225000.0 → 225000.0, never 0.1000000000000000055)."""
+    return None if value is None else Decimal(repr(float(value)))
+
+
+def same_amount(stored, text: str | None):
+    """The stored amount as content() text: `text` itself when it is the same number."""
+    if stored is None:
+        return None
+    if text is not None and float(Decimal(text)) == float(stored):
+        return text
+    return str(amount_of(stored))
+
+
+def pack(raw: str | None) -> bytes | None:
+    """A raw record as stored: its UTF-8 text zlib-compressed (a quarter of the size; README Performance)."""
+    return zlib.compress(raw.encode("utf-8"), RAW_LEVEL) if raw else None
+
+
+def unpack(blob) -> str:
+    """The raw record as received ("" when there is none or retention dropped it)."""
+    if not blob:
+        return ""
+    return blob if isinstance(blob, str) else zlib.decompress(blob).decode("utf-8")
+
+
+RAW_LEVEL = 6
+
+
+def notice_from_row(row: dict, raw: str) -> Notice:
+    """Rebuild a Notice from its `notices` row."""
+    fields = {k: row.get(k) for k in CONTENT_FIELDS}
+    fields["agency_path"] = json.loads(fields["agency_path"] or "[]")
+    fields["vendor_ids"] = json.loads(fields["vendor_ids"] or "[]")
+    fields["amount"] = amount_of(fields["amount"])
+    fields["title"], fields["description"] = fields["title"] or "", fields["description"] or ""
+    fields["vendor_name"], fields["reference"] = fields["vendor_name"] or "", fields["reference"] or ""
+    fields["url"] = fields["url"] or ""
+    return Notice(source=row["source"], native_id=row["native_id"], raw=raw,
+                  codes=json.loads(row["codes"] or "{}"),
+                  competition_evidence=json.loads(row["competition_evidence"] or "[]"), **fields)
