@@ -96,6 +96,19 @@ class App:
         self.deliver()
         return 2 if any(r.error for r in results) else 0
 
+    def maintain(self) -> None:
+        """The daily database care: SQLite quick_check (an error line when damaged), then retention."""
+        from .retention import describe, prune
+        db = self.database()
+        try:
+            if problems := db.quick_check():
+                log.error("the database %s is damaged: %s (see `procwatch db check`; restore the last backup)",
+                          self.config.bot.database, problems[0])
+                return
+            log.info("database: %s", describe(prune(db, self.config.bot, self.clock())))
+        finally:
+            db.close()
+
     def recover(self) -> None:
         """Put rows left mid-send by a crash back in the queue."""
         db = self.database()

@@ -23,6 +23,8 @@ class BotConfig:
     first_run_alert_days: int = 7
     contact: str = ""
     timezone: str = "UTC"
+    keep_unmatched_raw_days: int = 90  # raw records of never-matched notices (0 = forever)
+    keep_history_days: int = 365  # sent/dead outbox rows, digests, closed incidents (0 = forever)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from .config import (DAYS, BotConfig, ChannelConfig, Config, SourceConfig, Watch
 from .errors import ConfigError
 from .notice import COMPETITIONS
 
-BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "contact": "", "timezone": "UTC"}
+BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "contact": "", "timezone": "UTC",
+            "keep_unmatched_raw_days": 90, "keep_history_days": 365}
 SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
                "api_key_expires"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
@@ -112,8 +113,9 @@ class Validator:
             ZoneInfo(bot.timezone)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a directory
             self.problem(("bot", "timezone"), f"unknown timezone {bot.timezone!r}", "e.g. UTC, America/New_York")
-        if bot.first_run_alert_days < 0:
-            self.problem(("bot", "first_run_alert_days"), "must be 0 or more")
+        for key in ("first_run_alert_days", "keep_unmatched_raw_days", "keep_history_days"):
+            if getattr(bot, key) < 0:
+                self.problem(("bot", key), "must be 0 or more")
 
     def _kind(self, where: tuple, table: dict, registry: Mapping):
         kind = table.get("kind")

@@ -86,12 +86,17 @@ def m004_compact_storage(db: Database) -> None:
     db.execute("UPDATE notices SET amount = procwatch_real(amount_text)")
     db.execute("ALTER TABLE notices DROP COLUMN amount_text")
     db.conn.create_function("procwatch_pack", 1, pack, deterministic=True)
-    db.execute("CREATE TABLE notice_versions_new (uid TEXT, version INTEGER, content_hash TEXT, seen_at TEXT,"
-               " changes TEXT, material INTEGER, raw BLOB, PRIMARY KEY (uid, version))")
-    # A version whose raw record is the previous version's (a withdrawal) stores NULL: "as before".
-    db.execute("INSERT INTO notice_versions_new SELECT uid, version, content_hash, seen_at, changes, material,"
-               " CASE WHEN raw IS lag(raw) OVER (PARTITION BY uid ORDER BY version) THEN NULL"
-               " ELSE procwatch_pack(raw) END FROM notice_versions")
+    db.execute("CREATE TABLE notice_versions_new (id INTEGER PRIMARY KEY, uid TEXT NOT NULL, version INTEGER NOT NULL,"
+               " content_hash TEXT, seen_at TEXT, changes TEXT, material INTEGER, UNIQUE (uid, version))")
+    db.execute("INSERT INTO notice_versions_new (uid, version, content_hash, seen_at, changes, material)"
+               " SELECT uid, version, content_hash, seen_at, changes, material FROM notice_versions ORDER BY uid, version")
+    # Raw records in their own table (so retention's DELETE frees pages), keyed by notice_versions.id;
+    # a version whose raw record is the previous version's (a withdrawal) has none: "as before".
+    db.execute("CREATE TABLE raw_records (id INTEGER PRIMARY KEY, raw BLOB NOT NULL)")
+    db.execute("INSERT INTO raw_records (id, raw) SELECT n.id, procwatch_pack(o.raw) FROM (SELECT uid, version, raw,"
+               " lag(raw) OVER (PARTITION BY uid ORDER BY version) AS previous FROM notice_versions) o"
+               " JOIN notice_versions_new n USING (uid, version)"
+               " WHERE coalesce(o.raw, '') != '' AND o.raw IS NOT o.previous ORDER BY n.id")
     db.execute("DROP TABLE notice_versions")
     db.execute("ALTER TABLE notice_versions_new RENAME TO notice_versions")
     db.execute(UPDATE_TRIGGER)

@@ -28,6 +28,7 @@ log = logging.getLogger("procwatch")
 DELIVERY_CHECK_SECONDS = 60
 RELOAD_CHECK_SECONDS = 5
 HEARTBEAT_SECONDS = 60
+MAINTENANCE_SECONDS = 24 * 3600  # integrity check and retention (bot/retention.py)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 
 
@@ -59,6 +60,7 @@ class Daemon:
         self.scheduler.add_job(self.heartbeat, "interval", id="heartbeat", seconds=HEARTBEAT_SECONDS,
                                next_run_time=now)
         self.scheduler.add_job(self.reload_if_changed, "interval", id="reload", seconds=RELOAD_CHECK_SECONDS)
+        self.scheduler.add_job(self.maintain, "interval", id="maintenance", seconds=MAINTENANCE_SECONDS)
         self.scheduler.start(paused=paused)
         self.sync_jobs()
 
@@ -89,6 +91,10 @@ class Daemon:
     def deliver(self) -> None:
         if not self.stopping.is_set():
             self.app.deliver()
+
+    def maintain(self) -> None:
+        if not self.stopping.is_set():
+            self.app.maintain()
 
     def heartbeat(self) -> None:
         """Record that the daemon is alive (`procwatch status --check` reads it)."""

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import sqlite_utils
 
+from .errors import BotError
 from .migrations import INDEXED, migrations
 from .notice import CONTENT_FIELDS, Notice, changed_fields, content_hash, is_material
 
@@ -36,13 +37,18 @@ class Database:
 
     def __init__(self, path: str):
         if path != ":memory:":
+            refuse_foreign(path)
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
+        if not self.db.table_names():  # before the first write (WAL's included) or it needs a VACUUM
+            self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so `db prune` can shrink the file
         if path != ":memory:":
             self.db.enable_wal()
         self.db.execute("PRAGMA foreign_keys=ON")
-        if not self.db.table_names():
-            self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so `db prune` can shrink the file
+        if self.db.table_names() and "_sqlite_migrations" not in self.db.table_names():
+            self.db.close()
+            raise BotError(f"{path} is an SQLite database but not procwatch's (it has no migrations table)",
+                           "point [bot] database in feeds.toml at procwatch's database, or move that file away")
         migrations.apply(self.db)
         self._in_transaction = False
         self._unindexed: set[int] = set()  # notices inserted but not yet in the full-text index
@@ -116,14 +122,14 @@ class Database:
             if not self._in_transaction:
                 self._index_new()
         self._known[notice.uid] = (rowid, version, digest)
-        raw = pack(notice.raw)
-        if old and raw is not None and raw == self._raw_blob(notice.uid):
-            raw = None  # as the previous version's
-        self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
+        material = is_material(changes)
+        version_id = self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
             "uid": notice.uid, "version": version, "content_hash": digest, "seen_at": now,
-            "changes": json.dumps(changes, ensure_ascii=False), "material": int(is_material(changes)), "raw": raw,
-        })
-        return Saved(notice.uid, version, "updated" if old else "new", changes, is_material(changes))
+            "changes": json.dumps(changes, ensure_ascii=False), "material": int(material)})
+        raw = pack(notice.raw)
+        if raw is not None and not (old and raw == self._raw_blob(notice.uid, version)):  # else "as before"
+            self.db.execute("INSERT INTO raw_records (id, raw) VALUES (?, ?)", (version_id, raw))
+        return Saved(notice.uid, version, "updated" if old else "new", changes, material)
 
     def _index_new(self) -> None:
         """Add the notices inserted since the last call to the full-text index: one INSERT … SELECT
@@ -154,9 +160,11 @@ class Database:
         row["amount"] = same_amount(row["amount"], new.get("amount"))
         return row
 
-    def _raw_blob(self, uid: str) -> bytes | None:
-        found = self.db.execute("SELECT raw FROM notice_versions WHERE uid = ? AND raw IS NOT NULL"
-                                " ORDER BY version DESC LIMIT 1", (uid,)).fetchone()
+    def _raw_blob(self, uid: str, below: int = 1 << 62) -> bytes | None:
+        """The compressed raw record of a notice's latest version (below `below`) that has one."""
+        found = self.db.execute("SELECT r.raw FROM notice_versions v JOIN raw_records r ON r.id = v.id"
+                                " WHERE v.uid = ? AND v.version < ? ORDER BY v.version DESC LIMIT 1",
+                                (uid, below)).fetchone()
         return found[0] if found else None
 
     def notice(self, uid: str) -> Notice | None:
@@ -185,8 +193,8 @@ class Database:
         self.db.execute("UPDATE notices SET withdrawn = 1, version = ?, last_seen_at = ? WHERE uid = ?",
                         (version, now, uid))
         self._known.pop(uid, None)
-        self.db.execute("INSERT INTO notice_versions (uid, version, content_hash, seen_at, changes, material, raw)"
-                        " VALUES (?, ?, ?, ?, ?, 1, NULL)",  # raw NULL: as the previous version's
+        self.db.execute("INSERT INTO notice_versions (uid, version, content_hash, seen_at, changes, material)"
+                        " VALUES (?, ?, ?, ?, ?, 1)",  # no raw record: as the previous version's
                         (uid, version, old[0]["content_hash"], now, json.dumps(changes)))
         return Saved(uid, version, "updated", changes, True)
 
@@ -338,6 +346,74 @@ class Database:
         for row in cursor:
             yield notice_from_row(dict(zip(names, row)), "")
 
+    # -- retention and integrity (bot/retention.py decides when) ------------------------------
+
+    def prune_raw(self, before: str, batch: int = 2000):
+        """Drop the raw records of notices never matched and last seen before `before`, one batch
+        per transaction; yields (last rowid done, highest rowid, raw records dropped) for progress."""
+        top, last = self.db.execute("SELECT coalesce(max(rowid), 0) FROM notices").fetchone()[0], 0
+        while last < top:
+            with self.transaction():
+                uids = self.db.execute("SELECT rowid, uid FROM notices n WHERE rowid > ? AND last_seen_at < ?"
+                                       " AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.uid = n.uid)"
+                                       " ORDER BY rowid LIMIT ?", (last, before, batch)).fetchall()
+                last = uids[-1][0] if uids else top
+                dropped = self.db.execute(
+                    "DELETE FROM raw_records WHERE id IN (SELECT id FROM notice_versions WHERE uid IN"
+                    f" ({', '.join('?' * len(uids))}))", [u for _, u in uids]).rowcount if uids else 0
+            yield last, top, dropped
+
+    def prune_history(self, before: str) -> dict[str, int]:
+        """Delete delivery and health history older than `before`: sent or dead outbox rows (the last
+        one per notice and recipient stays: it says where a withdrawal must be announced), digests
+        no remaining row refers to, closed and announced incidents, request counts."""
+        with self.transaction():
+            return {
+                "outbox rows": self.db.execute(
+                    "DELETE FROM outbox WHERE state IN ('sent', 'dead') AND coalesce(sent_at, created_at) < ?"
+                    " AND id NOT IN (SELECT max(id) FROM outbox GROUP BY channel, recipient, uid)",
+                    (before,)).rowcount,
+                "digests": self.db.execute(
+                    "DELETE FROM digests WHERE coalesce(sent_at, created_at) < ? AND id NOT IN"
+                    " (SELECT digest_id FROM outbox WHERE digest_id IS NOT NULL)", (before,)).rowcount,
+                "incidents": self.db.execute(
+                    "DELETE FROM health_incidents WHERE closed_at < ? AND closed_alerted_at IS NOT NULL",
+                    (before,)).rowcount,
+                "request counts": self.db.execute("DELETE FROM request_budget WHERE day < ?",
+                                                  (before[:10],)).rowcount,
+            }
+
+    def shrink(self, full: bool = False) -> str:
+        """Give freed pages back to the file system: incremental vacuum when the database was created
+        with it; otherwise a full VACUUM (which also turns incremental vacuum on) only when `full`."""
+        self.db.conn.commit()
+        if self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+            self.db.conn.executescript("PRAGMA incremental_vacuum;")  # execute() would free one page
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            return "incremental vacuum"
+        if not full:
+            return "not shrunk (an older database: `procwatch db prune` runs a one-time full VACUUM)"
+        self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        return "full VACUUM (incremental from now on)"
+
+    def quick_check(self) -> list[str]:
+        """SQLite's quick_check: [] when the file is sound, else what it found (at most 20 lines)."""
+        try:
+            found = [r[0] for r in self.db.execute("PRAGMA quick_check(20)")]
+        except sqlite3.DatabaseError as e:  # too damaged to check
+            return [str(e)]
+        return [] if found == ["ok"] else found
+
+    def backup(self, target: str, progress=None) -> None:
+        """Copy the database to `target` with SQLite's online backup (safe while the daemon writes)."""
+        out = sqlite3.connect(target)
+        try:
+            self.db.conn.backup(out, pages=4096, progress=progress)
+        finally:
+            out.close()
+
     # -- status and operator alerts -------------------------------------------------------------
 
     def new_since(self, since: str) -> dict[str, int]:
@@ -389,6 +465,25 @@ class Database:
 
 
 _STATEMENTS: dict[tuple, str] = {}  # see Database._write
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def refuse_foreign(path: str) -> None:
+    """Refuse a 0-byte or non-SQLite file where the database should be: starting afresh over it
+    would store every notice as new and alert it again."""
+    if not os.path.isfile(path):
+        if os.path.exists(path):
+            raise BotError(f"{path} is not a file", "set [bot] database in feeds.toml to a file path")
+        return
+    with open(path, "rb") as f:
+        head = f.read(len(SQLITE_HEADER))
+    if not head:
+        raise BotError(f"the database {path} is an empty file (0 bytes)",
+                       "restore it from a backup (`procwatch db backup PATH` makes one), or delete it to"
+                       " start a new database: every notice would be new again and old alerts sent again")
+    if head != SQLITE_HEADER:
+        raise BotError(f"{path} is not an SQLite database",
+                       "point [bot] database in feeds.toml at procwatch's database, or move that file away")
 
 
 def _notice_row(n: Notice, content: dict) -> dict:
