@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from functools import cache
 
 from . import outbox
 from .notice import Notice
@@ -25,8 +25,14 @@ MAX_FIELD = 2_000  # characters of one untrusted field an alert shows (a 1 MB ti
 LABELS = {"vendor_name": "awardee", "agency_path": "agency", "vendor_ids": "vendor id",
           "title": "title", "description": "description", "codes": "codes"}
 
-_env = Environment(loader=PackageLoader("bot", "templates"), undefined=StrictUndefined,
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+
+
+@cache
+def _env():
+    """The text templates, loaded on first use (search/show/watch use this module's helpers only)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+    return Environment(loader=PackageLoader("bot", "templates"), undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
 
 
 @dataclass
@@ -154,5 +160,5 @@ def change_lines(changes: dict) -> list[str]:
 
 def render_text(digest: Digest) -> str:
     """The plain-text digest (console and the text part of email)."""
-    return _env.get_template("digest.txt.j2").render(
+    return _env().get_template("digest.txt.j2").render(
         digest=digest, clean=clean, money=money, why=why, change_lines=change_lines)

@@ -7,7 +7,6 @@ leaves its cursor where it was (nothing skipped) and never stops the others.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from .match import Matcher
 from .notice import Notice
 from .sources.base import Source
 from .sources.us_awards import WITHDRAWN
-from .store import Database, Saved, same_amount
+from .store import Database, Saved, budget_key, same_amount
 
 log = logging.getLogger("procwatch")
 THREAD_FIELDS = ("vendor_name", "amount", "competition")  # what makes a modification news
@@ -61,7 +60,7 @@ class DailyBudget:
 
     def __init__(self, db: Database, secret: str, limit: int, clock):
         self.db, self.limit, self.clock = db, limit, clock
-        self.key_id = hashlib.sha256(secret.encode()).hexdigest()[:16]  # never the key itself
+        self.key_id = budget_key(secret)
 
     def spend(self, n: int = 1) -> None:
         now = self.clock()
@@ -96,7 +95,9 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
                 cursor: tuple[str, dict], cutoff: str | None, stamp: str, result: RunResult) -> int:
     """One page: prepare its notices, then store, queue matches and commit the (key, value) cursor in
     one transaction, so a crash never skips or half-stores a page. Returns the page's notice count."""
-    notices = [_prepare(db, source, matcher, n, cutoff, stamp) for n in source.parse(payload)]
+    parsed = list(source.parse(payload))
+    db.preload_details(n.uid for n in parsed)
+    notices = [_prepare(db, source, matcher, n, cutoff, stamp) for n in parsed]
     held_before = result.held_back
     with db.transaction():
         db.preload(n.uid for n in notices)

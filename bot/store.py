@@ -6,15 +6,17 @@ One `Database` per thread (sqlite3 connections are not shared). Writes that read
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
-import zlib
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlite_utils
+import zstandard
 
 from .errors import BotError
 from .migrations import INDEXED, migrations
@@ -53,6 +55,7 @@ class Database:
         self._in_transaction = False
         self._unindexed: set[int] = set()  # notices inserted but not yet in the full-text index
         self._known: dict[str, tuple | None] = {}  # the page's preloaded uids (see preload)
+        self._details: dict[str, tuple | None] = {}  # the page's preloaded descriptions (preload_details)
 
     def close(self) -> None:
         self.db.close()
@@ -72,6 +75,7 @@ class Database:
             self._in_transaction = False
             self._unindexed.clear()
             self._known.clear()
+            self._details.clear()
         self.db.commit()
 
     def rows(self, sql: str, params=()) -> list[dict]:
@@ -208,8 +212,24 @@ class Database:
 
     # -- descriptions fetched at a cost ------------------------------------------------------
 
+    def preload_details(self, uids) -> None:
+        """Look a page's fetched descriptions up in one query per 500, for `detail` (until the page's
+        transaction ends)."""
+        self._details.clear()
+        wanted = list(dict.fromkeys(uids))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            self._details |= dict.fromkeys(chunk)
+            for uid, summary_hash, description in self.db.execute(
+                    f"SELECT uid, summary_hash, description FROM details WHERE uid IN ({', '.join('?' * len(chunk))})",
+                    chunk):
+                self._details[uid] = (summary_hash, description)
+
     def detail(self, uid: str, summary_hash: str) -> str | None:
         """A description already fetched for this notice and list-record version, if any."""
+        if uid in self._details:
+            found = self._details[uid]
+            return found[1] if found and found[0] == summary_hash else None
         rows = self.rows("SELECT description FROM details WHERE uid = ? AND summary_hash = ?",
                          (uid, summary_hash))
         return rows[0]["description"] if rows else None
@@ -219,6 +239,8 @@ class Database:
                         " ON CONFLICT(uid) DO UPDATE SET summary_hash = excluded.summary_hash,"
                         " description = excluded.description, fetched_at = excluded.fetched_at",
                         (uid, summary_hash, description, now))
+        if uid in self._details:
+            self._details[uid] = (summary_hash, description)
 
     # -- matches -----------------------------------------------------------------------------
 
@@ -496,6 +518,11 @@ def _notice_row(n: Notice, content: dict) -> dict:
     return row
 
 
+def budget_key(secret: str) -> str:
+    """The id a key's request counts are stored under: a hash prefix, never the key itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
 def amount_of(value) -> Decimal | None:
     """A stored REAL amount as the Decimal a reader sees (225000.0 → 225000.0, never 0.1000000000000000055)."""
     return None if value is None else Decimal(repr(float(value)))
@@ -511,18 +538,26 @@ def same_amount(stored, text: str | None):
 
 
 def pack(raw: str | None) -> bytes | None:
-    """A raw record as stored: its UTF-8 text zlib-compressed (a quarter of the size; README Performance)."""
-    return zlib.compress(raw.encode("utf-8"), RAW_LEVEL) if raw else None
+    """A raw record as stored: its UTF-8 text zstd-compressed (level 3: about a third of the size, at
+    a third of zlib's time for the same size; README Performance)."""
+    return _codec().compress(raw.encode("utf-8")) if raw else None
 
 
 def unpack(blob) -> str:
     """The raw record as received ("" when there is none or retention dropped it)."""
     if not blob:
         return ""
-    return blob if isinstance(blob, str) else zlib.decompress(blob).decode("utf-8")
+    return zstandard.ZstdDecompressor().decompress(blob).decode("utf-8")
 
 
-RAW_LEVEL = 6
+def _codec():
+    """This thread's compressor (zstandard's are not to be shared between threads)."""
+    if not hasattr(_LOCAL, "codec"):
+        _LOCAL.codec = zstandard.ZstdCompressor(level=3)
+    return _LOCAL.codec
+
+
+_LOCAL = threading.local()
 
 
 def notice_from_row(row: dict, raw: str) -> Notice:
