@@ -92,7 +92,10 @@ def m004_compact_storage(db: Database) -> None:
                " SELECT uid, version, content_hash, seen_at, changes, material FROM notice_versions ORDER BY uid, version")
     # Raw records in their own table (so retention's DELETE frees pages), keyed by notice_versions.id;
     # a version whose raw record is the previous version's (a withdrawal) has none: "as before".
-    db.execute("CREATE TABLE raw_records (id INTEGER PRIMARY KEY, raw BLOB NOT NULL)")
+    # `dictionary`: the raw_dictionaries row it was compressed with (NULL: none), see store.py
+    db.execute("CREATE TABLE raw_records (id INTEGER PRIMARY KEY, raw BLOB NOT NULL, dictionary INTEGER)")
+    db.execute("CREATE TABLE raw_dictionaries (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dictionary BLOB NOT NULL,"
+               " created_at TEXT)")
     db.execute("INSERT INTO raw_records (id, raw) SELECT n.id, procwatch_pack(o.raw) FROM (SELECT uid, version, raw,"
                " lag(raw) OVER (PARTITION BY uid ORDER BY version) AS previous FROM notice_versions) o"
                " JOIN notice_versions_new n USING (uid, version)"

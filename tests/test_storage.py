@@ -133,3 +133,25 @@ def test_show_finds_a_notice_by_uid_prefix_and_native_id_through_indexes(tmp_pat
         " UNION SELECT uid FROM notices WHERE native_id = 'x'"))
     assert "SCAN notices" not in plan and "native_id" in plan
     db.close()
+
+
+def test_raw_records_get_a_per_source_dictionary_once_there_are_enough(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.store.DICTIONARY_SAMPLES", 200)
+    db = Database(str(tmp_path / "new.db"))
+
+    def raw(i: int) -> str:
+        return json.dumps({"noticeId": f"N{i:05d}", "title": f"Licences batch {i * 7919 % 1000}",
+                           "pointOfContact": [{"fullName": "Contracting Officer", "email": "co@example.gov",
+                                               "type": "primary"}], "officeAddress": {"city": "Washington",
+                           "state": "DC", "zipcode": f"20{i % 1000:03d}"}, "active": "Yes", "type": "Award Notice"})
+
+    for first in range(0, 600, 100):
+        with db.transaction():
+            for i in range(first, first + 100):
+                db.save(Notice(source="sam", native_id=str(i), title=f"t{i}", raw=raw(i)), "2026-01-10T00:00:00+00:00")
+    sizes = db.rows("SELECT r.dictionary, avg(length(r.raw)) AS size FROM raw_records r GROUP BY r.dictionary"
+                    " ORDER BY r.dictionary")
+    assert [s["dictionary"] for s in sizes] == [None, 1]  # the first 200 without, the rest with the one trained
+    assert sizes[1]["size"] < sizes[0]["size"] / 2
+    assert db.notice("sam:3").raw == raw(3) and db.notice("sam:555").raw == raw(555)
+    db.close()
