@@ -8,7 +8,12 @@ Build: bench/ingest.py's pages (seven source kinds from the recorded fixtures, i
 Commands: each a fresh `procwatch` process (as an operator runs it): cold = the database file's
        pages evicted from the page cache first (posix_fadvise DONTNEED: no root needed), then
        `--warm` (default 3) warm runs; min / median / max seconds and the process's peak RSS.
+Delivery: a poll of 300 new SAM notices (matching bench/match.py's watchlists) into the database,
+       then the console delivery of what it queued, timed with the file's pages evicted; the same
+       on a fresh, empty database; the ratio (target ≤ 1.3×).
 Also: bytes per stored notice (file size, WAL checkpointed, over notices) and `procwatch --version`.
+Another checkout (for the old figures): BENCH_CODE=/tmp/pw-old (as bench/ingest.py); a command it
+does not have is shown as n/a.
 Usage: .venv/bin/python bench/scale.py [--notices 200000] [--db PATH] [--warm 3]
 """
 
@@ -61,13 +66,41 @@ def timed(args: list[str]) -> tuple[float, float, int]:
     forked from this one would report this one's RSS: Linux keeps the peak across exec)."""
     with tempfile.NamedTemporaryFile("r") as report:
         started = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *PROCWATCH, *args], cwd=ROOT,
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *PROCWATCH, *args], cwd=ingest.CODE,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - started
         rss_kb = int(report.read().split()[-1])
+    if proc.returncode == 2:  # argparse: a command or option this checkout does not have
+        return float("nan"), float("nan"), 2  # a command this checkout does not have
     if proc.returncode not in (0, 1):
         raise SystemExit(f"procwatch {' '.join(args)} failed: {proc.stderr[-1000:]}")
     return seconds, rss_kb / 1024, proc.returncode
+
+
+def poll_then_deliver(folder: str, first: int) -> tuple[float, int]:
+    """(seconds, items delivered) for delivery after a 300-notice poll, the database cold."""
+    import io
+    from bot.config import ChannelConfig, load
+    from bot.delivery import deliver
+    from bot.notify.console import Console
+    from bot.pipeline import run_source
+    from bot.store import Database
+    cfg = load(str(Path(folder) / "feeds.toml"))
+    matcher, routes = ingest.matcher()
+    db = Database(cfg.bot.database)
+    kind = ingest.KINDS[0]
+    body = ingest.Pages(kind).page(first, 300)
+    run_source(db, ingest.replay(cfg, kind.source, db, iter([body]), ingest.decoder(kind)), matcher, routes,
+               36500, ingest.NOW)
+    db.close()
+    evict(cfg.bot.database)
+    out = io.StringIO()
+    console = Console(ChannelConfig("console", "console", tuple(routes[0].watchlists)), out=out)
+    started = time.perf_counter()
+    db = Database(cfg.bot.database)
+    lines = deliver(db, [console], ingest.NOW)
+    db.close()
+    return time.perf_counter() - started, len(lines)
 
 
 def one_of_each(db: str) -> dict[str, str]:
@@ -128,6 +161,13 @@ def main() -> int:
         warm = sorted(timed(argv)[0] for _ in range(args.warm))
         print(f"{name:28}{cold:>8.2f}{warm[0]:>10.2f} {warm[len(warm) // 2]:>5.2f} {warm[-1]:>5.2f}{rss:>13,.0f}")
         line[name] = {"cold": round(cold, 3), "warm": round(warm[len(warm) // 2], 3), "rss_mb": round(rss)}
+    with tempfile.TemporaryDirectory() as empty:
+        ingest.config(empty)
+        base_s, _ = poll_then_deliver(empty, 10**7)
+    big_s, delivered = poll_then_deliver(folder, 2 * 10**7)  # ids never stored before
+    print(f"delivery after a 300-notice poll, cold: {big_s:.2f} s on this database, {base_s:.2f} s on an empty "
+          f"one ({big_s / base_s:.2f}×, target ≤ 1.3×; {delivered} digest lines)")
+    line |= {"delivery_s": round(big_s, 3), "delivery_empty_s": round(base_s, 3), "delivery_ratio": round(big_s / base_s, 2)}
     print(json.dumps(line))
     if keep:
         keep.cleanup()
