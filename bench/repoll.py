@@ -9,7 +9,8 @@ outbox and digests, and messages sent, after each poll; the full-text index's ow
 bytes (notices_fts_data: the churn an update trigger on last_seen_at used to cause, 3.3 MB per
 20,000 unchanged notices); the second poll's time relative to the first's. Targets: 0 rows, 0
 index bytes and 0 messages on the second poll.
-Usage: .venv/bin/python bench/repoll.py [--notices 20000]
+Usage: .venv/bin/python bench/repoll.py [--notices 20000]   (BENCH_CODE=/tmp/pw-old: an older checkout,
+as bench/ingest.py's --old)
 """
 
 from __future__ import annotations
