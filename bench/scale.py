@@ -124,10 +124,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notices", type=int, default=200_000)
     parser.add_argument("--db", help="reuse a database built by an earlier run (its folder's feeds.toml)")
+    parser.add_argument("--folder", help="build into this (new) folder and keep it, for --db later")
     parser.add_argument("--warm", type=int, default=3)
     args = parser.parse_args()
-    keep = tempfile.TemporaryDirectory() if not args.db else None
-    folder = keep.name if keep else str(Path(args.db).parent)
+    keep = tempfile.TemporaryDirectory() if not (args.db or args.folder) else None
+    folder = keep.name if keep else args.folder or str(Path(args.db).parent)
+    if args.folder:
+        os.makedirs(args.folder)
     line: dict = {"bench": "scale"}
     if not args.db:
         seconds, stored = build(folder, args.notices)
@@ -160,7 +163,8 @@ def main() -> int:
         cold, rss, _ = timed(argv)
         warm = sorted(timed(argv)[0] for _ in range(args.warm))
         print(f"{name:28}{cold:>8.2f}{warm[0]:>10.2f} {warm[len(warm) // 2]:>5.2f} {warm[-1]:>5.2f}{rss:>13,.0f}")
-        line[name] = {"cold": round(cold, 3), "warm": round(warm[len(warm) // 2], 3), "rss_mb": round(rss)}
+        if cold == cold:  # not NaN: the command exists in this checkout
+            line[name] = {"cold": round(cold, 3), "warm": round(warm[len(warm) // 2], 3), "rss_mb": round(rss)}
     with tempfile.TemporaryDirectory() as empty:
         ingest.config(empty)
         base_s, _ = poll_then_deliver(empty, 10**7)
