@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -50,6 +51,10 @@ class Database:
             self.db.close()
             raise BotError(f"{path} is an SQLite database but not procwatch's (it has no migrations table)",
                            "point [bot] database in feeds.toml at procwatch's database, or move that file away")
+        pending = [m.name for m in migrations.pending(self.db)]
+        if pending and self.db.table_names():
+            log.warning("upgrading the database %s (%s): on a large database this takes minutes (an"
+                        " interrupted upgrade is rolled back and runs again next time)", path, ", ".join(pending))
         migrations.apply(self.db)
         self._in_transaction = False
         self._unindexed: set[int] = set()  # notices inserted but not yet in the full-text index
@@ -547,6 +552,7 @@ class Database:
         self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
 
+log = logging.getLogger("procwatch")
 _STATEMENTS: dict[tuple, str] = {}  # see Database._write
 SQLITE_HEADER = b"SQLite format 3\x00"
 
