@@ -62,7 +62,8 @@ class Database:
         self._details: dict[str, tuple | None] = {}  # the page's preloaded descriptions (preload_details)
         self._dictionaries: dict[str, int | None] = {}  # source → its raw records' dictionary id
         self._codecs: dict[int | None, tuple] = {}
-        self._untrained: set[str] = set()  # sources that stored raw records without a dictionary
+        self._untrained: dict[str, int] = {}  # raw records stored without a dictionary, per source
+        self._until_training: dict[str, int] = {}  # records to go before a source's count is checked again
         self._stamp = ""  # the last save's time, for a dictionary's created_at
 
     def close(self) -> None:
@@ -80,12 +81,14 @@ class Database:
                 self._train(self._stamp)
         except BaseException:
             self.db.rollback()
+            self._dictionaries.clear()  # a dictionary trained in this transaction is gone with it
             raise
         finally:
             self._in_transaction = False
             self._unindexed.clear()
             self._known.clear()
             self._details.clear()
+            self._untrained.clear()
         self.db.commit()
 
     def rows(self, sql: str, params=()) -> list[dict]:
@@ -191,7 +194,7 @@ class Database:
     def _pack(self, source: str, raw: str) -> tuple[bytes, int | None]:
         dictionary = self._dictionary_of(source)
         if dictionary is None:
-            self._untrained.add(source)
+            self._untrained[source] = self._untrained.get(source, 0) + 1
         return self._codec(dictionary)[0].compress(raw.encode("utf-8")), dictionary
 
     def _unpack(self, blob: bytes, dictionary: int | None) -> str:
@@ -216,19 +219,24 @@ class Database:
 
     def _train(self, now: str) -> None:
         """Train a dictionary for each source that stored raw records without one, once it has
-        DICTIONARY_SAMPLES of them (inside the page's transaction; once per source)."""
+        DICTIONARY_SAMPLES of them (inside the page's transaction; once per source). The count is
+        checked again only after as many more records as were missing (not on every page)."""
         for source in sorted(self._untrained):
+            self._until_training[source] = self._until_training.get(source, 0) - self._untrained[source]
+            if self._until_training[source] > 0 or self._dictionary_of(source) is not None:
+                continue
             rows = self.db.execute(
-                "SELECT r.raw, r.dictionary FROM notice_versions v JOIN raw_records r ON r.id = v.id"
-                " WHERE v.uid >= ? AND v.uid < ? ORDER BY v.id DESC LIMIT ?",
-                (source + ":", source + ";", DICTIONARY_SAMPLES)).fetchall()
-            if len(rows) < DICTIONARY_SAMPLES or self._dictionary_of(source) is not None:
+                "SELECT r.raw, r.dictionary FROM raw_records r WHERE r.id IN (SELECT v.id FROM notice_versions v"
+                " WHERE v.uid >= ? AND v.uid < ? LIMIT ?)", (source + ":", source + ";", DICTIONARY_SAMPLES)).fetchall()
+            self._until_training[source] = DICTIONARY_SAMPLES - len(rows)
+            if self._until_training[source] > 0:
                 continue
             samples = [self._unpack(raw, d).encode("utf-8") for raw, d in rows]
             try:
                 trained = zstandard.train_dictionary(DICTIONARY_BYTES, samples, level=RAW_LEVEL)
             except zstandard.ZstdError:
-                continue  # too uniform or too small to train on: records stay without one
+                self._until_training[source] = DICTIONARY_SAMPLES  # too uniform or small: try again later
+                continue
             self._dictionaries[source] = self.db.execute(
                 "INSERT INTO raw_dictionaries (source, dictionary, created_at) VALUES (?, ?, ?)",
                 (source, trained.as_bytes(), now)).lastrowid
