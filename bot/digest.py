@@ -86,9 +86,8 @@ def build(db: Database, digest_id: str, channel: str, recipient: str, rows: list
 
 def _follow_up(db: Database, notice: Notice) -> str:
     """The J&A or intent notice (from another source) that this award record follows up, if stored."""
-    earlier = [r for r in db.related(notice.reference, notice.uid)
-               if r["source"] != notice.source and r["kind"] in ("justification", "intent")]
-    return f'{earlier[0]["title"]} ({earlier[0]["uid"]})' if earlier else ""
+    earlier = db.related(notice.reference, notice.uid, ("justification", "intent"), other_than=notice.source)
+    return f'{earlier["title"]} ({earlier["uid"]})' if earlier else ""
 
 
 def _by_notice(rows: list[dict]) -> dict[str, list[dict]]:

@@ -109,6 +109,8 @@ def m004_compact_storage(db: Database) -> None:
     db["outbox"].create_index(["digest_id"])
     db["outbox"].create_index(["uid"])
     db["digests"].create_index(["channel", "recipient", "sent_at"])
+    db.execute("DROP INDEX IF EXISTS idx_notices_reference")  # a thread's rows of one kind: see Database.related
+    db["notices"].create_index(["reference", "kind", "first_seen_at"])
 
 
 UPDATE_TRIGGER = (

@@ -175,13 +175,12 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
 def _as_thread_update(db: Database, notice: Notice, saved: Saved) -> Saved:
     """A modification whose award is stored is an update of it: material only if it changed
     vendor, amount or competition (DESIGN §4); a modification seen first stays news."""
-    idv = notice.codes.get("idv")
-    base = [r for r in db.related(notice.reference, notice.uid) if r["source"] == notice.source
-            and r["kind"] in ("award", "modification") and json.loads(r["codes"] or "{}").get("idv") == idv]
-    if not base:
+    base = db.related(notice.reference, notice.uid, ("award", "modification"), source=notice.source,
+                      idv=notice.codes.get("idv"), newest=True)
+    if base is None:
         return saved
     content = notice.content()
-    before = base[-1] | {"amount": same_amount(base[-1]["amount"], content["amount"])}
+    before = base | {"amount": same_amount(base["amount"], content["amount"])}
     changes = {f: [before[f], content[f]] for f in THREAD_FIELDS if before[f] != content[f]}
     return dataclasses.replace(saved, status="thread", changes=changes, material=bool(changes))
 

@@ -23,6 +23,9 @@ from .migrations import INDEXED, migrations
 from .notice import CONTENT_FIELDS, Notice, changed_fields, content_hash, is_material
 
 
+ANY = object()  # Database.related: any idv code
+
+
 @dataclass
 class Saved:
     """What storing one notice did: `status` is new, updated or same."""
@@ -250,13 +253,30 @@ class Database:
         found = self._raw_blob(uid)
         return notice_from_row(rows[0], self._unpack(*found) if found else "")
 
-    def related(self, reference: str, uid: str) -> list[dict]:
-        """Other stored notices of the same procurement thread (same `reference`), oldest first."""
+    def related(self, reference: str, uid: str, kinds: tuple[str, ...], source: str | None = None,
+                other_than: str | None = None, idv=ANY, newest: bool = False) -> dict | None:
+        """The oldest (or `newest`) other stored notice of the same procurement thread (same
+        `reference`) of one of `kinds`, from `source` or from any source but `other_than`, with
+        the same `idv` code when given: one indexed row, however many share the reference."""
         if not reference:
-            return []
-        return self.rows("SELECT uid, source, kind, title, vendor_name, amount, competition, codes, withdrawn"
-                         " FROM notices WHERE reference = ? AND uid != ? ORDER BY first_seen_at, uid",
-                         (reference, uid))
+            return None
+        where, args = ["reference = ?", f"kind IN ({', '.join('?' * len(kinds))})", "uid != ?"], [reference, *kinds, uid]
+        if source is not None:
+            where.append("source = ?")
+            args.append(source)
+        if other_than is not None:
+            where.append("source != ?")
+            args.append(other_than)
+        if idv is None:
+            where.append("json_extract(codes, '$.idv') IS NULL")
+        elif idv is not ANY:
+            where.append("json_extract(codes, '$.idv') = ?")
+            args.append(json.dumps(idv, separators=(",", ":"), ensure_ascii=False) if isinstance(idv, list) else idv)
+        order = "DESC" if newest else ""
+        rows = self.rows("SELECT uid, source, kind, title, vendor_name, amount, competition, codes, withdrawn"
+                         f" FROM notices WHERE {' AND '.join(where)} ORDER BY first_seen_at {order}, uid {order}"
+                         " LIMIT 1", args)
+        return rows[0] if rows else None
 
     def is_withdrawn(self, uid: str) -> bool:
         rows = self.rows("SELECT withdrawn FROM notices WHERE uid = ?", (uid,))
