@@ -502,11 +502,15 @@ class Database:
                                                   (before[:10],)).rowcount,
             }
 
+    def incremental_vacuum(self) -> bool:
+        """Whether freed pages can be given back without a full VACUUM (databases created since m004)."""
+        return self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+
     def shrink(self, full: bool = False) -> str:
         """Give freed pages back to the file system: incremental vacuum when the database was created
         with it; otherwise a full VACUUM (which also turns incremental vacuum on) only when `full`."""
         self.db.conn.commit()
-        if self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+        if self.incremental_vacuum():
             self.db.conn.executescript("PRAGMA incremental_vacuum;")  # execute() would free one page
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             return "incremental vacuum"

@@ -155,3 +155,15 @@ def test_raw_records_get_a_per_source_dictionary_once_there_are_enough(tmp_path,
     assert sizes[1]["size"] < sizes[0]["size"] / 2
     assert db.notice("sam:3").raw == raw(3) and db.notice("sam:555").raw == raw(555)
     db.close()
+
+
+def test_search_is_newest_first_and_best_ranks_the_newest_k(tmp_path):
+    db = Database(str(tmp_path / "new.db"))
+    with db.transaction():
+        db.save(_notice("old", title="Facial recognition facial recognition facial recognition"), "2026-01-10")
+        for i in range(5):
+            db.save(_notice(f"n{i}", title=f"Licences {i} with facial recognition"), "2026-01-11")
+    assert [r["uid"] for r in db.search("facial", limit=3)] == ["sam:n4", "sam:n3", "sam:n2"]
+    assert db.search("facial", limit=1, best=10)[0]["uid"] == "sam:old"  # the best match wins when ranked
+    assert "sam:old" not in [r["uid"] for r in db.search("facial", limit=5, best=5)]  # not among the newest 5
+    db.close()

@@ -32,6 +32,9 @@ def _prune(args, config: Config, out, err) -> int:
     print(f"{bot.database}: raw records of unmatched notices kept {_days(bot.keep_unmatched_raw_days)}, "
           f"delivery and health history kept {_days(bot.keep_history_days)}", file=out)
     db = Database(bot.database)
+    if not db.incremental_vacuum() and not args.no_vacuum:
+        print("  this database predates incremental vacuum: after pruning, a one-time full VACUUM rewrites the"
+              " file (it needs free disk about the database's size; --no-vacuum skips it)", file=out)
     try:
         summary = prune(db, bot, datetime.now(timezone.utc), _progress(err), full_vacuum=not args.no_vacuum)
     finally:
