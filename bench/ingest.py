@@ -1,18 +1,24 @@
-"""Ingest: recorded pages through procwatch's pipeline against the bare parse + insert floor.
+"""Ingest: recorded pages through procwatch's pipeline, against the same code at an older commit
+and against the bare parse + write floor, alternating sides over several rounds.
 
 Data: pages built from the recorded fixtures of seven source kinds (SAM.gov opportunities and
 contract awards, USAspending, FPDS ATOM, TED, Contracts Finder, AusTender), each record copied
-with its ids varied, up to `--notices` notices (default 100,000) in the mix below, as the bytes
-a server would send. Built before anything is timed.
+with its ids varied, SAM solicitation numbers (the thread `reference`) varied in ~1 of 3 copies and
+every SAM and OCDS title given one word drawn Zipf-like from the fixtures' vocabulary (rare words
+exist), up to `--notices` notices (default 30,000) in the mix below, as the bytes a server sends.
+Each side builds its pages in its own subprocess before anything is timed.
 procwatch: `bot.pipeline.run_source` per source over those pages, with the sources' own fetch
-           decoding (bot.http.parse_json / fpds_atom.parse_feed) and parse, classify, store
-           (notices, versions, FTS, matches, outbox) and match against bench/match.py's 1,000
-           terms; a fresh database file on disk, WAL, as `procwatch run` uses it.
-floor:     the same bytes parsed with json.loads / lxml, and the same notice rows (as procwatch
-           stores them) written with one executemany into the same table in a fresh database.
-Peak memory: `--rss` runs procwatch alone at 10,000 and at 100,000 notices, each in its own
-subprocess with pages generated one at a time, and compares their peak RSS.
-Usage: .venv/bin/python bench/ingest.py [--notices 100000] [--no-rss]
+           decoding and parse, classify, store (notices, versions, raw records, FTS, matches,
+           outbox) and match against bench/match.py's 1,000 terms; a fresh database file, WAL.
+old:       the same, with `bot` imported from `--old PATH` (a checkout of an earlier commit, e.g.
+           `git archive 85142f6 | tar -x -C /tmp/pw-old`); its own schema.
+floor:     the same bytes parsed with json.loads / lxml, then every row procwatch wrote (notices,
+           notice_versions, raw_records, matches, outbox) written again with executemany into a fresh
+           database of the same schema, one transaction and one full-text INSERT … SELECT per 250
+           notices (procwatch's average page), as procwatch does per page.
+Bytes per notice: each side's database file (checkpointed) over its notices.
+Peak memory: `--rss` runs procwatch alone at N/10 and N notices in subprocesses, pages made one at a time.
+Usage: .venv/bin/python bench/ingest.py [--notices 30000] [--rounds 3] [--old /tmp/pw-old] [--rss]
 """
 
 from __future__ import annotations
@@ -34,11 +40,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+CODE = os.environ.get("BENCH_CODE", str(ROOT))  # where `bot` is imported from (the old side's checkout)
 sys.path.insert(0, str(ROOT / "bench"))
-
-import corpus  # noqa: E402
-import match as match_bench  # noqa: E402
+sys.path.insert(0, CODE)
 
 from bot.config import load  # noqa: E402
 from bot.http import Http, Response, parse_json  # noqa: E402
@@ -46,11 +50,16 @@ from bot.match import Matcher  # noqa: E402
 from bot.pipeline import Route, run_source  # noqa: E402
 from bot.sources import REGISTRY  # noqa: E402
 from bot.sources.fpds_atom import parse_feed  # noqa: E402
-from bot.store import Database, _notice_row  # noqa: E402
+from bot.store import Database  # noqa: E402
+
+import corpus  # noqa: E402
+import match as match_bench  # noqa: E402  (after `bot`: it puts this checkout first on sys.path)
 
 FIX = ROOT / "tests" / "fixtures"
 NOW = datetime(2026, 10, 2, 12, 0, tzinfo=timezone.utc)
 MARK = "@@K@@"  # placeholder in a record's ids, replaced by the copy number
+WORD = "@@W@@"  # placeholder in a title, replaced by a word of the vocabulary (Zipf-like)
+REF = "@@R@@"  # placeholder in a reference, replaced by the copy number in 1 of 3 copies
 
 
 @dataclass
@@ -78,12 +87,21 @@ def _suffix(*path: str) -> Callable[[dict], None]:
 def _ocds(record: dict) -> None:
     record["ocid"] += MARK
     record["id"] = f"{record.get('id', '')}{MARK}"
+    if isinstance(record.get("tender", {}).get("title"), str):
+        record["tender"]["title"] += f" {WORD}"
+
+
+def _sam(record: dict) -> None:
+    record["noticeId"] += MARK
+    record["title"] = f"{record['title']} {WORD}"
+    if record.get("solicitationNumber"):
+        record["solicitationNumber"] += REF
 
 
 KINDS = [
     Kind("sam", 0.40, 1000, ["sam_opportunities/proposal-ai_search_2026-01-01_to_2026-02-02_limit10_mixed_types.json",
                              "sam_opportunities/synthetic_sam_opportunities_justification_ptype_u_window.json"],
-         "opportunitiesData", _suffix("noticeId")),
+         "opportunitiesData", _sam),
     Kind("cf", 0.20, 100, ["uk_contracts_finder/cf_ocds_search_published_2025-01-20T23_to_2025-01-23T23_limit100_page1.json"],
          "releases", _ocds),
     Kind("ted", 0.10, 250, ["ted/ted_v3_search_response_SE_it_notices_5of115.json",
@@ -153,11 +171,23 @@ class Pages:
     def page(self, first: int, count: int) -> bytes:
         """Records number `first` .. first+count-1 (copies of the templates, ids made unique)."""
         n = len(self.records)
-        rows = [self.records[i % n].replace(MARK, f"-{i // n}") for i in range(first, first + count)]
+        rows = [self.records[i % n].replace(MARK, f"-{i // n}").replace(WORD, _word(i))
+                .replace(REF, f"-{i // n}" if (i // n) % 3 == 0 else "") for i in range(first, first + count)]
         if not self.kind.records:
             return (self.head + "".join(rows) + self.tail).encode()
         head = json.dumps(self.heads[0], ensure_ascii=False)[:-1]
         return (head + f', "{self.kind.records}": [' + ",".join(rows) + "]}").encode()
+
+
+_VOCABULARY: list[str] = []
+
+
+def _word(i: int) -> str:
+    """The i-th copy's extra title word: rank r drawn with probability ~1/r (a few common, most rare)."""
+    if not _VOCABULARY:
+        _VOCABULARY.extend(w for w in corpus.harvest().words() if w.isascii())
+    rank = int(len(_VOCABULARY) ** random.Random(i).random()) - 1
+    return _VOCABULARY[rank]
 
 
 def plan(total: int) -> list[tuple[Kind, int]]:
@@ -227,30 +257,82 @@ def run_procwatch(folder: str, work: dict[str, list[bytes]] | dict[str, Iterator
     return seconds, stored, outbox
 
 
-def run_floor(folder: str, work: dict[str, list[bytes]], rows: list[tuple]) -> float:
-    """Seconds to parse every page with json/lxml and insert the same notice rows in one executemany."""
+TABLES = ("notices", "notice_versions", "raw_records", "matches", "outbox")
+FLOOR_BATCH = 250
+
+
+def run_floor(folder: str, work: dict[str, list[bytes]], tables: dict[str, list[dict]]) -> float:
+    """Seconds to parse every page with json/lxml and write the rows procwatch wrote into the same
+    tables, a transaction and a full-text INSERT … SELECT per FLOOR_BATCH notices."""
     from lxml import etree
-    db = Database(str(Path(folder) / "floor.db"))  # the same schema (FTS triggers included)
-    columns = list(rows[0][0])
-    sql = f"INSERT INTO notices ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    db = Database(str(Path(folder) / "floor.db"))
+    sql = {t: f"INSERT INTO {t} ({', '.join(rows[0])}) VALUES ({', '.join('?' * len(rows[0]))})"
+           for t, rows in tables.items() if rows}
+    notices = tables["notices"]
+    per_notice = {t: len(tables[t]) / len(notices) for t in sql if t != "notices"}
     started = time.perf_counter()
     for kind in KINDS:
         parse = etree.fromstring if not kind.records else json.loads
         for body in work[kind.source]:
             parse(body)
-    with db.db.conn:
-        db.db.conn.executemany(sql, (tuple(r[0][c] for c in columns) for r in rows))
+    conn = db.db.conn
+    for first in range(0, len(notices), FLOOR_BATCH):
+        with conn:
+            batch = notices[first:first + FLOOR_BATCH]
+            conn.executemany(sql["notices"], [tuple(r.values()) for r in batch])
+            for t, share in per_notice.items():
+                rows = tables[t][round(first * share):round((first + len(batch)) * share)]
+                conn.executemany(sql[t], [tuple(r.values()) for r in rows])
+            conn.execute("INSERT INTO notices_fts (rowid, title, description, vendor_name, agency) SELECT rowid,"
+                         " title, description, vendor_name, agency FROM notices WHERE rowid > ?", (first,))
     seconds = time.perf_counter() - started
     db.close()
     return seconds
 
 
-def stored_rows(folder: str) -> list[tuple]:
-    """The notice rows procwatch stored, as the floor's input (read back, not timed)."""
+def stored_tables(folder: str) -> dict[str, list[dict]]:
+    """Every row procwatch wrote, per table, as the floor's input (read back, not timed)."""
     db = Database(str(Path(folder) / "procwatch.db"))
-    rows = [(r,) for r in db.rows("SELECT * FROM notices")]
+    tables = {t: db.rows(f"SELECT * FROM {t} ORDER BY rowid") for t in TABLES}
     db.close()
-    return rows
+    return tables
+
+
+def bytes_per_notice(path: str, notices: int) -> float:
+    """The database file's size (write-ahead log checkpointed into it) per notice."""
+    import sqlite3
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return os.path.getsize(path) / max(notices, 1)
+
+
+def side(total: int, floor: bool) -> None:
+    """Subprocess: build the pages, time this side's pipeline (and the floor), print one JSON line."""
+    work = {k.source: list(bodies(k, n)) for k, n in plan(total)}
+    gc.freeze()  # the prebuilt pages are not the pipeline's garbage
+    with tempfile.TemporaryDirectory() as folder:
+        seconds, stored, queued = run_procwatch(folder, work)
+        import bot
+        line = {"seconds": seconds, "notices": stored, "queued": queued, "code": bot.__file__,
+                "bytes_per_notice": bytes_per_notice(str(Path(folder) / "procwatch.db"), stored),
+                "pages": sum(map(len, work.values())), "mb": sum(len(b) for p in work.values() for b in p) / 1e6}
+        if floor:
+            line["floor_seconds"] = run_floor(folder, work, stored_tables(folder))
+    print(json.dumps(line))
+
+
+def run_side(total: int, code: str, floor: bool) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--side", str(total)] + (["--floor"] if floor else []),
+                         capture_output=True, text=True, env=os.environ | {"BENCH_CODE": code})
+    if out.returncode:
+        raise SystemExit(f"the side at {code} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def spread(values: list[float]) -> str:
+    s = sorted(values)
+    return f"{s[0]:,.0f} / {s[len(s) // 2]:,.0f} / {s[-1]:,.0f}"
 
 
 def child(total: int) -> None:
@@ -278,36 +360,57 @@ def rss(total: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notices", type=int, default=100_000)
-    parser.add_argument("--no-rss", action="store_true", help="skip the two memory subprocesses")
+    parser.add_argument("--notices", type=int, default=30_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--old", metavar="PATH", help="a checkout of an earlier commit to compare with")
+    parser.add_argument("--rss", action="store_true", help="also the two peak-memory subprocesses")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--side", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return 0
-    work = {k.source: list(bodies(k, n)) for k, n in plan(args.notices)}
-    size = sum(len(b) for pages in work.values() for b in pages)
-    gc.freeze()  # the prebuilt pages are not the pipeline's garbage
-    with tempfile.TemporaryDirectory() as folder:
-        ours_s, stored, queued = run_procwatch(folder, work)
-        rows = stored_rows(folder)
-        floor_s = run_floor(folder, work, rows)
-    print(f"pages: {sum(map(len, work.values())):,} ({size / 1e6:,.0f} MB) from the recorded fixtures of "
-          f"{len(KINDS)} source kinds; notices: {stored:,} stored, {queued:,} queued for delivery")
-    print(f"{'':44}{'seconds':>9}{'notices/s':>12}")
-    print(f"{'procwatch parse→classify→store→match':44}{ours_s:>9.2f}{stored / ours_s:>12,.0f}")
-    print(f"{'floor: json/lxml + one executemany':44}{floor_s:>9.2f}{len(rows) / floor_s:>12,.0f}")
-    print(f"procwatch runs at {floor_s / ours_s:.2f} of the floor's speed (target ≥ 0.5)")
-    line = {"bench": "ingest", "notices": stored, "procwatch_per_s": round(stored / ours_s),
-            "floor_per_s": round(len(rows) / floor_s), "target_ratio": 0.5}
-    if not args.no_rss:
+    if args.side:
+        side(args.side, args.floor)
+        return 0
+    runs: dict[str, list[dict]] = {"new": [], "old": []}
+    for n in range(args.rounds):  # alternate which side goes first
+        order = ["new", "old"] if n % 2 == 0 else ["old", "new"]
+        for name in order:
+            if name == "new" or args.old:
+                runs[name].append(run_side(args.notices, str(ROOT) if name == "new" else args.old, name == "new"))
+    new = runs["new"]
+    rate = lambda r, key="seconds": r["notices"] / r[key]  # noqa: E731
+    print(f"pages: {new[0]['pages']:,} ({new[0]['mb']:,.0f} MB) from the recorded fixtures of {len(KINDS)} source "
+          f"kinds; notices: {new[0]['notices']:,} stored, {new[0]['queued']:,} queued; {args.rounds} rounds, "
+          "sides alternating")
+    print(f"{'notices/s (min / median / max)':44}{'':>4}{'bytes/notice':>14}")
+    print(f"{'procwatch (this checkout)':44}{spread([rate(r) for r in new]):>24}{new[0]['bytes_per_notice']:>12,.0f}")
+    line = {"bench": "ingest", "notices": new[0]["notices"], "rounds": args.rounds,
+            "procwatch_per_s": sorted(rate(r) for r in new)[len(new) // 2],
+            "bytes_per_notice": round(new[0]["bytes_per_notice"])}
+    if runs["old"]:
+        old = runs["old"]
+        print(f"{'old: ' + args.old:44}{spread([rate(r) for r in old]):>24}{old[0]['bytes_per_notice']:>12,.0f}")
+        ratios = [rate(a) / rate(b) for a, b in zip(new, old)]
+        print(f"procwatch / old, per round: {' '.join(f'{x:.2f}×' for x in ratios)} (target ≥ 1.5×)")
+        line |= {"old_per_s": sorted(rate(r) for r in old)[len(old) // 2],
+                 "old_bytes_per_notice": round(old[0]["bytes_per_notice"]),
+                 "ratio_old": round(sorted(ratios)[len(ratios) // 2], 2)}
+    floor = [rate(r, "floor_seconds") for r in new]
+    print(f"{'floor: json/lxml + executemany, same tables':44}{spread(floor):>24}")
+    of_floor = [rate(r) / rate(r, "floor_seconds") for r in new]
+    print(f"procwatch runs at {' '.join(f'{x:.2f}' for x in of_floor)} of the floor's speed (target ≥ 0.35)")
+    line |= {"floor_per_s": sorted(floor)[len(floor) // 2], "ratio_floor": round(sorted(of_floor)[len(of_floor) // 2], 3)}
+    if args.rss:
         small, large = rss(args.notices // 10), rss(args.notices)
         growth = large["peak_rss_mb"] / small["peak_rss_mb"]
         print(f"peak RSS: {small['peak_rss_mb']:,.0f} MB at {small['notices']:,} notices, "
               f"{large['peak_rss_mb']:,.0f} MB at {large['notices']:,} ({growth:.2f}×, target ≤ 1.2×)")
         line |= {"rss_mb_small": small["peak_rss_mb"], "rss_mb_large": large["peak_rss_mb"],
                  "rss_growth": round(growth, 2)}
-    print(json.dumps(line | {"ratio": round(floor_s and ours_s and (floor_s / ours_s), 3)}))
+    print(json.dumps({k: round(v) if isinstance(v, float) and v > 100 else v for k, v in line.items()}))
     return 0
 
 

@@ -5,9 +5,12 @@ records by default) and bench/match.py's 1,000 watchlist terms; a console channe
 watchlist, writing to memory. Two polls of every source over the same pages, each followed by a
 delivery, on one database.
 Counted: rows added or changed in notices (other than last_seen_at), notice_versions, matches,
-outbox and digests, and messages sent, after each poll; the second poll's time relative to the
-first's. Targets: 0 rows and 0 messages on the second poll.
-Usage: .venv/bin/python bench/repoll.py [--notices 20000]
+outbox and digests, and messages sent, after each poll; the full-text index's own records and
+bytes (notices_fts_data: the churn an update trigger on last_seen_at used to cause, 3.3 MB per
+20,000 unchanged notices); the second poll's time relative to the first's. Targets: 0 rows, 0
+index bytes and 0 messages on the second poll.
+Usage: .venv/bin/python bench/repoll.py [--notices 20000]   (BENCH_CODE=/tmp/pw-old: an older checkout,
+as bench/ingest.py's --old)
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ def state(db: Database) -> dict:
     """Row counts of the tables a poll adds to, and a checksum of the notices' content and versions."""
     counts = {t: db.count(t) for t in TABLES}
     counts["notices"], counts["notices_checksum"] = db.db.execute(CONTENT).fetchone()
+    counts["fts_records"], counts["fts_bytes"] = db.db.execute(
+        "SELECT count(*), coalesce(sum(length(block)), 0) FROM notices_fts_data").fetchone()
     return counts
 
 
@@ -88,8 +93,12 @@ def main() -> int:
     print(f"{'second poll':14}{second_s:>9.2f}{second_rows:>14,}{second_sent:>15,}")
     print(f"second poll takes {second_s / first_s:.2f} of the first's time; it printed {reprinted} characters; "
           f"it only moved last_seen_at on {touched:,} notices (plus each source's cursor and health row)")
+    fts = {k: after_second[k] - after_first[k] for k in ("fts_records", "fts_bytes")}
+    print(f"full-text index after the second poll: {fts['fts_records']:+,} records, {fts['fts_bytes']:+,} bytes "
+          f"(after the first: {after_first['fts_records']:,} records, {after_first['fts_bytes']:,} bytes)")
     print(json.dumps({"bench": "repoll", "notices": after_first["notices"], "first_s": round(first_s, 2),
                       "second_s": round(second_s, 2), "rows_written": second_rows, "messages_sent": second_sent,
+                      "fts_bytes_written": fts["fts_bytes"],
                       "first_rows_written": first_rows, "first_messages_sent": first_sent,
                       "target_rows": 0, "target_messages": 0, "ratio": round(second_s / first_s, 3)}))
     return 0

@@ -111,6 +111,19 @@ class App:
             log.info("watchlists changed: %d stored notices now match and are queued for delivery", queued)
         return queued
 
+    def maintain(self) -> None:
+        """The daily database care: SQLite quick_check (an error line when damaged), then retention."""
+        from .retention import describe, prune
+        db = self.database()
+        try:
+            if problems := db.quick_check():
+                log.error("the database %s is damaged: %s (see `procwatch db check`; restore the last backup)",
+                          self.config.bot.database, problems[0])
+                return
+            log.info("database: %s", describe(prune(db, self.config.bot, self.clock())))
+        finally:
+            db.close()
+
     def recover(self) -> None:
         """Put rows left mid-send by a crash back in the queue."""
         db = self.database()

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 
 from . import __version__, redact
-from .commands import backfill, search, status, watch
-from .commands import outbox as outbox_command
-from .commands import serve, subscribers
-from .config import Config, config_path, format_duration, load
 from .errors import BotError, ConfigError
-from .http import Http
 
 log = logging.getLogger("procwatch")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser(_chosen(argv) or "")
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
@@ -45,7 +42,31 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _parser() -> argparse.ArgumentParser:
+def _chosen(argv: list[str]) -> str | None:
+    """The command named in `argv` (so only its module is imported to build its arguments)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config")
+    pre.add_argument("-v", "--verbose", action="store_true")
+    pre.add_argument("command", nargs="?")
+    known, _ = pre.parse_known_args(argv)
+    return known.command
+
+
+def _arguments(module: str, name: str):
+    """A command's argument builder, imported only when that command's parser is built."""
+    def add(parser) -> None:
+        getattr(importlib.import_module(f"bot.commands.{module}"), name)(parser)
+    return add
+
+
+def _digest_arguments(c) -> None:
+    c.add_argument("channel", metavar="CHANNEL", help="a [channels.NAME] from feeds.toml")
+    c.add_argument("--dry-run", action="store_true", help="print what would go out now; send and mark nothing")
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, the other commands' arguments are left out (start-up time:
+    `procwatch --version` imports no command module)."""
     p = argparse.ArgumentParser(prog="procwatch", description="Catch sole-source government contracts "
                                 "the day they are posted and tell the people watching.")
     p.add_argument("--version", action="version", version=f"procwatch {__version__}")
@@ -58,33 +79,34 @@ def _parser() -> argparse.ArgumentParser:
         ("once", cmd_once, "poll every enabled source once, then deliver what is due"),
         ("check", cmd_check, "validate feeds.toml and the environment, print a summary"),
         ("status", cmd_status, "sources, outbox and digests on one screen; --check for health checks",
-         status.arguments),
+         _arguments("status", "arguments")),
         ("watch", cmd_watch, "list, add, remove or test watchlists (feeds.toml comments are kept)",
-         watch.arguments),
-        ("search", cmd_search, "full-text search over stored notices", search.search_arguments),
+         _arguments("watch", "arguments")),
+        ("search", cmd_search, "full-text search over stored notices, newest first",
+         _arguments("search", "search_arguments")),
         ("show", cmd_show, "one notice: versions, verdict evidence, why it matched, where it went",
-         search.show_arguments),
+         _arguments("search", "show_arguments")),
         ("backfill", cmd_backfill, "read a past window of one source (stores; alerts only with --alert)",
-         backfill.arguments),
+         _arguments("backfill", "arguments")),
         ("outbox", cmd_outbox, "list queued alerts and their state; `outbox retry ID…|--all` requeues dead letters",
-         outbox_command.arguments),
+         _arguments("outbox", "arguments")),
         ("test", cmd_test, "send a test message on one channel and report each step (exit 1 on failure)",
          lambda c: (c.add_argument("channel", metavar="CHANNEL", help="a [channels.NAME] from feeds.toml"),
                     c.add_argument("--to", metavar="ADDRESS", help="email: where to send it (default: the sender)"))),
         ("subscribers", cmd_subscribers, "email subscribers and who unsubscribed; --resubscribe ADDRESS",
-         subscribers.arguments),
+         _arguments("subscribers", "arguments")),
         ("serve", cmd_serve, "serve the unsubscribe pages and /healthz behind your reverse proxy ([bot] public_url)",
-         serve.arguments),
-        ("digest", cmd_digest, "show (--dry-run) or send now what one channel has waiting",
-         lambda c: (c.add_argument("channel", metavar="CHANNEL", help="a [channels.NAME] from feeds.toml"),
-                    c.add_argument("--dry-run", action="store_true",
-                                   help="print what would go out now; send and mark nothing"))),
+         _arguments("serve", "arguments")),
+        ("digest", cmd_digest, "show (--dry-run) or send now what one channel has waiting", _digest_arguments),
+        ("db", cmd_db, "the database file: prune (retention), check (integrity), backup PATH",
+         _arguments("db", "arguments")),
     ]
     for name, func, text, *arguments in commands:
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.set_defaults(func=func)
         for add in arguments:
-            add(cmd)
+            if only is None or only == name:
+                add(cmd)
     return p
 
 
@@ -97,20 +119,23 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("urllib3").setLevel(logging.WARNING)  # its debug lines carry URLs with API keys
 
 
-def _config(args) -> Config:
+def _config(args):
+    from .config import config_path, load
     config = load(config_path(args.config))
     for warning in config.warnings:
         log.warning("%s", warning)
     return config
 
 
-def _app(config: Config):
+def _app(config):
     from .app import App
+    from .http import Http
     return App(config, Http(contact=config.bot.contact))
 
 
 def cmd_check(args) -> int:
     """Validate and summarise; exit 0 when the file is valid (disabled parts are warnings)."""
+    from .config import format_duration
     from .digest import plural
     from .routing import receivers, unreached
     config = _config(args)
@@ -152,39 +177,67 @@ def cmd_once(args) -> int:
 def cmd_run(args) -> int:
     """Exit 0 after SIGTERM/SIGINT, 1 after a fatal error (the database or disk failed)."""
     from .scheduler import run
-    return run(_app(_config(args)))
+    config = _config(args)
+    _sound(config.bot.database)
+    return run(_app(config))
+
+
+def _sound(path: str) -> None:
+    """Refuse to start the daemon on a damaged database (SQLite quick_check)."""
+    from .store import Database
+    db = Database(path)
+    try:
+        problems = db.quick_check()
+    finally:
+        db.close()
+    if problems:
+        raise BotError(f"the database {path} is damaged: {problems[0]}",
+                       "see `procwatch db check`; restore the last `procwatch db backup` before starting")
 
 
 def cmd_status(args) -> int:
+    from .commands import status
     return status.main(args, _config(args), sys.stdout)
 
 
 def cmd_watch(args) -> int:
+    from .commands import watch
     return watch.main(args, _config(args), sys.stdout)
 
 
 def cmd_search(args) -> int:
+    from .commands import search
     return search.search(args, _config(args), sys.stdout)
 
 
 def cmd_show(args) -> int:
+    from .commands import search
     return search.show(args, _config(args), sys.stdout)
 
 
 def cmd_backfill(args) -> int:
+    from .commands import backfill
     return backfill.main(args, _app(_config(args)), sys.stderr)
 
 
 def cmd_outbox(args) -> int:
-    return outbox_command.main(args, _config(args), sys.stdout)
+    from .commands import outbox
+    return outbox.main(args, _config(args), sys.stdout)
 
 
 def cmd_subscribers(args) -> int:
+    from .commands import subscribers
     return subscribers.main(args, _config(args), sys.stdout)
 
 
 def cmd_serve(args) -> int:
+    from .commands import serve
     return serve.main(args, _config(args))
+
+
+def cmd_db(args) -> int:
+    from .commands import db
+    return db.main(args, _config(args), sys.stdout, sys.stderr)
 
 
 def _channel(app, name: str):

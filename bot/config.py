@@ -29,6 +29,8 @@ class BotConfig:
     public_url: str = ""  # where `procwatch serve` is reached (unsubscribe links); "" → mailto: links
     secret_env: str = ""  # the variable holding the HMAC secret that signs unsubscribe links
     secret: str = field(default="", repr=False)  # its value
+    keep_unmatched_raw_days: int = 90  # raw records of never-matched notices (0 = forever)
+    keep_history_days: int = 365  # sent/dead outbox rows, digests, closed incidents (0 = forever)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from .errors import ConfigError
 from .notice import COMPETITIONS
 
 BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "catch_up_days": -1, "contact": "",
-            "timezone": "UTC", "public_url": "", "secret_env": ""}  # catch_up_days -1: not set, so first_run_alert_days
+            "timezone": "UTC", "public_url": "", "secret_env": "", "keep_unmatched_raw_days": 90,
+            "keep_history_days": 365}  # catch_up_days -1: not set, so first_run_alert_days
 SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
                "api_key_expires", "timeout", "redirect_hosts"}
 WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
@@ -118,7 +119,7 @@ class Validator:
             ZoneInfo(bot.timezone)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a directory
             self.problem(("bot", "timezone"), f"unknown timezone {bot.timezone!r}", "e.g. UTC, America/New_York")
-        for key in ("first_run_alert_days", "catch_up_days"):
+        for key in ("first_run_alert_days", "catch_up_days", "keep_unmatched_raw_days", "keep_history_days"):
             if getattr(bot, key) < 0:
                 self.problem(("bot", key), "must be 0 or more")
 

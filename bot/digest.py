@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from functools import cache
 
 from . import outbox
 from .notice import Notice
@@ -26,8 +26,14 @@ MAX_FIELD = 2_000  # characters of one untrusted field an alert shows (a 1 MB ti
 LABELS = {"vendor_name": "awardee", "agency_path": "agency", "vendor_ids": "vendor id",
           "title": "title", "description": "description", "codes": "codes"}
 
-_env = Environment(loader=PackageLoader("bot", "templates"), undefined=StrictUndefined,
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+
+
+@cache
+def _env():
+    """The text templates, loaded on first use (search/show/watch use this module's helpers only)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+    return Environment(loader=PackageLoader("bot", "templates"), undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
 
 
 @dataclass
@@ -82,9 +88,8 @@ def build(db: Database, digest_id: str, channel: str, recipient: str, rows: list
 
 def _follow_up(db: Database, notice: Notice) -> str:
     """The J&A or intent notice (from another source) that this award record follows up, if stored."""
-    earlier = [r for r in db.related(notice.reference, notice.uid)
-               if r["source"] != notice.source and r["kind"] in ("justification", "intent")]
-    return f'{earlier[0]["title"]} ({earlier[0]["uid"]})' if earlier else ""
+    earlier = db.related(notice.reference, notice.uid, ("justification", "intent"), other_than=notice.source)
+    return f'{earlier["title"]} ({earlier["uid"]})' if earlier else ""
 
 
 def _by_notice(rows: list[dict]) -> dict[str, list[dict]]:
@@ -220,6 +225,6 @@ def change_lines(changes: dict) -> list[str]:
 
 def render_text(digest: Digest) -> str:
     """The plain-text digest (console and the text part of email)."""
-    return _env.get_template("digest.txt.j2").render(
+    return _env().get_template("digest.txt.j2").render(
         digest=digest, clean=clean, money=money, why=why, change_lines=change_lines, tag=tag,
         summary=summary, source_label=source_label)

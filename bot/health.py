@@ -14,13 +14,15 @@ import logging
 import uuid
 from datetime import date, datetime, timedelta
 
+from typing import TYPE_CHECKING
+
 from . import redact
 from .config import Config, SourceConfig
-from .digest import Digest
 from .http import RateGate
-from .notify.base import Channel
-from .pipeline import DailyBudget
-from .store import Database
+from .store import Database, budget_key
+
+if TYPE_CHECKING:  # `procwatch status` imports this module: no channel, template or source code
+    from .notify.base import Channel
 
 log = logging.getLogger("procwatch")
 KEY_WARNING_DAYS = 14
@@ -92,8 +94,7 @@ def budget(db: Database, source: SourceConfig, now: datetime) -> tuple[int, int]
     secret = source.secrets.get("api_key")
     if not limit or not secret:
         return None
-    key_id = DailyBudget(db, secret, limit, lambda: now).key_id
-    return db.budget_used(key_id, now.date().isoformat()), limit
+    return db.budget_used(budget_key(secret), now.date().isoformat()), limit
 
 
 def problems(db: Database, source: SourceConfig, row: dict | None, now: datetime) -> dict[str, str]:
@@ -163,6 +164,7 @@ def announce(db: Database, channels: list[Channel], now: datetime) -> list[str]:
 
 def notify(channels: list[Channel], lines: list[str]) -> bool:
     """Send lines to every operator channel; True when one accepted them (or none is configured)."""
+    from .digest import Digest
     lines = [redact.mask(line) for line in lines]
     for line in lines:
         log.warning("operator alert: %s", line)

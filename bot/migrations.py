@@ -69,6 +69,67 @@ def m003_health_incidents(db: Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+INDEXED = ("title", "description", "vendor_name", "agency")  # the full-text columns
+
+
+@migrations()
+def m004_compact_storage(db: Database) -> None:
+    """Issue 12: amount as REAL; versions keep what changed and the raw record compressed, not a
+    second full copy; the full-text index written by the store once per page (no insert trigger)
+    and re-indexed only when an indexed column changes; indexes for the operators' queries."""
+    from .store import pack  # the one place that knows how raw records are stored
+    for trigger in ("notices_ai", "notices_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+    db.conn.create_function("procwatch_real", 1, _real, deterministic=True)
+    db.execute("ALTER TABLE notices RENAME COLUMN amount TO amount_text")
+    db.execute("ALTER TABLE notices ADD COLUMN amount REAL")
+    db.execute("UPDATE notices SET amount = procwatch_real(amount_text)")
+    db.execute("ALTER TABLE notices DROP COLUMN amount_text")
+    db.conn.create_function("procwatch_pack", 1, pack, deterministic=True)
+    db.execute("CREATE TABLE notice_versions_new (id INTEGER PRIMARY KEY, uid TEXT NOT NULL, version INTEGER NOT NULL,"
+               " content_hash TEXT, seen_at TEXT, changes TEXT, material INTEGER, UNIQUE (uid, version))")
+    db.execute("INSERT INTO notice_versions_new (uid, version, content_hash, seen_at, changes, material)"
+               " SELECT uid, version, content_hash, seen_at, changes, material FROM notice_versions ORDER BY uid, version")
+    # Raw records in their own table (so retention's DELETE frees pages), keyed by notice_versions.id;
+    # a version whose raw record is the previous version's (a withdrawal) has none: "as before".
+    # `dictionary`: the raw_dictionaries row it was compressed with (NULL: none), see store.py
+    db.execute("CREATE TABLE raw_records (id INTEGER PRIMARY KEY, raw BLOB NOT NULL, dictionary INTEGER)")
+    db.execute("CREATE TABLE raw_dictionaries (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dictionary BLOB NOT NULL,"
+               " created_at TEXT)")
+    db.execute("INSERT INTO raw_records (id, raw) SELECT n.id, procwatch_pack(o.raw) FROM (SELECT uid, version, raw,"
+               " lag(raw) OVER (PARTITION BY uid ORDER BY version) AS previous FROM notice_versions) o"
+               " JOIN notice_versions_new n USING (uid, version)"
+               " WHERE coalesce(o.raw, '') != '' AND o.raw IS NOT o.previous ORDER BY n.id")
+    db.execute("DROP TABLE notice_versions")
+    db.execute("ALTER TABLE notice_versions_new RENAME TO notice_versions")
+    db.execute(UPDATE_TRIGGER)
+    db["notices"].create_index(["first_seen_at"])
+    db["notices"].create_index(["native_id"])
+    db["notices"].create_index(["posted_at"])
+    db["outbox"].create_index(["digest_id"])
+    db["outbox"].create_index(["uid"])
+    db["digests"].create_index(["channel", "recipient", "sent_at"])
+    db.execute("DROP INDEX IF EXISTS idx_notices_reference")  # a thread's rows of one kind: see Database.related
+    db["notices"].create_index(["reference", "kind", "first_seen_at"])
+
+
+UPDATE_TRIGGER = (
+    "CREATE TRIGGER notices_au AFTER UPDATE OF {cols} ON notices WHEN {changed} BEGIN"
+    " INSERT INTO notices_fts (notices_fts, rowid, {cols}) VALUES ('delete', old.rowid, {old});"
+    " INSERT INTO notices_fts (rowid, {cols}) VALUES (new.rowid, {new}); END").format(
+    cols=", ".join(INDEXED), changed=" OR ".join(f"old.{c} IS NOT new.{c}" for c in INDEXED),
+    old=", ".join(f"old.{c}" for c in INDEXED), new=", ".join(f"new.{c}" for c in INDEXED))
+
+
+def _real(text):
+    """A stored amount text (`225000.00`, `487500`, `1E+5`) as a float; None when not a finite number."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
 @migrations()
 def m010_delivery(db: Database) -> None:
     """Outbox claims with an owner and a lease (a concurrent process never takes rows another is

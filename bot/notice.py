@@ -71,12 +71,17 @@ class Notice:
 
     def content_hash(self) -> str:
         """Hash of the reader-facing fields: same hash means nothing a reader cares about changed."""
-        text = json.dumps(self.content(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        return content_hash(self.content())
 
     def replace(self, **changes) -> Notice:
         """A copy with some fields changed (notices are passed around, not mutated in place)."""
         return dataclasses.replace(self, **changes)
+
+
+def content_hash(content: dict) -> str:
+    """The hash of a `content()` dict (the store hashes the dict it also writes: one content() per save)."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def changed_fields(old: dict, new: dict) -> dict[str, list]:

@@ -7,7 +7,6 @@ leaves its cursor where it was (nothing skipped) and never stops the others.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from .match import Matcher
 from .notice import Notice
 from .sources.base import Source
 from .sources.us_awards import WITHDRAWN
-from .store import Database, Saved
+from .store import Database, Saved, budget_key, same_amount
 
 log = logging.getLogger("procwatch")
 THREAD_FIELDS = ("vendor_name", "amount", "competition")  # what makes a modification news
@@ -63,7 +62,7 @@ class DailyBudget:
 
     def __init__(self, db: Database, secret: str, limit: int, clock):
         self.db, self.limit, self.clock = db, limit, clock
-        self.key_id = hashlib.sha256(secret.encode()).hexdigest()[:16]  # never the key itself
+        self.key_id = budget_key(secret)
 
     def spend(self, n: int = 1) -> None:
         now = self.clock()
@@ -115,7 +114,8 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
                 cursor: tuple[str, dict], cutoff: str | None, stamp: str, result: RunResult) -> int:
     """One page: prepare its notices, then store, queue matches and commit the (key, value) cursor in
     one transaction, so a crash never skips or half-stores a page. Returns the page's notice count."""
-    parsed, now = source.parse(payload), datetime.fromisoformat(stamp)
+    parsed, now = list(source.parse(payload)), datetime.fromisoformat(stamp)
+    db.preload_details(n.uid for n in parsed)
     paid = source.detail_allowance(now) is not None  # descriptions cost budget: reuse any already stored
     known = {n.uid: _known_description(db, n, paid) for n in parsed}
     unread = [n for n in parsed if known[n.uid] is None and not _is_baseline(n, cutoff)]
@@ -126,6 +126,7 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
         result.details_left += left
     held_before = result.held_back
     with db.transaction():
+        db.preload(n.uid for n in notices)
         for notice in notices:
             _store(db, notice, matcher, routes, cutoff, stamp, result)
         db.set_cursor(*cursor, stamp)
@@ -217,13 +218,13 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
 def _as_thread_update(db: Database, notice: Notice, saved: Saved) -> Saved:
     """A modification whose award is stored is an update of it: material only if it changed
     vendor, amount or competition (DESIGN §4); a modification seen first stays news."""
-    idv = notice.codes.get("idv")
-    base = [r for r in db.related(notice.reference, notice.uid) if r["source"] == notice.source
-            and r["kind"] in ("award", "idv", "modification") and json.loads(r["codes"] or "{}").get("idv") == idv]
-    if not base:
+    base = db.related(notice.reference, notice.uid, ("award", "idv", "modification"), source=notice.source,
+                      idv=notice.codes.get("idv"), newest=True)
+    if base is None:
         return saved
     content = notice.content()
-    changes = {f: [base[-1][f], content[f]] for f in THREAD_FIELDS if base[-1][f] != content[f]}
+    before = base | {"amount": same_amount(base["amount"], content["amount"])}
+    changes = {f: [before[f], content[f]] for f in THREAD_FIELDS if before[f] != content[f]}
     return dataclasses.replace(saved, status="thread", changes=changes, material=bool(changes))
 
 

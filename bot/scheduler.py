@@ -32,6 +32,7 @@ RELOAD_CHECK_SECONDS = 5
 STABLE_SECONDS = 2  # a changed feeds.toml is applied once it has stayed the same this long
 HEARTBEAT_SECONDS = 60
 STOP_GRACE_SECONDS = 8  # after SIGTERM, running jobs get this long before the process exits anyway
+MAINTENANCE_SECONDS = 24 * 3600  # integrity check and retention (bot/retention.py)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 OVERLAP_MESSAGE = "maximum number of running instances reached"
 
@@ -78,6 +79,7 @@ class Daemon:
                                next_run_time=now)
         self.scheduler.add_job(self.reload_if_changed, "interval", id="reload", seconds=RELOAD_CHECK_SECONDS)
         self.app.catch_up()
+        self.scheduler.add_job(self.maintain, "interval", id="maintenance", seconds=MAINTENANCE_SECONDS)
         self.scheduler.start(paused=paused)
         self.sync_jobs()
 
@@ -108,6 +110,10 @@ class Daemon:
     def deliver(self) -> None:
         if not self.stopping.is_set():
             self.app.deliver()
+
+    def maintain(self) -> None:
+        if not self.stopping.is_set():
+            self.app.maintain()
 
     def heartbeat(self) -> None:
         """Record that the daemon is alive (`procwatch status --check` reads it); review health, so a

@@ -41,7 +41,7 @@ def test_each_source_is_polled_at_start_then_every_interval_with_jitter(daemon):
     job = d.scheduler.get_job("source:sam")
     assert job.trigger.interval.total_seconds() == 1800 and job.trigger.jitter == 60
     assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 3600)
-    assert {j.id for j in d.scheduler.get_jobs()} == {"source:sam", "delivery", "heartbeat", "reload"}
+    assert {j.id for j in d.scheduler.get_jobs()} == {"source:sam", "delivery", "heartbeat", "reload", "maintenance"}
 
 
 def edit(d: Daemon, old: str, new: str) -> None:

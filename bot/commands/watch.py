@@ -115,22 +115,28 @@ def _test(args, config: Config, out) -> int:
     if watchlist is None:
         raise BotError(f"no watchlist named {args.name!r}", "see `procwatch watch list`")
     since = (datetime.now(timezone.utc) - timedelta(days=args.days)).date().isoformat()
+    matcher = Matcher([watchlist], config.aliases)
     db = Database(config.bot.database)
     try:
-        notices = db.notices_since(since)
+        total = db.count_since(since)
+        found = 0
+        for notice in db.notices_since(since, watchlist.competition, watchlist.sources, watchlist.min_amount):
+            for match in matcher.match(notice):
+                found += 1
+                _print_hit(notice, match, out)
     finally:
         db.close()
-    matcher = Matcher([watchlist], config.aliases)
-    hits = [(n, m) for n in notices for m in matcher.match(n)]
-    for notice, match in hits:
-        print(f"\n{notice.posted_at or '?':10}  {clean(notice.title)}", file=out)
-        print(f"  {notice.uid} · {clean(' › '.join(notice.agency_path))} · {clean(notice.vendor_name) or 'vendor not stated'}"
-              f" · {money(notice.amount, notice.currency)} · {notice.competition.replace('_', ' ')}", file=out)
-        for line in why({match.watchlist: [dataclasses.asdict(h) for h in match.hits]}):
-            print(f"  matched: {clean(line)}", file=out)
-    print(f"\n{len(hits)} of {plural(len(notices), 'stored notice')} since {since} would have matched {args.name} "
+    print(f"\n{found} of {plural(total, 'stored notice')} since {since} would have matched {args.name} "
           "(nothing was sent)", file=out)
     return 0
+
+
+def _print_hit(notice, match, out) -> None:
+    print(f"\n{notice.posted_at or '?':10}  {clean(notice.title)}", file=out)
+    print(f"  {notice.uid} · {clean(' › '.join(notice.agency_path))} · {clean(notice.vendor_name) or 'vendor not stated'}"
+          f" · {money(notice.amount, notice.currency)} · {notice.competition.replace('_', ' ')}", file=out)
+    for line in why({match.watchlist: [dataclasses.asdict(h) for h in match.hits]}):
+        print(f"  matched: {clean(line)}", file=out)
 
 
 _FLAGS = {"vendors": "--vendor", "keywords": "--keyword", "agencies": "--agency"}

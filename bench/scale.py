@@ -1,0 +1,184 @@
+"""Scale: a database of N notices built through the real pipeline, then the operators' commands
+timed on it, cold and warm, with each command's peak RSS.
+
+Build: bench/ingest.py's pages (seven source kinds from the recorded fixtures, ids, references and
+       title words varied), generated one page at a time, through `bot.pipeline.run_source` into a
+       fresh database (default 200,000 notices; the issue's year of US awards is ~1.5M:
+       `--notices 1500000`, about 20 minutes and 5 GB of disk here). `--db PATH` reuses a built one.
+Commands: each a fresh `procwatch` process (as an operator runs it): cold = the database file's
+       pages evicted from the page cache first (posix_fadvise DONTNEED: no root needed), then
+       `--warm` (default 3) warm runs; min / median / max seconds and the process's peak RSS.
+Delivery: a poll of 300 new SAM notices (matching bench/match.py's watchlists) into the database,
+       then the console delivery of what it queued, timed with the file's pages evicted; the same
+       on a fresh, empty database; the ratio (target ≤ 1.3×).
+Also: bytes per stored notice (file size, WAL checkpointed, over notices) and `procwatch --version`.
+Another checkout (for the old figures): BENCH_CODE=/tmp/pw-old (as bench/ingest.py); a command it
+does not have is shown as n/a.
+Usage: .venv/bin/python bench/scale.py [--notices 200000] [--db PATH] [--warm 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import ingest  # noqa: E402
+
+PROCWATCH = [sys.executable, "-m", "bot"]
+WATCHLIST = """
+[watchlists.surveillance]
+keywords = ["surveillance", "facial recognition", "body-worn cameras", "licence plate recognition"]
+competition = ["sole_source", "limited"]
+"""
+
+
+def build(folder: str, total: int) -> tuple[float, int]:
+    """(seconds, notices stored) for the pipeline over `total` notices of generated pages."""
+    work = {k.source: ingest.bodies(k, n) for k, n in ingest.plan(total)}
+    seconds, stored, _ = ingest.run_procwatch(folder, work)
+    return seconds, stored
+
+
+def evict(path: str) -> None:
+    """Drop a file's pages from the OS page cache (what a reboot or a busy server does)."""
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name):
+            fd = os.open(name, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def timed(args: list[str]) -> tuple[float, float, int]:
+    """(seconds, peak RSS MB, exit code) of one procwatch process, measured by GNU time (a process
+    forked from this one would report this one's RSS: Linux keeps the peak across exec)."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        started = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *PROCWATCH, *args], cwd=ingest.CODE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        seconds = time.perf_counter() - started
+        rss_kb = int(report.read().split()[-1])
+    if proc.returncode == 2:  # argparse: a command or option this checkout does not have
+        return float("nan"), float("nan"), 2  # a command this checkout does not have
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"procwatch {' '.join(args)} failed: {proc.stderr[-1000:]}")
+    return seconds, rss_kb / 1024, proc.returncode
+
+
+def poll_then_deliver(folder: str, first: int) -> tuple[float, int]:
+    """(seconds, items delivered) for delivery after a 300-notice poll, the database cold."""
+    import io
+    from bot.config import ChannelConfig, load
+    from bot.delivery import deliver
+    from bot.notify.console import Console
+    from bot.pipeline import run_source
+    from bot.store import Database
+    cfg = load(str(Path(folder) / "feeds.toml"))
+    matcher, routes = ingest.matcher()
+    db = Database(cfg.bot.database)
+    with db.transaction():  # what the build queued counts as delivered long ago: only the poll's go out
+        db.db.execute("UPDATE outbox SET state = 'sent', sent_at = '2026-01-01T00:00:00+00:00' WHERE state != 'sent'")
+    kind = ingest.KINDS[0]
+    body = ingest.Pages(kind).page(first, 300)
+    run_source(db, ingest.replay(cfg, kind.source, db, iter([body]), ingest.decoder(kind)), matcher, routes,
+               36500, ingest.NOW)
+    db.close()
+    evict(cfg.bot.database)
+    out = io.StringIO()
+    console = Console(ChannelConfig("console", "console", tuple(routes[0].watchlists)), out=out)
+    started = time.perf_counter()
+    db = Database(cfg.bot.database)
+    lines = deliver(db, [console], ingest.NOW)
+    db.close()
+    return time.perf_counter() - started, len(lines)
+
+
+def one_of_each(db: str) -> dict[str, str]:
+    """A stored notice's uid and native id, and a uid prefix naming one notice."""
+    conn = sqlite3.connect(db)
+    uid, native = conn.execute("SELECT uid, native_id FROM notices WHERE rowid = (SELECT max(rowid) / 2 FROM notices)"
+                               ).fetchone()
+    conn.close()
+    return {"uid": uid, "native": native, "prefix": uid[:-1]}
+
+
+def bytes_per_notice(db: str) -> tuple[int, float]:
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    n = conn.execute("SELECT count(*) FROM notices").fetchone()[0]
+    conn.close()
+    return n, os.path.getsize(db) / max(n, 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notices", type=int, default=200_000)
+    parser.add_argument("--db", help="reuse a database built by an earlier run (its folder's feeds.toml)")
+    parser.add_argument("--folder", help="build into this (new) folder and keep it, for --db later")
+    parser.add_argument("--warm", type=int, default=3)
+    args = parser.parse_args()
+    keep = tempfile.TemporaryDirectory() if not (args.db or args.folder) else None
+    folder = keep.name if keep else args.folder or str(Path(args.db).parent)
+    if args.folder:
+        os.makedirs(args.folder)
+    line: dict = {"bench": "scale"}
+    if not args.db:
+        seconds, stored = build(folder, args.notices)
+        print(f"built {stored:,} notices through the pipeline in {seconds:,.0f} s ({stored / seconds:,.0f}/s)")
+        line |= {"build_per_s": round(stored / seconds)}
+    db = str(Path(folder) / "procwatch.db")
+    config = str(Path(folder) / "feeds.toml")
+    if "[watchlists.surveillance]" not in Path(config).read_text():
+        with open(config, "a") as f:
+            f.write(WATCHLIST)
+    n, per = bytes_per_notice(db)
+    print(f"database: {n:,} notices, {os.path.getsize(db) / 2**20:,.0f} MiB, {per:,.0f} bytes per notice (target ≤ 2,500)")
+    line |= {"notices": n, "bytes_per_notice": round(per)}
+    ids = one_of_each(db)
+    commands = {
+        "--version": ["--version"],
+        "status": ["--config", config, "status"],
+        "show UID": ["--config", config, "show", ids["uid"]],
+        "show NATIVE_ID": ["--config", config, "show", ids["native"]],
+        "show UID_PREFIX": ["--config", config, "show", ids["prefix"]],
+        "search services": ["--config", config, "search", "services"],
+        "search services --best": ["--config", config, "search", "services", "--best"],
+        "search <rare word>": ["--config", config, "search", "kennzeichenerkennung"],
+        "watch test (all stored)": ["--config", config, "watch", "test", "surveillance", "--days", "3650"],
+        "db check": ["--config", config, "db", "check"],
+    }
+    print(f"{'command':28}{'cold s':>8}{'warm s min/med/max':>22}{'peak RSS MB':>13}")
+    for name, argv in commands.items():
+        evict(db)
+        cold, rss, _ = timed(argv)
+        warm = sorted(timed(argv)[0] for _ in range(args.warm))
+        print(f"{name:28}{cold:>8.2f}{warm[0]:>10.2f} {warm[len(warm) // 2]:>5.2f} {warm[-1]:>5.2f}{rss:>13,.0f}")
+        if cold == cold:  # not NaN: the command exists in this checkout
+            line[name] = {"cold": round(cold, 3), "warm": round(warm[len(warm) // 2], 3), "rss_mb": round(rss)}
+    with tempfile.TemporaryDirectory() as empty:
+        ingest.config(empty)
+        base_s, _ = poll_then_deliver(empty, 10**7)
+    big_s, delivered = poll_then_deliver(folder, 2 * 10**7 + n)  # ids never stored before
+    print(f"delivery after a 300-notice poll, cold: {big_s:.2f} s on this database, {base_s:.2f} s on an empty "
+          f"one ({big_s / base_s:.2f}×, target ≤ 1.3×; {delivered} digest lines)")
+    line |= {"delivery_s": round(big_s, 3), "delivery_empty_s": round(base_s, 3), "delivery_ratio": round(big_s / base_s, 2)}
+    print(json.dumps(line))
+    if keep:
+        keep.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Storage (issue 12): the in-place migration of a database built by the previous schema, amounts as
+numbers, raw records kept as received (compressed), versions without a second full copy, and a
+full-text index written once per page and left alone by unchanged re-polls."""
+
+import json
+import sqlite3
+from decimal import Decimal
+
+import sqlite_utils
+
+from bot.migrations import migrations
+from bot.notice import Notice
+from bot.store import Database
+
+OLD_AMOUNTS = {"a": "225000.00", "b": "487500", "c": "99500.0", "d": None, "e": "1200000.5"}
+
+
+def _old_database(path) -> dict[str, str]:
+    """A database as the schema before m004 left it (TEXT amounts, content + raw in every version);
+    returns each uid's raw record text."""
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    migrations.apply(db, stop_before="m004_compact_storage")
+    raws = {}
+    for key, amount in OLD_AMOUNTS.items():
+        uid = f"sam:{key}"
+        raw = '{"noticeId": "%s",  "title": "Facial recognition licences %s", "z": 1, "a": [1, 2]}' % (key, key)
+        raws[uid] = raw
+        content = {"title": f"Facial recognition licences {key}", "description": "One source only.",
+                   "kind": "award", "agency_path": ["DHS", "CBP"], "vendor_name": "Clearview AI", "vendor_ids": [],
+                   "amount": amount, "currency": "USD", "posted_at": "2026-01-0%d" % (ord(key) - 96),
+                   "awarded_at": None, "period_start": None, "period_end": None, "reference": f"REF-{key}",
+                   "competition": "sole_source", "url": f"https://sam.gov/{key}"}
+        db["notices"].insert(content | {
+            "uid": uid, "source": "sam", "native_id": key, "agency": "DHS › CBP",
+            "agency_path": json.dumps(content["agency_path"]), "vendor_ids": "[]", "codes": "{}",
+            "competition_evidence": "[]", "content_hash": f"h{key}", "version": 1,
+            "first_seen_at": "2026-01-10T00:00:00+00:00", "last_seen_at": "2026-01-10T00:00:00+00:00",
+            "withdrawn": 0})
+        db["notice_versions"].insert({"uid": uid, "version": 1, "content_hash": f"h{key}",
+                                      "seen_at": "2026-01-10T00:00:00+00:00", "changes": "{}", "material": 0,
+                                      "content": json.dumps(content), "raw": raw})
+    # sam:a was withdrawn later: its version 2 repeated the whole content and raw record
+    db["notice_versions"].insert({"uid": "sam:a", "version": 2, "content_hash": "ha",
+                                  "seen_at": "2026-01-11T00:00:00+00:00",
+                                  "changes": json.dumps({"withdrawn": ["", "withdrawn by the source"]}),
+                                  "material": 1, "content": "{}", "raw": raws["sam:a"]})
+    db.execute("UPDATE notices SET version = 2, withdrawn = 1 WHERE uid = 'sam:a'")
+    db.conn.commit()
+    db.close()
+    return raws
+
+
+def test_migration_in_place_keeps_everything_and_amounts_sort_as_numbers(tmp_path):
+    path = str(tmp_path / "old.db")
+    raws = _old_database(path)
+    db = Database(path)
+    for uid, raw in raws.items():
+        assert db.notice(uid).raw == raw  # byte for byte as received, not re-serialised
+    assert [v["version"] for v in db.versions("sam:a")] == [1, 2]
+    assert json.loads(db.versions("sam:a")[1]["changes"]) == {"withdrawn": ["", "withdrawn by the source"]}
+    assert db.notice("sam:a").amount == Decimal("225000") and db.notice("sam:d").amount is None
+    assert [r["uid"] for r in db.search("facial recognition", limit=10)] == [f"sam:{k}" for k in "edcba"]
+    db.close()
+    plain = sqlite3.connect(path)
+    assert [u for u, in plain.execute("SELECT uid FROM notices WHERE amount IS NOT NULL ORDER BY amount")] == [
+        "sam:c", "sam:a", "sam:b", "sam:e"]
+    assert [u for u, in plain.execute("SELECT uid FROM notices WHERE amount > 100000 ORDER BY uid")] == [
+        "sam:a", "sam:b", "sam:e"]
+    assert {t for t, in plain.execute("SELECT DISTINCT typeof(amount) FROM notices")} == {"real", "null"}
+    assert plain.execute("SELECT count(*) FROM notice_versions").fetchone()[0] == 6
+    # the withdrawal's copy of the raw record is gone; the raw records are stored compressed
+    assert [(u, v) for u, v in plain.execute("SELECT uid, version FROM notice_versions JOIN raw_records USING (id)"
+                                             " ORDER BY uid")] == [(f"sam:{k}", 1) for k in "abcde"]
+    assert {t for t, in plain.execute("SELECT typeof(raw) FROM raw_records")} == {"blob"}
+    assert [c[1] for c in plain.execute("PRAGMA table_info(notice_versions)")] == [
+        "id", "uid", "version", "content_hash", "seen_at", "changes", "material"]
+    assert plain.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    plain.execute("INSERT INTO notices_fts (notices_fts) VALUES ('integrity-check')")  # raises when out of step
+
+
+def _notice(key: str, title: str = "Facial recognition licences", amount="225000.00") -> Notice:
+    return Notice(source="sam", native_id=key, title=title, kind="award", agency_path=["DHS", "CBP"],
+                  vendor_name="Clearview AI", amount=Decimal(amount), currency="USD", posted_at="2026-01-02",
+                  competition="sole_source", raw='{"noticeId": "%s"}' % key)
+
+
+def _segments(db: Database) -> int:
+    return db.db.execute("SELECT count(*) FROM notices_fts_data").fetchone()[0]
+
+
+def test_a_page_is_indexed_once_and_an_unchanged_repoll_does_not_touch_the_index(tmp_path):
+    db = Database(str(tmp_path / "new.db"))
+    empty = _segments(db)
+    with db.transaction():
+        db.preload(f"sam:{i}" for i in range(300))
+        saved = [db.save(_notice(str(i)), "2026-01-10T00:00:00+00:00") for i in range(300)]
+    assert {s.status for s in saved} == {"new"}
+    assert _segments(db) - empty <= 3  # one segment (plus structure records), not 300
+    assert len(db.search("clearview", limit=500)) == 300
+    before = _segments(db)
+    with db.transaction():
+        db.preload(f"sam:{i}" for i in range(300))
+        again = [db.save(_notice(str(i)), "2026-01-11T00:00:00+00:00") for i in range(300)]
+    assert {s.status for s in again} == {"same"} and _segments(db) == before
+    assert db.rows("SELECT last_seen_at FROM notices WHERE uid = 'sam:7'")[0]["last_seen_at"].startswith("2026-01-11")
+    db.db.execute("INSERT INTO notices_fts (notices_fts) VALUES ('integrity-check')")
+    db.close()
+
+
+def test_a_changed_notice_is_reindexed_and_versioned_with_what_changed(tmp_path):
+    db = Database(str(tmp_path / "new.db"))
+    with db.transaction():
+        db.save(_notice("1"), "2026-01-10T00:00:00+00:00")
+        # the same uid twice in one page: inserted, then updated before the page's index write
+        second = db.save(_notice("1", title="Iris scanners", amount="225000.0"), "2026-01-10T00:00:00+00:00")
+    assert second.status == "updated" and second.changes == {
+        "title": ["Facial recognition licences", "Iris scanners"]}  # 225000.00 == 225000.0: no amount change
+    assert [r["uid"] for r in db.search("iris")] == ["sam:1"] and db.search("facial") == []
+    third = db.save(_notice("1", title="Iris scanners", amount="250000"), "2026-01-12T00:00:00+00:00")
+    assert third.material and third.changes == {"amount": ["225000.0", "250000"]}
+    db.db.execute("INSERT INTO notices_fts (notices_fts) VALUES ('integrity-check')")
+    db.close()
+
+
+def test_show_finds_a_notice_by_uid_prefix_and_native_id_through_indexes(tmp_path):
+    db = Database(str(tmp_path / "new.db"))
+    db.save(_notice("ABC-1"), "2026-01-10T00:00:00+00:00")
+    db.save(_notice("ABD-2"), "2026-01-10T00:00:00+00:00")
+    assert db.uids_like("sam:AB") == ["sam:ABC-1", "sam:ABD-2"]
+    assert db.uids_like("ABD-2") == ["sam:ABD-2"] and db.uids_like("sam:ABC") == ["sam:ABC-1"]
+    plan = " ".join(r[-1] for r in db.db.execute(
+        "EXPLAIN QUERY PLAN SELECT uid FROM notices WHERE uid >= 'a' AND uid < 'b'"
+        " UNION SELECT uid FROM notices WHERE native_id = 'x'"))
+    assert "SCAN notices" not in plan and "native_id" in plan
+    db.close()
+
+
+def test_raw_records_get_a_per_source_dictionary_once_there_are_enough(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.store.DICTIONARY_SAMPLES", 200)
+    db = Database(str(tmp_path / "new.db"))
+
+    def raw(i: int) -> str:
+        return json.dumps({"noticeId": f"N{i:05d}", "title": f"Licences batch {i * 7919 % 1000}",
+                           "pointOfContact": [{"fullName": "Contracting Officer", "email": "co@example.gov",
+                                               "type": "primary"}], "officeAddress": {"city": "Washington",
+                           "state": "DC", "zipcode": f"20{i % 1000:03d}"}, "active": "Yes", "type": "Award Notice"})
+
+    for first in range(0, 600, 100):
+        with db.transaction():
+            for i in range(first, first + 100):
+                db.save(Notice(source="sam", native_id=str(i), title=f"t{i}", raw=raw(i)), "2026-01-10T00:00:00+00:00")
+    sizes = db.rows("SELECT r.dictionary, avg(length(r.raw)) AS size FROM raw_records r GROUP BY r.dictionary"
+                    " ORDER BY r.dictionary")
+    assert [s["dictionary"] for s in sizes] == [None, 1]  # the first 200 without, the rest with the one trained
+    assert sizes[1]["size"] < sizes[0]["size"] / 2
+    assert db.notice("sam:3").raw == raw(3) and db.notice("sam:555").raw == raw(555)
+    db.close()
+
+
+def test_search_is_newest_first_and_best_ranks_the_newest_k(tmp_path):
+    db = Database(str(tmp_path / "new.db"))
+    with db.transaction():
+        db.save(_notice("old", title="Facial recognition facial recognition facial recognition"), "2026-01-10")
+        for i in range(5):
+            db.save(_notice(f"n{i}", title=f"Licences {i} with facial recognition"), "2026-01-11")
+    assert [r["uid"] for r in db.search("facial", limit=3)] == ["sam:n4", "sam:n3", "sam:n2"]
+    assert db.search("facial", limit=1, best=10)[0]["uid"] == "sam:old"  # the best match wins when ranked
+    assert "sam:old" not in [r["uid"] for r in db.search("facial", limit=5, best=5)]  # not among the newest 5
+    db.close()
