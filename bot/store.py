@@ -418,18 +418,22 @@ class Database:
 
     # -- search and show --------------------------------------------------------------------
 
-    def search(self, query: str, source: str | None = None, since: str | None = None,
-               competition: str | None = None, limit: int = 20, best: int = 0) -> list[dict]:
-        """Full-text search (FTS5; the query quoted so user input is never FTS syntax), newest first.
+    def search(self, query: str | list[str], source: str | None = None, since: str | None = None,
+               competition: str | None = None, limit: int = 20, best: int = 0, before: str | None = None) -> list[dict]:
+        """Full-text search (FTS5; each phrase quoted so user input is never FTS syntax), newest first.
 
-        Newest first walks the index from its newest row and stops at `limit`, however common the
-        word. `best` > 0 ranks instead (bm25), within the newest `best` matches."""
-        where, args = ["notices_fts MATCH :query"], {"query": self.db.quote_fts(query), "limit": limit, "best": best}
-        for column, value, op in (("source", source, "="), ("posted_at", since, ">="),
-                                  ("competition", competition, "=")):
+        Several phrases match any of them (an acronym and its agency names). Newest first walks the
+        index from its newest row and stops at `limit`, however common the word. `best` > 0 ranks
+        instead (bm25), within the newest `best` matches. `before`: posted before that date."""
+        phrases = [query] if isinstance(query, str) else query
+        fts = " OR ".join(f"({self.db.quote_fts(p)})" for p in phrases)
+        where, args = ["notices_fts MATCH :query"], {"query": fts, "limit": limit, "best": best}
+        for column, value, op, name in (("source", source, "=", "source"), ("posted_at", since, ">=", "since"),
+                                        ("posted_at", before, "<", "before"),
+                                        ("competition", competition, "=", "competition")):
             if value:
-                where.append(f"n.{column} {op} :{column}")
-                args[column] = value
+                where.append(f"n.{column} {op} :{name}")
+                args[name] = value
         sql = ("SELECT n.*, f.rank AS rank FROM notices_fts f JOIN notices n ON n.rowid = f.rowid"
                f" WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT {':best' if best else ':limit'}")
         rows = self.rows(sql, args)
@@ -451,11 +455,13 @@ class Database:
                          " WHERE o.uid = ? ORDER BY o.id", (uid,))
 
     def uids_like(self, prefix: str, limit: int = 5) -> list[str]:
-        """Stored uids starting with `prefix`, or whose native id is `prefix` (so `show` accepts
-        either); both are index lookups (the uid range scan on the primary key, native_id's index)."""
+        """Stored uids starting with `prefix`, or whose native id or reference (award number or
+        PIID: the `ref` every alert prints) is `prefix`; all index lookups (the uid range scan on the
+        primary key, native_id's and reference's indexes)."""
         return [r["uid"] for r in self.rows(
             "SELECT uid FROM notices WHERE uid >= ? AND uid < ? UNION SELECT uid FROM notices WHERE native_id = ?"
-            " ORDER BY uid LIMIT ?", (prefix, prefix + "\U0010ffff", prefix, limit))]
+            " UNION SELECT uid FROM notices WHERE reference = ? ORDER BY uid LIMIT ?",
+            (prefix, prefix + "\U0010ffff", prefix, prefix, limit))]
 
     def count_since(self, since: str) -> int:
         """How many notices were posted (or, undated, first seen) on or after `since` (index only)."""

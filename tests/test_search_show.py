@@ -92,3 +92,53 @@ def test_show_cuts_a_long_list_of_discounted_cues(make_app, fake_sam, capsys):
     assert "… and 2 more (all of them with --json)" in out
     assert run(app, "show", "aa000000000000000000000000000003", "--json") == 0
     assert len(json.loads(capsys.readouterr().out)["discounted"]) == 12
+
+
+def test_several_words_are_one_query_and_an_acronym_finds_its_agency(make_app, fake_sam, capsys):
+    app = make_app("lookback_days = 90")
+    app.once()
+    capsys.readouterr()
+    assert run(app, "search", "facial", "recognition", "--competition", "sole_source") == 0
+    assert "Clearview AI Facial Recognition" in capsys.readouterr().out
+    assert run(app, "search", "ICE", "--json") == 0  # the agency is spelled out in the record
+    uids = [json.loads(line)["uid"] for line in capsys.readouterr().out.splitlines()]
+    assert "sam:aa000000000000000000000000000002" in uids
+
+
+def test_dates_are_iso_and_until_includes_its_day(make_app, fake_sam, capsys):
+    app = make_app("lookback_days = 90")
+    app.once()
+    capsys.readouterr()
+    assert run(app, "search", "janitorial", "--until", "2026-09-30") == 0  # posted 2026-09-30
+    assert run(app, "search", "janitorial", "--until", "2026-09-29") == 1
+    for bad in ("2026-13-45", "yesterday"):
+        try:
+            run(app, "search", "janitorial", "--since", bad)
+        except SystemExit as e:
+            assert e.code == 2
+        assert f"bad date '{bad}': write YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_unknown_source_and_empty_queries_are_clear_errors(make_app, fake_sam, capsys):
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "search", "janitorial", "--source", "nosuch") == 1
+    assert "no source named 'nosuch' (known: sam)" in capsys.readouterr().err
+    for query in ('"', "  ", "()"):
+        assert run(app, "search", query) == 1
+        err = capsys.readouterr().err
+        assert "nothing to search for" in err and "internal error" not in err
+
+
+def test_show_takes_the_ref_an_alert_prints_and_json_has_the_normalised_fields(make_app, fake_sam, capsys):
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "show", "70B0OA26P00000117") == 0  # the award number (PIID): the "ref …" every alert prints
+    assert CLEARVIEW in capsys.readouterr().out
+    assert run(app, "show", "70B0OA26P00000117", "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["amount"] == 225000.0 and shown["currency"] == "USD"
+    assert "CUSTOMS AND BORDER PROTECTION" in shown["agency"] and shown["vendor_name"]
+    assert shown["notice"]["noticeId"] == CLEARVIEW.split(":")[1]  # the raw record beside them

@@ -10,11 +10,11 @@ are stored and matched; they are queued for delivery only with --alert.
 
 from __future__ import annotations
 
-import argparse
 import time
 from datetime import date
 
 from ..errors import BotError
+from . import iso_date
 from ..pipeline import RunResult, ingest_page
 from ..store import Database
 
@@ -23,8 +23,8 @@ CANNOT = 2  # exit code: the source cannot read a past window, or a page failed
 
 def arguments(parser) -> None:
     parser.add_argument("source", help="a source name from feeds.toml")
-    parser.add_argument("--since", required=True, type=_date, metavar="DATE", help="first day, YYYY-MM-DD")
-    parser.add_argument("--until", type=_date, metavar="DATE", help="last day, YYYY-MM-DD (default: today)")
+    parser.add_argument("--since", required=True, type=iso_date, metavar="DATE", help="first day, YYYY-MM-DD")
+    parser.add_argument("--until", type=iso_date, metavar="DATE", help="last day, YYYY-MM-DD (default: today)")
     parser.add_argument("--alert", action="store_true", help="also deliver matches (default: store only)")
     parser.add_argument("--restart", action="store_true", help="walk a finished window again")
 
@@ -194,12 +194,5 @@ def _total(payload) -> int | None:
 def _duration(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{secs:02d}s"
-
-
-def _date(text: str) -> str:
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"bad date {text!r}: write YYYY-MM-DD") from None
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 from ..classify import explain
 from ..config import Config
 from ..digest import change_lines, clean, money, why
 from ..errors import BotError
+from . import iso_date
+from ..match import AGENCY_ALIASES
 from ..notice import COMPETITIONS
 from ..store import Database, amount_of
 
@@ -17,10 +20,12 @@ SHOWN_DISCOUNTS = 10  # a form full of clause titles would otherwise bury the re
 
 
 def search_arguments(parser) -> None:
-    parser.add_argument("query", help="words to find in title, description, vendor and agency "
-                        "(taken literally: punctuation and FTS operators are not syntax)")
-    parser.add_argument("--source", help="only this source")
-    parser.add_argument("--since", metavar="DATE", help="only notices posted on or after YYYY-MM-DD")
+    parser.add_argument("words", nargs="+", metavar="WORDS", help="words to find in title, description, vendor and "
+                        "agency, all of them (taken literally: punctuation and FTS operators are not syntax); "
+                        "an agency acronym also finds the agency's names (ICE: Immigration and Customs Enforcement)")
+    parser.add_argument("--source", help="only this source (a [sources.NAME] of feeds.toml)")
+    parser.add_argument("--since", metavar="DATE", type=iso_date, help="only notices posted on or after YYYY-MM-DD")
+    parser.add_argument("--until", metavar="DATE", type=iso_date, help="only notices posted on or before YYYY-MM-DD")
     parser.add_argument("--competition", choices=COMPETITIONS, help="only this verdict")
     parser.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
     parser.add_argument("--best", type=int, nargs="?", const=BEST, default=0, metavar="K",
@@ -36,9 +41,15 @@ def show_arguments(parser) -> None:
 
 def search(args, config: Config, out) -> int:
     """Exit 0 with results, 1 when nothing matched (handy in scripts)."""
+    query = " ".join(args.words).strip()
+    if not any(c.isalnum() for c in query):
+        raise BotError(f"nothing to search for in {query!r}", "give words, e.g. procwatch search facial recognition")
+    _check_source(config, args.source)
+    before = (date.fromisoformat(args.until) + timedelta(days=1)).isoformat() if args.until else None
     db = Database(config.bot.database)
     try:
-        rows = db.search(args.query, args.source, args.since, args.competition, args.limit, args.best)
+        rows = db.search(phrases(query, config.aliases), args.source, args.since, args.competition, args.limit,
+                         args.best, before)
     finally:
         db.close()
     for r in rows:
@@ -56,6 +67,21 @@ def search(args, config: Config, out) -> int:
     return 0 if rows else 1
 
 
+def phrases(query: str, aliases) -> list[str]:
+    """The query, plus the agency names an acronym stands for (as watchlists match them)."""
+    key = query.strip().upper()
+    names = dict(AGENCY_ALIASES) | {k.upper(): tuple(v) for k, v in aliases.items()}
+    return [query, *names.get(key, ())]
+
+
+def _check_source(config: Config, source: str | None) -> None:
+    """An unknown --source is an error naming the known ones (stored notices carry these names)."""
+    known = set(config.sources) | {s.options["notice_source"] for s in config.sources.values()
+                                   if s.options.get("notice_source")}
+    if source is not None and source not in known:
+        raise BotError(f"no source named {source!r}", "known: " + (", ".join(sorted(known)) or "none"))
+
+
 def show(args, config: Config, out) -> int:
     db = Database(config.bot.database)
     try:
@@ -64,8 +90,8 @@ def show(args, config: Config, out) -> int:
     finally:
         db.close()
     if args.json:
-        print(json.dumps({"uid": uid, "notice": json.loads(notice.raw or "null"), "title": notice.title,
-                          "competition": notice.competition, "evidence": notice.competition_evidence,
+        print(json.dumps({"uid": uid, **_normalised(notice), "notice": json.loads(notice.raw or "null"),
+                          "evidence": notice.competition_evidence,
                           "discounted": explain(notice).discounted,
                           "versions": versions, "matches": matches, "deliveries": deliveries},
                          ensure_ascii=False, indent=2, default=str), file=out)
@@ -105,6 +131,16 @@ def show(args, config: Config, out) -> int:
     return 0
 
 
+def _normalised(notice) -> dict:
+    """The fields procwatch derived from the raw record, as `search --json` prints them."""
+    return {"source": notice.source, "native_id": notice.native_id, "kind": notice.kind, "title": notice.title,
+            "agency": " › ".join(notice.agency_path), "agency_path": list(notice.agency_path),
+            "vendor_name": notice.vendor_name, "vendor_ids": list(notice.vendor_ids),
+            "amount": float(notice.amount) if notice.amount is not None else None, "currency": notice.currency,
+            "posted_at": notice.posted_at, "awarded_at": notice.awarded_at, "reference": notice.reference,
+            "competition": notice.competition, "url": notice.url}
+
+
 def _resolve(db: Database, text: str) -> str:
     """The one stored uid `text` names (a full uid, a native id, or a unique uid prefix)."""
     if db.versions(text):
@@ -114,4 +150,5 @@ def _resolve(db: Database, text: str) -> str:
         return found[0]
     if not found:
         raise BotError(f"no stored notice {text!r}", "find one with `procwatch search WORDS`")
-    raise BotError(f"{text!r} names {len(found)} notices ({', '.join(found[:3])}, …)", "give the full uid")
+    raise BotError(f"{text!r} names {len(found)} notices ({', '.join(found[:3])}{', …' if len(found) > 3 else ''})",
+                   "give one of those uids")
