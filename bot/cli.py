@@ -100,6 +100,9 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         ("digest", cmd_digest, "show (--dry-run) or send now what one channel has waiting", _digest_arguments),
         ("db", cmd_db, "the database file: prune (retention), check (integrity), backup PATH",
          _arguments("db", "arguments")),
+        ("init", cmd_init, "write a commented starter feeds.toml (never overwrites a file)",
+         lambda c: c.add_argument("path", nargs="?", default="feeds.toml", metavar="PATH",
+                                  help="where to write it (default: ./feeds.toml)")),
     ]
     for name, func, text, *arguments in commands:
         cmd = sub.add_parser(name, help=text, description=text)
@@ -119,11 +122,16 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("urllib3").setLevel(logging.WARNING)  # its debug lines carry URLs with API keys
 
 
+# Commands that poll, deliver or check: the ones a missing secret affects, so the ones that warn of it.
+WARNING_COMMANDS = {"run", "once", "check", "backfill", "digest", "test", "serve"}
+
+
 def _config(args):
     from .config import config_path, load
     config = load(config_path(args.config))
-    for warning in config.warnings:
-        log.warning("%s", warning)
+    if args.command in WARNING_COMMANDS:
+        for warning in config.warnings:
+            log.warning("%s", warning)
     return config
 
 
@@ -233,6 +241,22 @@ def cmd_subscribers(args) -> int:
 def cmd_serve(args) -> int:
     from .commands import serve
     return serve.main(args, _config(args))
+
+
+def cmd_init(args) -> int:
+    """Write the shipped example configuration to PATH; refuse when PATH exists (nothing is lost)."""
+    from importlib.resources import files
+    starter = files("bot").joinpath("templates", "feeds.toml").read_bytes()
+    try:
+        with open(args.path, "xb") as f:
+            f.write(starter)
+    except FileExistsError:
+        raise BotError(f"{args.path} already exists; nothing was written", "give another PATH, or edit that file") from None
+    except OSError as e:
+        raise BotError(f"cannot write {args.path}: {e.strerror}", "choose a folder you can write to") from None
+    print(f"wrote {args.path}: sources that need no key, one watchlist, the console channel")
+    print(f"  next: edit it, then `procwatch --config {args.path} check` and `procwatch --config {args.path} run`")
+    return 0
 
 
 def cmd_db(args) -> int:

@@ -63,3 +63,19 @@ def test_wheel_that_pipx_installs_carries_the_command_and_templates(tmp_path):
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "procwatch = bot.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_init_writes_the_shipped_starter_and_never_overwrites(tmp_path, capsys):
+    from bot.cli import main
+    from bot.config import load
+    target = tmp_path / "conf" / "feeds.toml"
+    target.parent.mkdir()
+    assert main(["init", str(target)]) == 0
+    assert target.read_bytes() == (ROOT / "feeds.toml").read_bytes()  # the packaged starter is the shipped file
+    assert "wrote" in capsys.readouterr().out
+    config = load(str(target), {})
+    assert {"sam_extract", "usaspending"} <= {n for n, s in config.sources.items() if s.enabled}  # no key needed
+    target.write_text("# mine\n")
+    assert main(["init", str(target)]) == 1
+    assert "already exists; nothing was written" in capsys.readouterr().err
+    assert target.read_text() == "# mine\n"
