@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import os
+import sqlite3
 import sys
 
 from . import __version__, redact
@@ -36,10 +37,36 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `procwatch status --json | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except sqlite3.DatabaseError as e:  # damaged, read-only, locked or unopenable: say which file and what to do
+        log.debug("database error", exc_info=True)
+        print(f"Error: {_database_problem(args, e)}", file=sys.stderr)
+        return 1
     except Exception as e:  # last resort: one line, traceback only with -v
         log.debug("internal error", exc_info=True)
         print(redact.mask(f"Error: internal error: {type(e).__name__}: {e} (run with -v for details)"), file=sys.stderr)
         return 1
+
+
+DATABASE_FIXES = (  # (words in SQLite's message, what the operator can do)
+    (("readonly", "read-only"), "make the file and its folder writable for the user running procwatch"),
+    (("locked", "busy"), "another procwatch (or an open sqlite3 session) is writing; wait, or stop the other one"),
+    (("unable to open",), "check that its folder exists and this user may write there, or change [bot] database"),
+    (("malformed", "not a database", "corrupt"),
+     "run `procwatch db check`, then restore the last `procwatch db backup` or move the file away to start afresh"),
+)
+
+
+def _database_problem(args, error: Exception) -> str:
+    """One line naming the database file, SQLite's words and the fix for that kind of problem."""
+    try:
+        from .config import config_path, load
+        path = load(config_path(args.config)).bot.database
+    except Exception:
+        path = "the database"
+    text = str(error)
+    fix = next((fix for words, fix in DATABASE_FIXES if any(w in text.lower() for w in words)),
+               "run `procwatch db check`")
+    return f"cannot use the database {path}: {text} ({fix})"
 
 
 def _chosen(argv: list[str]) -> str | None:
@@ -166,6 +193,8 @@ def cmd_check(args) -> int:
     if not _writable(config.bot.database):
         raise BotError(f"cannot write the database {config.bot.database}",
                        "make its folder writable for this user, or change [bot] database")
+    _sound(config.bot.database)
+    print("  database opens, is sound (quick_check) and writable")
     return 0
 
 
@@ -191,11 +220,15 @@ def cmd_run(args) -> int:
 
 
 def _sound(path: str) -> None:
-    """Refuse to start the daemon on a damaged database (SQLite quick_check)."""
+    """Refuse a damaged database (SQLite quick_check) or one that cannot take a write lock (read-only,
+    locked: main's database error line names it), before the daemon starts or when `check` runs."""
     from .store import Database
     db = Database(path)
     try:
         problems = db.quick_check()
+        if not problems:
+            db.db.execute("BEGIN IMMEDIATE")
+            db.db.execute("ROLLBACK")
     finally:
         db.close()
     if problems:

@@ -54,10 +54,11 @@ class Database:
 
     def __init__(self, path: str):
         if path != ":memory:":
-            refuse_foreign(path)
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        self.db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
-        with _schema_lock(path):
+        with _schema_lock(path):  # one opener at a time creates, checks and migrates the file
+            if path != ":memory:":
+                refuse_foreign(path)  # under the lock: a file another opener just created is not "empty"
+            self.db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
             if not self.db.table_names():  # before the first write (WAL's included) or it needs a VACUUM
                 self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so `db prune` can shrink the file
             if path != ":memory:":
