@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-KINDS = ("intent", "justification", "award", "modification", "tender", "other")
+KINDS = ("intent", "justification", "award", "idv", "modification", "tender", "other")
 COMPETITIONS = ("sole_source", "limited", "competed", "unknown")
 
 # Fields a reader cares about: a change in any of them makes a new version.

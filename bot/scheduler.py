@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from . import health, reconcile
 from .app import App
 from .config import load
+from .digest import plural
 from .errors import ConfigError
 
 log = logging.getLogger("procwatch")
@@ -155,8 +156,9 @@ class Daemon:
             self.rejected = self.pending = None
             self.app.catch_up()
             self.sync_jobs()
-            log.info("%s: configuration reloaded: %d sources enabled, %d watchlists, %d channels", why,
-                     len(self.app.enabled_sources()), len(config.watchlists), len(self.app.channels))
+            log.info("%s: configuration reloaded: %s enabled, %s, %s", why,
+                     plural(len(self.app.enabled_sources()), "source"), plural(len(config.watchlists), "watchlist"),
+                     plural(len(self.app.channels), "channel"))
             self.reconcile()
             return True
 
@@ -222,8 +224,8 @@ class Daemon:
         self._started()
         self.start()
         sources = self.app.enabled_sources()
-        log.info("procwatch running: %d sources (%s), %d channels; Ctrl-C to stop", len(sources),
-                 ", ".join(sources) or "none enabled", len(self.app.channels))
+        log.info("procwatch running: %s (%s), %s; Ctrl-C to stop", plural(len(sources), "source"),
+                 ", ".join(sources) or "none enabled", plural(len(self.app.channels), "channel"))
         while True:
             if not self.wake.wait(timeout=1):
                 continue
