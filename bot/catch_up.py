@@ -1,10 +1,12 @@
-"""Catch-up: when a watchlist is added or changed, the notices already stored are matched again.
+"""Catch-up: when a watchlist is added, changed or back, the notices already stored are matched again.
 
 Without it a term added the day the news breaks never sees the J&A stored that morning. Each
 watchlist's definition is remembered (as a fingerprint in `meta`); when it differs, the current
 versions of notices posted (or, undated, first seen) in the last `catch_up_days` are matched
 against the changed watchlists, and each newly matching version is queued once per recipient,
 its hits marked `after_change` so every channel says it was found after a watchlist change.
+A watchlist that a reload dropped and a later one brings back (bot/reconcile.py tells when) also
+gets the material updates stored while it was gone, as updates (`while_absent`).
 """
 
 from __future__ import annotations
@@ -62,11 +64,39 @@ def _stored(db: Database, since: str):
             yield notice, versions[notice.uid]
 
 
-def _queue(db: Database, routes: list[Route], uid: str, version: int, match, stamp: str) -> int:
-    hits = [dataclasses.asdict(h) | {"after_change": True} for h in match.hits]
+def while_absent(db: Database, matcher: Matcher, routes: list[Route], returned: dict[str, str], stamp: str,
+                 recent_days: int) -> int:
+    """For watchlists back after a configuration dropped them (name → when they went): the versions
+    stored since then that they match, new ones (posted within `recent_days` of then: older records
+    surfacing are not news) and material updates (as updates), queued once; returns rows queued."""
+    queued = 0
+    since = min(returned.values())
+    oldest = (datetime.fromisoformat(since) - timedelta(days=recent_days)).date().isoformat()
+    rows = db.rows("SELECT n.uid, n.version, v.seen_at, v.changes, v.material FROM notices n"
+                   " JOIN notice_versions v ON v.uid = n.uid AND v.version = n.version"
+                   " WHERE v.seen_at >= ? AND coalesce(n.withdrawn, 0) = 0", (since,))
+    with db.transaction():
+        for row in rows:
+            if row["version"] > 1 and not row["material"]:
+                continue
+            notice = db.notice(row["uid"])
+            if row["version"] == 1 and notice.posted_at and notice.posted_at[:10] < oldest:
+                continue
+            changes = json.loads(row["changes"] or "{}") if row["version"] > 1 else {}
+            for match in matcher.match(notice):
+                if match.watchlist in returned and row["seen_at"] >= returned[match.watchlist]:
+                    queued += _queue(db, routes, row["uid"], row["version"], match, stamp, changes, marked=False)
+    return queued
+
+
+def _queue(db: Database, routes: list[Route], uid: str, version: int, match, stamp: str,
+           changes: dict | None = None, marked: bool = True) -> int:
+    """Save the match and queue the version for every recipient of its watchlist (once: the outbox
+    refuses a second row); `marked` hits say "found after a watchlist change"."""
+    hits = [dataclasses.asdict(h) | ({"after_change": True} if marked else {}) for h in match.hits]
     db.save_match(uid, version, match.watchlist, hits, stamp)
     return sum(outbox.enqueue(db, r.channel, r.recipient, uid, version, [match.watchlist],
-                              {match.watchlist: hits}, {}, stamp)
+                              {match.watchlist: hits}, changes or {}, stamp)
                for r in routes if match.watchlist in r.watchlists)
 
 

@@ -9,12 +9,11 @@ its state in the `meta` table; the outbox's uniqueness keeps a catch-up from ale
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from . import outbox
+from . import catch_up
 from .config import Config
 from .match import Matcher
 from .pipeline import Route
@@ -45,7 +44,7 @@ def reconcile(db: Database, config: Config, matcher: Matcher, routes: list[Route
                 db.set_meta(ABSENT + name, stamp)
     returned = {name: since for name in config.watchlists if (since := db.meta(ABSENT + name))}
     if returned:
-        queued = catch_up(db, matcher, routes, returned, stamp, config.bot.first_run_alert_days)
+        queued = catch_up.while_absent(db, matcher, routes, returned, stamp, config.bot.first_run_alert_days)
         lines.append(f"watchlists back in the configuration: {', '.join(sorted(returned))}; "
                      f"{queued} alerts queued for notices that changed while they were absent")
         log.info("%s", lines[-1])
@@ -54,36 +53,6 @@ def reconcile(db: Database, config: Config, matcher: Matcher, routes: list[Route
                 db.db.execute("DELETE FROM meta WHERE key = ?", (ABSENT + name,))
     db.set_meta(KNOWN, json.dumps(current))
     return lines
-
-
-def catch_up(db: Database, matcher: Matcher, routes: list[Route], returned: dict[str, str], stamp: str,
-             recent_days: int) -> int:
-    """Match notice versions stored since each watchlist went away against it; queue new or material
-    ones (a new one only if posted within `recent_days` of then: older records surfacing are not news)."""
-    queued = 0
-    since = min(returned.values())
-    oldest = (datetime.fromisoformat(since) - timedelta(days=recent_days)).date().isoformat()
-    rows = db.rows("SELECT n.uid, n.version, v.seen_at, v.changes, v.material FROM notices n"
-                   " JOIN notice_versions v ON v.uid = n.uid AND v.version = n.version"
-                   " WHERE v.seen_at >= ? AND coalesce(n.withdrawn, 0) = 0", (since,))
-    with db.transaction():
-        for row in rows:
-            if row["version"] > 1 and not row["material"]:
-                continue
-            notice = db.notice(row["uid"])
-            if row["version"] == 1 and notice.posted_at and notice.posted_at[:10] < oldest:
-                continue
-            hits = {m.watchlist: [dataclasses.asdict(h) for h in m.hits] for m in matcher.match(notice)
-                    if m.watchlist in returned and row["seen_at"] >= returned[m.watchlist]}
-            for watchlist, found in hits.items():
-                db.save_match(row["uid"], row["version"], watchlist, found, stamp)
-            changes = json.loads(row["changes"] or "{}") if row["version"] > 1 else {}
-            for route in routes:
-                wanted = sorted(set(hits) & route.watchlists)
-                if wanted and outbox.enqueue(db, route.channel, route.recipient, row["uid"], row["version"],
-                                             wanted, {w: hits[w] for w in wanted}, changes, stamp):
-                    queued += 1
-    return queued
 
 
 def last_drop(db: Database) -> dict | None:
