@@ -142,3 +142,11 @@ def test_show_takes_the_ref_an_alert_prints_and_json_has_the_normalised_fields(m
     assert shown["amount"] == 225000.0 and shown["currency"] == "USD"
     assert "CUSTOMS AND BORDER PROTECTION" in shown["agency"] and shown["vendor_name"]
     assert shown["notice"]["noticeId"] == CLEARVIEW.split(":")[1]  # the raw record beside them
+
+
+def test_show_names_who_receives_each_matched_watchlist(make_app, fake_sam, capsys):
+    app = make_app()
+    app.once()
+    capsys.readouterr()
+    assert run(app, "show", CLEARVIEW) == 0
+    assert "surveillance goes to: console" in capsys.readouterr().out

@@ -12,6 +12,7 @@ from ..errors import BotError
 from . import iso_date
 from ..match import AGENCY_ALIASES
 from ..notice import COMPETITIONS
+from ..routing import receivers
 from ..store import Database, amount_of
 
 BEST = 1_000  # matches ranked by `search --best` (the newest ones; 10,000 take ~0.5 s at 200k notices)
@@ -123,6 +124,9 @@ def show(args, config: Config, out) -> int:
     for m in matches:
         for line in why({m["watchlist"]: json.loads(m["hits"])}):
             p(f"  v{m['version']} {clean(line)}")
+    for name in sorted({m["watchlist"] for m in matches}):
+        if name in config.watchlists:
+            p(f"  {name} goes to: {'; '.join(receivers(config, name)) or 'no one (no channel or subscriber receives it)'}")
     p("delivered:" + ("" if deliveries else " not queued for any channel"))
     for d in deliveries:
         who = d["channel"] + (f" → {d['recipient']}" if d["recipient"] else "")
