@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import catch_up, health, outbox
+from . import catch_up, flags, health, outbox
 from .config import Config
 from .delivery import deliver
 from .http import Http
@@ -61,6 +61,8 @@ class App:
         try:
             result = run_source(db, self.source(name, db), self.matcher, self.routes,
                                 self.config.bot.first_run_alert_days, self.clock())
+            if queued := flags.sweep(db, self.matcher, self.routes, self.clock()):
+                log.info("daily red-flag re-check: %d newly flagged notices queued for delivery", queued)
             self.check_health(db)
         finally:
             db.close()

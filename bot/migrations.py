@@ -67,3 +67,13 @@ def m003_health_incidents(db: Database) -> None:
     }, pk="id", not_null={"source", "kind", "opened_at"})
     db["health_incidents"].create_index(["source", "closed_at"])
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m020_flags(db: Database) -> None:
+    """Red flags (bot/flags.py): one row per (notice, flag), cleared rather than deleted."""
+    db["flags"].create({
+        "uid": str, "flag": str, "detail": str, "due": str, "raised_at": str, "cleared_at": str,
+    }, pk=("uid", "flag"), not_null={"uid", "flag", "detail", "raised_at"})
+    db["flags"].create_index(["flag", "cleared_at"])
+    db["notices"].create_index(["agency", "competition"])

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from . import outbox
+from . import flags, outbox
 from .classify import classify
 from .errors import BotError, RetryLater
 from .match import Matcher
@@ -152,7 +152,8 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
         result.new += 1
     else:
         result.updated += 1
-    hits = {m.watchlist: [dataclasses.asdict(h) for h in m.hits] for m in matcher.match(notice)}
+    raised = flags.refresh(db, notice, stamp)
+    hits = {m.watchlist: [dataclasses.asdict(h) for h in m.hits] for m in matcher.match(notice, raised)}
     for watchlist, found in hits.items():
         db.save_match(saved.uid, saved.version, watchlist, found, stamp)
     if saved.status == "new" and notice.kind == "modification":

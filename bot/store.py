@@ -180,6 +180,56 @@ class Database:
                         " matched_at = excluded.matched_at",
                         (uid, version, watchlist, json.dumps(hits, ensure_ascii=False), now))
 
+    # -- red flags (bot/flags.py) ---------------------------------------------------------------
+
+    def thread(self, reference: str) -> list[dict]:
+        """Every stored notice of one procurement thread (same `reference`), in date order."""
+        return self.rows("SELECT uid, source, kind, vendor_name, vendor_ids, amount, currency, competition,"
+                         " posted_at, awarded_at, reference, codes FROM notices WHERE reference = ? AND NOT withdrawn"
+                         " ORDER BY coalesce(awarded_at, posted_at), uid", (reference,))
+
+    def non_competed(self, agency: str) -> list[dict]:
+        """Sole-source awards and J&As of one agency (its path or anything below it)."""
+        like = agency.replace("%", "\\%").replace("_", "\\_") + " › %"
+        return self.rows("SELECT uid, reference, vendor_name, vendor_ids, posted_at, awarded_at FROM notices"
+                         " WHERE (agency = ? OR agency LIKE ? ESCAPE '\\') AND competition = 'sole_source'"
+                         " AND kind IN ('award', 'justification') AND NOT withdrawn", (agency, like))
+
+    def save_flags(self, uid: str, found: list[tuple[str, str, str | None]], now: str) -> None:
+        """Store a notice's current flags (code, detail, due); flags no longer raised are cleared."""
+        for code, detail, due in found:
+            self.db.execute("INSERT INTO flags (uid, flag, detail, due, raised_at) VALUES (?, ?, ?, ?, ?)"
+                            " ON CONFLICT(uid, flag) DO UPDATE SET detail = excluded.detail, due = excluded.due,"
+                            " raised_at = CASE WHEN cleared_at IS NULL THEN raised_at ELSE excluded.raised_at END,"
+                            " cleared_at = NULL", (uid, code, detail, due, now))
+        keep = [code for code, _, _ in found]
+        self.db.execute(f"UPDATE flags SET cleared_at = ? WHERE uid = ? AND cleared_at IS NULL"
+                        f" AND flag NOT IN ({','.join('?' * len(keep))})", (now, uid, *keep))
+
+    def flags(self, uid: str) -> list[dict]:
+        """The open flags of a notice."""
+        return self.rows("SELECT flag, detail, due, raised_at FROM flags WHERE uid = ? AND cleared_at IS NULL"
+                         " ORDER BY raised_at, flag", (uid,))
+
+    def recheck_candidates(self, since: str) -> list[str]:
+        """Sole-source awards signed on or after `since`, which a daily re-check may newly flag."""
+        return [r["uid"] for r in self.rows("SELECT uid FROM notices WHERE kind = 'award' AND competition ="
+                                            " 'sole_source' AND awarded_at >= ? AND NOT withdrawn ORDER BY uid",
+                                            (since,))]
+
+    def flag_version(self, uid: str, changes: dict, now: str) -> Saved:
+        """A new (material) version of a stored notice whose content is unchanged but which a flag
+        raised later makes news again (alerted once: the flag is raised once)."""
+        old = self.rows("SELECT n.version, n.content_hash, v.content, v.raw FROM notices n JOIN notice_versions v"
+                        " ON v.uid = n.uid AND v.version = n.version WHERE n.uid = ?", (uid,))[0]
+        version = old["version"] + 1
+        self.db.execute("UPDATE notices SET version = ?, last_seen_at = ? WHERE uid = ?", (version, now, uid))
+        self.db["notice_versions"].insert({
+            "uid": uid, "version": version, "content_hash": old["content_hash"], "seen_at": now,
+            "changes": json.dumps(changes, ensure_ascii=False), "material": 1, "content": old["content"],
+            "raw": old["raw"]})
+        return Saved(uid, version, "updated", changes, True)
+
     # -- cursors, baselines, health, budgets ----------------------------------------------------
 
     def cursor(self, source: str) -> dict | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ..config import Config
 from ..digest import change_lines, clean, money, why
 from ..errors import BotError
+from ..flags import describe
 from ..notice import COMPETITIONS
 from ..store import Database
 
@@ -32,12 +34,14 @@ def search(args, config: Config, out) -> int:
     db = Database(config.bot.database)
     try:
         rows = db.search(args.query, args.source, args.since, args.competition, args.limit)
+        raised = {r["uid"]: db.flags(r["uid"]) for r in rows}
     finally:
         db.close()
     for r in rows:
         if args.json:
             print(json.dumps({k: r[k] for k in ("uid", "posted_at", "title", "agency", "vendor_name", "amount",
-                                                "currency", "competition", "url")}, ensure_ascii=False), file=out)
+                                                "currency", "competition", "url")}
+                             | {"flags": [f["flag"] for f in raised[r["uid"]]]}, ensure_ascii=False), file=out)
             continue
         amount = money(_decimal(r["amount"]), r["currency"])
         print(f"{r['posted_at'] or '?':10}  {r['competition']:11}  {clean(r['title'])}", file=out)
@@ -54,12 +58,13 @@ def show(args, config: Config, out) -> int:
     try:
         uid = _resolve(db, args.uid)
         notice, versions, matches, deliveries = db.notice(uid), db.versions(uid), db.matches(uid), db.deliveries(uid)
+        raised = db.flags(uid)
     finally:
         db.close()
     if args.json:
         print(json.dumps({"uid": uid, "notice": json.loads(notice.raw or "null"), "title": notice.title,
                           "competition": notice.competition, "evidence": notice.competition_evidence,
-                          "versions": versions, "matches": matches, "deliveries": deliveries},
+                          "flags": raised, "versions": versions, "matches": matches, "deliveries": deliveries},
                          ensure_ascii=False, indent=2, default=str), file=out)
         return 0
     p = lambda *parts: print(*parts, file=out)  # noqa: E731
@@ -72,6 +77,8 @@ def show(args, config: Config, out) -> int:
     p(f"  verdict:  {notice.competition.replace('_', ' ')}")
     for line in notice.competition_evidence:
         p(f"            - {clean(line)}")
+    for line in flag_lines(raised):
+        p(f"  flag:     {clean(line)}")
     p(f"  link:     {clean(notice.url)}")
     p("versions:")
     for v in versions:
@@ -88,6 +95,11 @@ def show(args, config: Config, out) -> int:
         state = f"sent {d['sent_at']}" if d["state"] == "sent" else d["state"] + (f" ({d['attempts']} attempts: {d['last_error']})" if d["last_error"] else "")
         p(f"  v{d['version']} {who}: {state}")
     return 0
+
+
+def flag_lines(raised: list[dict]) -> list[str]:
+    """The notice's open red flags as lines (a window's days left counted from today)."""
+    return [describe(r, date.today()) for r in raised]
 
 
 def _resolve(db: Database, text: str) -> str:

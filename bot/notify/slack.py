@@ -242,6 +242,7 @@ def _item_blocks(item: Item) -> list:
              f"*Amount:* {escape(money(x.amount, x.currency))}  ·  *Dates:* {escape(_dates(x))}",
              f"*Verdict:* {x.competition.replace('_', ' ')}"
              + (f" — {fit(escape('; '.join(x.competition_evidence)), 600)}" if x.competition_evidence else "")]
+    lines += _flags(item)
     lines += [f"*Changed:* {fit(escape(line), 300)}" for line in change_lines(item.changes)]
     lines += [f"*Matched:* {_why(watchlist, hits)}" for watchlist, hits in item.hits.items()]
     context = " · ".join(escape(p) for p in (x.kind, f"ref {x.reference}" if x.reference else "", x.uid) if p)
@@ -255,7 +256,13 @@ def _update_blocks(item: Item) -> list:
     x = item.notice
     lines = [f"*Updated:* {link(x.url, fit(escape(x.title or x.uid), 300))}"]
     lines += [fit(escape(line), 300) for line in change_lines(item.changes)] or ["(details changed)"]
+    lines += _flags(item)
     return [SectionBlock(text=MarkdownTextObject(text=fit("\n".join(lines), 3000), verbatim=True))]
+
+
+def _flags(item: Item) -> list[str]:
+    """The red flags line (bot/flags.py), when any is raised."""
+    return [f"*Flags:* {fit(escape('; '.join(item.flags)), 600)}"] if item.flags else []
 
 
 def _why(watchlist: str, hits: list[dict]) -> str:
