@@ -9,7 +9,6 @@ pipeline calls; `sweep` re-checks awards daily for a justification that never ca
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from .match import vendor_key
 from .notice import FLAGS, Notice
 
 NON_COMPETED = ("sole_source", "limited")
+COUNTERPARTS = {"justification": ("award",), "award": ("justification",)}  # whose flags a new notice changes
 URGENCY = re.compile(r"\bURG\b|6\.302-2|urgen", re.IGNORECASE)
 US_INTENT_TYPES = re.compile(r"^(special notice|presolicitation|sources sought)", re.IGNORECASE)
 ACAN = re.compile(r"advance contract award notice", re.IGNORECASE)
@@ -65,8 +65,9 @@ def repeat_vendor(notice: Notice, history: list[dict], table: dict) -> Flag | No
     start = day - timedelta(days=rule["window_days"])
     threads = {notice.reference or notice.uid}
     for row in history:
-        when = row_day(row)
-        if when and start <= when <= day and key & vendor_keys(row["vendor_name"], json.loads(row["vendor_ids"] or "[]")):
+        when = as_date(row["day"])
+        if when and start <= when <= day and row["vendor"] in key and row["agency"] == agency_of(
+                notice.agency_path, rule["agency_levels"]):
             threads.add(row["reference"] or row["uid"])
     if len(threads) < rule["min_count"]:
         return None
@@ -110,21 +111,21 @@ def after_the_fact(notice: Notice, thread: list[dict], table: dict) -> Flag | No
 
 
 def growth(notice: Notice, thread: list[dict], table: dict) -> Flag | None:
-    """Modifications raising a non-competed award's value by at least `min_percent`."""
-    if notice.kind not in ("award", "modification"):
+    """A modification raising a non-competed award's value by at least `min_percent` (award records
+    state the contract's total to date, so the modification's amount is the new value)."""
+    if notice.kind != "modification" or not notice.amount:
         return None
-    rows = [r for r in [*thread, as_row(notice)] if r["source"] == notice.source
-            and r["kind"] in ("award", "modification")]
-    awards = [r for r in rows if r["kind"] == "award" and r["competition"] in NON_COMPETED and r["amount"]]
-    mods = sorted((r for r in rows if r["kind"] == "modification" and r["amount"]), key=row_sort)
-    if not awards or not mods or Decimal(awards[0]["amount"]) <= 0:
+    awards = [r for r in thread if r["source"] == notice.source and r["kind"] == "award"
+              and r["competition"] in NON_COMPETED and r["amount"]]
+    if not awards or Decimal(awards[0]["amount"]) <= 0:
         return None
-    base, latest = Decimal(awards[0]["amount"]), Decimal(mods[-1]["amount"])
-    rise = (latest - base) / base * 100
+    base = Decimal(awards[0]["amount"])
+    rise = (notice.amount - base) / base * 100
     if rise < table["growth"]["min_percent"]:
         return None
-    return Flag("growth", f"value grew {rise:.0f}% by modification: ${base:,.0f} → ${latest:,.0f} "
-                f"({len(mods)} modification{'' if len(mods) == 1 else 's'})")
+    mod = (notice.codes.get("modification") or [""])[0]
+    return Flag("growth", f"value grew {rise:.0f}% by modification{' ' + mod if mod else ''}: "
+                f"${base:,.0f} → ${notice.amount:,.0f}")
 
 
 def one_bid(notice: Notice) -> Flag | None:
@@ -197,21 +198,6 @@ def notice_day(notice: Notice) -> date | None:
     return as_date(notice.awarded_at) or as_date(notice.posted_at)
 
 
-def row_day(row: dict) -> date | None:
-    return as_date(row.get("awarded_at")) or as_date(row.get("posted_at"))
-
-
-def row_sort(row: dict) -> tuple:
-    return (str(row.get("awarded_at") or row.get("posted_at") or ""), row["uid"])
-
-
-def as_row(notice: Notice) -> dict:
-    """A notice in the shape of the store's thread rows."""
-    return {"uid": notice.uid, "source": notice.source, "kind": notice.kind, "competition": notice.competition,
-            "amount": None if notice.amount is None else str(notice.amount), "posted_at": notice.posted_at,
-            "awarded_at": notice.awarded_at}
-
-
 def _first_award(thread: list[dict]) -> date | None:
     return min((d for r in thread if r["kind"] == "award" and (d := as_date(r["awarded_at"]))), default=None)
 
@@ -263,16 +249,17 @@ def describe(row: dict, today: date) -> str:
 # -- glue: the store hands rows over, the flags go back ------------------------------------------
 
 def refresh(db, notice: Notice, stamp: str) -> frozenset[str]:
-    """Recompute and store the flags of a just-stored notice, of the rest of its thread (a J&A
-    arriving clears its award's missing-J&A flag) and of the vendor's later non-competed records
+    """Recompute and store the flags of a just-stored notice, of its thread's counterparts (a J&A
+    arriving clears its award's missing-J&A flag, an award dates its J&A) and of the vendor's later non-competed records
     at the agency (so the count does not depend on the order notices arrive); returns the notice's
     flag codes."""
     today, table = as_date(stamp), rules()
     thread = db.thread(notice.reference) if notice.reference else []
     history = _history(db, notice, table)
     later = [r["uid"] for r in history if _later_same_vendor(notice, r, table)]
+    counterpart = COUNTERPARTS.get(notice.kind, ())
     mine: frozenset[str] = frozenset()
-    for uid in dict.fromkeys([notice.uid] + [r["uid"] for r in thread] + later):
+    for uid in dict.fromkeys([notice.uid] + [r["uid"] for r in thread if r["kind"] in counterpart] + later):
         member = notice if uid == notice.uid else db.notice(uid)
         if member is None:
             continue
@@ -286,19 +273,23 @@ def refresh(db, notice: Notice, stamp: str) -> frozenset[str]:
 
 
 def _later_same_vendor(notice: Notice, row: dict, table: dict) -> bool:
-    """Whether a history row is the same vendor's, dated after `notice` and inside the window."""
-    day, when = notice_day(notice), row_day(row)
-    return bool(day and when and day < when <= day + timedelta(days=table["repeat"]["window_days"])
-                and vendor_keys(notice.vendor_name, notice.vendor_ids)
-                & vendor_keys(row["vendor_name"], json.loads(row["vendor_ids"] or "[]")))
+    """Whether a history row (same vendor and agency) is dated after `notice`."""
+    day, when = notice_day(notice), as_date(row["day"])
+    return bool(day and when and when > day)
 
 
 def _history(db, notice: Notice, table: dict) -> list[dict]:
-    """The agency's other non-competed awards and J&As, when `notice` can be a repeat at all."""
-    if notice.competition != "sole_source" or notice.kind not in ("award", "justification") or not notice.agency_path:
+    """Index the notice under its vendor and agency when it is a non-competed award or J&A, and
+    return the same vendor's other such records at that agency within the window either side."""
+    rule, day = table["repeat"], notice_day(notice)
+    eligible = notice.competition == "sole_source" and notice.kind in ("award", "justification") and day
+    keys = vendor_keys(notice.vendor_name, notice.vendor_ids) if eligible and notice.agency_path else set()
+    agency = agency_of(notice.agency_path, rule["agency_levels"])
+    db.index_vendor(notice.uid, sorted(keys), agency, day.isoformat() if day else None, notice.reference)
+    if not keys:
         return []
-    return [r for r in db.non_competed(agency_of(notice.agency_path, table["repeat"]["agency_levels"]))
-            if r["uid"] != notice.uid]
+    span = timedelta(days=rule["window_days"])
+    return db.same_vendor(notice.uid, sorted(keys), agency, (day - span).isoformat(), (day + span).isoformat())
 
 
 def lines(db, uid: str, today: date) -> list[str]:

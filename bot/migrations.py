@@ -76,4 +76,6 @@ def m020_flags(db: Database) -> None:
         "uid": str, "flag": str, "detail": str, "due": str, "raised_at": str, "cleared_at": str,
     }, pk=("uid", "flag"), not_null={"uid", "flag", "detail", "raised_at"})
     db["flags"].create_index(["flag", "cleared_at"])
-    db["notices"].create_index(["agency", "competition"])
+    db["flag_vendors"].create({"uid": str, "vendor": str, "agency": str, "day": str, "reference": str},
+                              pk=("uid", "vendor"))
+    db["flag_vendors"].create_index(["vendor", "agency", "day"])

@@ -183,17 +183,26 @@ class Database:
     # -- red flags (bot/flags.py) ---------------------------------------------------------------
 
     def thread(self, reference: str) -> list[dict]:
-        """Every stored notice of one procurement thread (same `reference`), in date order."""
-        return self.rows("SELECT uid, source, kind, vendor_name, vendor_ids, amount, currency, competition,"
-                         " posted_at, awarded_at, reference, codes FROM notices WHERE reference = ? AND NOT withdrawn"
+        """The stored notices of one procurement thread (same `reference`) but its modifications
+        (a contract can have hundreds), in date order."""
+        return self.rows("SELECT uid, source, kind, amount, currency, competition, posted_at, awarded_at"
+                         " FROM notices WHERE reference = ? AND kind != 'modification' AND NOT withdrawn"
                          " ORDER BY coalesce(awarded_at, posted_at), uid", (reference,))
 
-    def non_competed(self, agency: str) -> list[dict]:
-        """Sole-source awards and J&As of one agency (its path or anything below it)."""
-        like = agency.replace("%", "\\%").replace("_", "\\_") + " › %"
-        return self.rows("SELECT uid, reference, vendor_name, vendor_ids, posted_at, awarded_at FROM notices"
-                         " WHERE (agency = ? OR agency LIKE ? ESCAPE '\\') AND competition = 'sole_source'"
-                         " AND kind IN ('award', 'justification') AND NOT withdrawn", (agency, like))
+    def index_vendor(self, uid: str, vendors: list[str], agency: str, day: str | None, reference: str) -> None:
+        """(Re)file a non-competed award or J&A under its vendor keys and agency; no keys unfiles it."""
+        self.db.execute("DELETE FROM flag_vendors WHERE uid = ?", (uid,))
+        for vendor in vendors:
+            self.db.execute("INSERT INTO flag_vendors (uid, vendor, agency, day, reference) VALUES (?, ?, ?, ?, ?)",
+                            (uid, vendor, agency, day, reference))
+
+    def same_vendor(self, uid: str, vendors: list[str], agency: str, start: str, end: str) -> list[dict]:
+        """Other filed records of these vendor keys at this agency dated from `start` to `end`."""
+        marks = ",".join("?" * len(vendors))
+        return self.rows(f"SELECT f.uid, f.vendor, f.agency, f.day, f.reference FROM flag_vendors f JOIN notices n"
+                         f" USING (uid) WHERE f.vendor IN ({marks}) AND f.agency = ? AND f.day BETWEEN ? AND ?"
+                         f" AND f.uid != ? AND NOT n.withdrawn ORDER BY f.day, f.uid",
+                         (*vendors, agency, start, end, uid))
 
     def save_flags(self, uid: str, found: list[tuple[str, str, str | None]], now: str) -> None:
         """Store a notice's current flags (code, detail, due); flags no longer raised are cleared."""

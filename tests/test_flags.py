@@ -201,7 +201,7 @@ def test_growth_by_modification_is_flagged_on_the_modification_alert(awards, cap
                     signed(ge_order("P00001", total="650000", day="2026-10-01"), "2026-09-01")]
     make().once()
     out = capsys.readouterr().out
-    assert "growth by modification: value grew 62% by modification: $400,000 → $650,000 (1 modification)" in out
+    assert "growth by modification: value grew 62% by modification P00001: $400,000 → $650,000" in out
 
 
 def test_growth_below_half_is_not_flagged(awards, capsys):
