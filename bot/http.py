@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -48,12 +49,19 @@ class Http:
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self.max_bytes, self.sleep = max_bytes, sleep
         self.requests_made = 0
+        self._last = threading.local()  # per thread: scheduler jobs share one Http
+
+    @property
+    def last_response(self) -> Response | None:
+        """The last successful response this thread received."""
+        return getattr(self._last, "response", None)
 
     def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs) -> Response:
         """Send with retries; return a Response whose status is in `ok`, else raise SourceError."""
         for attempt in range(self.retries + 1):
             resp = self._send(method, url, **kwargs)
             if resp.status in ok:
+                self._last.response = resp  # what the page being ingested was read from (bot/evidence.py)
                 return resp
             wait = self._wait_for(resp, attempt)
             if wait is None or attempt == self.retries:

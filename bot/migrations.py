@@ -79,3 +79,12 @@ def m020_flags(db: Database) -> None:
     db["flag_vendors"].create({"uid": str, "vendor": str, "agency": str, "day": str, "reference": str},
                               pk=("uid", "vendor"))
     db["flag_vendors"].create_index(["vendor", "agency", "day"])
+
+
+@migrations()
+def m021_evidence(db: Database) -> None:
+    """Source responses kept as received for citation (bot/evidence.py), linked to notice versions."""
+    db["evidence_responses"].create({
+        "sha256": str, "url": str, "retrieved_at": str, "status": int, "headers": str, "body": bytes,
+    }, pk="sha256")
+    db["evidence_links"].create({"uid": str, "version": int, "sha256": str}, pk=("uid", "version", "sha256"))

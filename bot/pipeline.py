@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from . import flags, outbox
+from . import evidence, flags, outbox
 from .classify import classify
 from .errors import BotError, RetryLater
 from .match import Matcher
@@ -96,11 +96,13 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
                 cursor: tuple[str, dict], cutoff: str | None, stamp: str, result: RunResult) -> int:
     """One page: prepare its notices, then store, queue matches and commit the (key, value) cursor in
     one transaction, so a crash never skips or half-stores a page. Returns the page's notice count."""
+    response = getattr(source.http, "last_response", None)  # before _prepare's description requests
     notices = [_prepare(db, source, matcher, n, cutoff, stamp) for n in source.parse(payload)]
-    held_before = result.held_back
+    held_before, matched_before = result.held_back, len(result.matched)
     with db.transaction():
         for notice in notices:
             _store(db, notice, matcher, routes, cutoff, stamp, result)
+        evidence.keep(db, response, result.matched[matched_before:], stamp)
         db.set_cursor(*cursor, stamp)
         if result.held_back > held_before:
             db.add_baseline(source.name, result.held_back - held_before, stamp)

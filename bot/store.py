@@ -239,6 +239,32 @@ class Database:
             "raw": old["raw"]})
         return Saved(uid, version, "updated", changes, True)
 
+    # -- evidence (bot/evidence.py) --------------------------------------------------------------
+
+    def keep_response(self, sha256: str, url: str, retrieved_at: str, status: int, headers: str,
+                      body: bytes) -> None:
+        """Keep one response body once per hash (the first retrieval is the one cited)."""
+        self.db.execute("INSERT INTO evidence_responses (sha256, url, retrieved_at, status, headers, body)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+                        (sha256, url, retrieved_at, status, headers, body))
+
+    def link_response(self, uids: list[str], sha256: str) -> None:
+        """Link the current versions of `uids` to the response that carried them."""
+        for uid in uids:
+            self.db.execute("INSERT INTO evidence_links (uid, version, sha256) SELECT uid, version, ? FROM notices"
+                            " WHERE uid = ? ON CONFLICT DO NOTHING", (sha256, uid))
+
+    def evidence_responses(self, uid: str) -> list[dict]:
+        """The responses kept for a notice, oldest first, bodies compressed."""
+        return self.rows("SELECT DISTINCT r.sha256, r.url, r.retrieved_at, r.status, r.headers, r.body"
+                         " FROM evidence_links l JOIN evidence_responses r USING (sha256) WHERE l.uid = ?"
+                         " ORDER BY r.retrieved_at, r.sha256", (uid,))
+
+    def evidence_versions(self, uid: str) -> list[dict]:
+        """Every stored version of a notice with its raw record, oldest first."""
+        return self.rows("SELECT version, seen_at, content_hash, raw FROM notice_versions WHERE uid = ?"
+                         " ORDER BY version", (uid,))
+
     # -- cursors, baselines, health, budgets ----------------------------------------------------
 
     def cursor(self, source: str) -> dict | None:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..config import Config
 from ..digest import change_lines, clean, money, why
+from .. import evidence
 from ..errors import BotError
 from ..flags import describe
 from ..notice import COMPETITIONS
@@ -27,6 +28,8 @@ def search_arguments(parser) -> None:
 def show_arguments(parser) -> None:
     parser.add_argument("uid", help="a notice uid (source:id) as printed by search, or its native id")
     parser.add_argument("--json", action="store_true", help="print as JSON")
+    parser.add_argument("--evidence", metavar="DIR", help="write the citation-ready evidence (source response as "
+                        "received, SHA-256 sums, retrieval time and URL, provenance text) into the new folder DIR")
 
 
 def search(args, config: Config, out) -> int:
@@ -57,6 +60,8 @@ def show(args, config: Config, out) -> int:
     db = Database(config.bot.database)
     try:
         uid = _resolve(db, args.uid)
+        if args.evidence:
+            return evidence.command(db, uid, args.evidence, out)
         notice, versions, matches, deliveries = db.notice(uid), db.versions(uid), db.matches(uid), db.deliveries(uid)
         raised = db.flags(uid)
     finally:
