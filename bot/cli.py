@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
         ("search", cmd_search, "full-text search over stored notices", search.search_arguments),
         ("show", cmd_show, "one notice: versions, verdict evidence, why it matched, where it went",
          search.show_arguments),
+        ("browse", cmd_browse, "browse the database in Datasette: descriptions and canned queries (extra 'browse')",
+         _browse_arguments),
         ("backfill", cmd_backfill, "read a past window of one source (stores; alerts only with --alert)",
          backfill.arguments),
         ("digest", cmd_digest, "show (--dry-run) or send now what one channel has waiting",
@@ -156,6 +158,16 @@ def cmd_search(args) -> int:
 
 def cmd_show(args) -> int:
     return search.show(args, _config(args), sys.stdout)
+
+
+def _browse_arguments(parser) -> None:
+    from . import browse
+    browse.arguments(parser)
+
+
+def cmd_browse(args) -> int:
+    from . import browse
+    return browse.main(args, _config(args), sys.stdout)
 
 
 def cmd_backfill(args) -> int:
