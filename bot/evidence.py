@@ -15,7 +15,7 @@ import zlib
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from . import __version__
+from . import __version__, documents
 from .errors import BotError
 
 SECRET_PARAM = re.compile(r"key|token|secret|password|signature|auth", re.IGNORECASE)
@@ -53,13 +53,18 @@ def write(db, uid: str, folder: str) -> list[str]:
     files: dict[str, bytes] = {}
     for v in versions:
         files[f"record-v{v['version']}.json"] = (v["raw"] or "").encode("utf-8")
+    attached = db.attachments(uid)
+    for a in attached:
+        a["file"] = f"attachments/{_safe(a['name'])}"
+        files[a["file"]] = zlib.decompress(a["body"])
     responses = db.evidence_responses(uid)
     for r in responses:
         r["file"] = f"response-{r['sha256'][:12]}{_extension(r['headers'])}"
         files[r["file"]] = zlib.decompress(r["body"])
     files["notice.json"] = json.dumps(_summary(db, uid, notice), ensure_ascii=False, indent=2).encode("utf-8")
-    files["PROVENANCE.txt"] = provenance(notice, versions, responses, files).encode("utf-8")
+    files["PROVENANCE.txt"] = provenance(notice, versions, responses, attached, files).encode("utf-8")
     for name, data in files.items():
+        (out / name).parent.mkdir(exist_ok=True)
         (out / name).write_bytes(data)
     (out / SUMS).write_text("".join(f"{_sha(data)}  {name}\n" for name, data in sorted(files.items())))
     return sorted(files) + [SUMS]
@@ -88,7 +93,8 @@ def verify(folder: str) -> list[str]:
     return problems
 
 
-def provenance(notice, versions: list[dict], responses: list[dict], files: dict[str, bytes]) -> str:
+def provenance(notice, versions: list[dict], responses: list[dict], attached: list[dict],
+               files: dict[str, bytes]) -> str:
     """The short text a reporter cites: what this is, where and when it was retrieved, how to check it."""
     lines = [f"Notice:      {notice.uid}", f"Title:       {notice.title}", f"Source:      {notice.source}",
              f"Public page: {notice.url or 'none published'}", ""]
@@ -106,33 +112,28 @@ def provenance(notice, versions: list[dict], responses: list[dict], files: dict[
     for v in versions:
         name = f"record-v{v['version']}.json"
         lines.append(f"  {name}: version {v['version']}, first seen {v['seen_at']} (UTC), SHA-256 {_sha(files[name])}")
-    links = attachment_links(versions[-1]["raw"] if versions else "")
-    lines += ["", "Attachments: none downloaded." + (" The source lists:" if links else " The source lists none.")]
-    lines += [f"  {without_secrets(link)}" for link in links]
+    lines += ["", "Attachments (as downloaded):" if attached else "Attachments: none downloaded."]
+    for a in attached:
+        lines += [f"  {a['file']}", f"    downloaded {a['fetched_at']} (UTC) from {without_secrets(a['url'])}",
+                  f"    {a['size']:,} bytes, SHA-256 {a['sha256']}, text: {a['status']}"]
+    listed = [u for u in documents.links(versions[-1]["raw"] if versions else "")
+              if without_secrets(u) not in {without_secrets(a["url"]) for a in attached}]
+    if listed:
+        lines += ["  The source also lists (not downloaded):"] + [f"    {without_secrets(u)}" for u in listed]
     lines += ["", f"Check: `sha256sum -c {SUMS}` in this folder .",
               f"Written by procwatch {__version__}."]
     return "\n".join(lines) + "\n"
-
-
-def attachment_links(raw: str) -> list[str]:
-    """Document links a record lists: SAM.gov `resourceLinks`, OCDS `documents[].url`."""
-    try:
-        record = json.loads(raw or "null")
-    except ValueError:
-        return []
-    if not isinstance(record, dict):
-        return []
-    links = [u for u in record.get("resourceLinks") or [] if isinstance(u, str)]
-    for holder in (record, record.get("tender") or {}, *(record.get("awards") or [])):
-        if isinstance(holder, dict):
-            links += [d["url"] for d in holder.get("documents") or [] if isinstance(d, dict) and d.get("url")]
-    return list(dict.fromkeys(links))
 
 
 def _summary(db, uid: str, notice) -> dict:
     content = notice.content()
     return {"uid": uid, **content, "codes": notice.codes, "competition_evidence": notice.competition_evidence,
             "flags": db.flags(uid)}
+
+
+def _safe(name: str) -> str:
+    """A file name that stays inside the folder."""
+    return re.sub(r"[^\w.()-]+", "_", name).lstrip(".") or "attachment"
 
 
 def _extension(headers: str | None) -> str:

@@ -56,10 +56,12 @@ class Http:
         """The last successful response this thread received."""
         return getattr(self._last, "response", None)
 
-    def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs) -> Response:
-        """Send with retries; return a Response whose status is in `ok`, else raise SourceError."""
+    def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), max_bytes: int | None = None,
+                **kwargs) -> Response:
+        """Send with retries; return a Response whose status is in `ok`, else raise SourceError.
+        `max_bytes` overrides the body cap for this request (attachments are allowed more)."""
         for attempt in range(self.retries + 1):
-            resp = self._send(method, url, **kwargs)
+            resp = self._send(method, url, max_bytes=max_bytes, **kwargs)
             if resp.status in ok:
                 self._last.response = resp  # what the page being ingested was read from (bot/evidence.py)
                 return resp
@@ -73,16 +75,17 @@ class Http:
         """GET and decode JSON; an HTML error page served with status 200 is an error, not data."""
         return parse_json(self.request("GET", url, **kwargs))
 
-    def _send(self, method: str, url: str, **kwargs) -> Response:
+    def _send(self, method: str, url: str, max_bytes: int | None = None, **kwargs) -> Response:
         """One request with a timeout and a cap on the decoded body size."""
         self.requests_made += 1
+        limit = max_bytes or self.max_bytes
         try:
             with self.session.request(method, url, timeout=self.timeout, stream=True, **kwargs) as r:
                 body = bytearray()
                 for chunk in r.iter_content(64 * 1024):
                     body += chunk
-                    if len(body) > self.max_bytes:
-                        raise SourceError(f"response from {url_for_log(url)} exceeds {self.max_bytes} bytes",
+                    if len(body) > limit:
+                        raise SourceError(f"response from {url_for_log(url)} exceeds {limit} bytes",
                                           "the server sent far more than expected; not stored")
                 return Response(r.status_code, bytes(body), dict(r.headers), r.url)
         except requests.Timeout:

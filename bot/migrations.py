@@ -88,3 +88,14 @@ def m021_evidence(db: Database) -> None:
         "sha256": str, "url": str, "retrieved_at": str, "status": int, "headers": str, "body": bytes,
     }, pk="sha256")
     db["evidence_links"].create({"uid": str, "version": int, "sha256": str}, pk=("uid", "version", "sha256"))
+
+
+@migrations()
+def m022_documents(db: Database) -> None:
+    """Attachments (bot/documents.py): each file once per content hash, and which notice lists which."""
+    db["documents"].create({
+        "sha256": str, "name": str, "content_type": str, "size": int, "pages": int, "status": str,
+        "text": str, "body": bytes, "url": str, "fetched_at": str,
+    }, pk="sha256")
+    db["notice_documents"].create({"uid": str, "links_key": str, "position": int, "sha256": str,
+                                   "linked_at": str}, pk=("uid", "links_key", "position"))

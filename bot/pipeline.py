@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from . import evidence, flags, outbox
+from . import documents, evidence, flags, outbox
 from .classify import classify
 from .errors import BotError, RetryLater
 from .match import Matcher
@@ -122,11 +122,11 @@ def _is_baseline(notice: Notice, cutoff: str | None) -> bool:
 
 
 def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, cutoff, stamp) -> Notice:
-    """Add the paid-for description when the notice is a candidate, then classify."""
+    """Add the paid-for description and the attachments' text when the notice is a candidate, then classify."""
     summary_hash = notice.content_hash()
     description = db.detail(notice.uid, summary_hash)
-    if description is None and not _is_baseline(notice, cutoff) and (
-            source.wants_detail(notice) or matcher.prefilter(notice)):
+    wanted = not _is_baseline(notice, cutoff) and (source.wants_detail(notice) or matcher.prefilter(notice))
+    if description is None and wanted:
         try:
             description = source.fetch_detail(notice)
         except NotImplementedError:
@@ -135,7 +135,7 @@ def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, cut
             db.save_detail(notice.uid, summary_hash, description, stamp)
     if description:
         notice = source.apply_detail(notice, description)
-    notice = classify(notice)
+    notice = documents.cite(classify(documents.attach(db, source.http, notice, wanted, stamp, source.base_url)))
     if notice.competition == "sole_source" and notice.kind in ("tender", "other"):
         notice = notice.replace(kind="intent")
     return notice
@@ -155,7 +155,8 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
     else:
         result.updated += 1
     raised = flags.refresh(db, notice, stamp)
-    hits = {m.watchlist: [dataclasses.asdict(h) for h in m.hits] for m in matcher.match(notice, raised)}
+    hits = {m.watchlist: documents.label_hits(notice, [dataclasses.asdict(h) for h in m.hits])
+            for m in matcher.match(notice, raised)}
     for watchlist, found in hits.items():
         db.save_match(saved.uid, saved.version, watchlist, found, stamp)
     if saved.status == "new" and notice.kind == "modification":

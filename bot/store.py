@@ -265,6 +265,42 @@ class Database:
         return self.rows("SELECT version, seen_at, content_hash, raw FROM notice_versions WHERE uid = ?"
                          " ORDER BY version", (uid,))
 
+    # -- attachments (bot/documents.py) ---------------------------------------------------------
+
+    def document(self, sha256: str) -> dict | None:
+        """A file already read (its fields, not its bytes), or None."""
+        rows = self.rows("SELECT sha256, name, content_type, size, pages, status, text FROM documents"
+                         " WHERE sha256 = ?", (sha256,))
+        return rows[0] if rows else None
+
+    def save_document(self, doc, body: bytes, url: str, now: str) -> None:
+        self.db.execute("INSERT INTO documents (sha256, name, content_type, size, pages, status, text, body, url,"
+                        " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+                        (doc.sha256, doc.name, doc.content_type, doc.size, doc.pages, doc.status, doc.text, body,
+                         url, now))
+
+    def link_documents(self, uid: str, links_key: str, shas: list[str], now: str) -> None:
+        """Record that this link list of a notice was read, and into which files."""
+        for position, sha in enumerate(shas):
+            self.db.execute("INSERT OR REPLACE INTO notice_documents (uid, links_key, position, sha256, linked_at)"
+                            " VALUES (?, ?, ?, ?, ?)", (uid, links_key, position, sha, now))
+
+    def notice_documents(self, uid: str, links_key: str) -> list[dict] | None:
+        """The files read for this link list of a notice, in order; None if it was never read."""
+        rows = self.rows("SELECT d.sha256, d.name, d.content_type, d.size, d.pages, d.status, d.text"
+                         " FROM notice_documents l JOIN documents d USING (sha256) WHERE l.uid = ? AND l.links_key = ?"
+                         " ORDER BY l.position", (uid, links_key))
+        if rows:
+            return rows
+        seen = self.rows("SELECT 1 FROM notice_documents WHERE uid = ? AND links_key = ? LIMIT 1", (uid, links_key))
+        return [] if seen else None
+
+    def attachments(self, uid: str) -> list[dict]:
+        """The files of a notice's latest link list, with their bytes (compressed), for evidence."""
+        return self.rows("SELECT d.name, d.sha256, d.size, d.status, d.url, d.fetched_at, d.body FROM notice_documents l"
+                         " JOIN documents d USING (sha256) WHERE l.uid = ? AND l.linked_at = (SELECT max(linked_at)"
+                         " FROM notice_documents WHERE uid = ?) ORDER BY l.position", (uid, uid))
+
     # -- cursors, baselines, health, budgets ----------------------------------------------------
 
     def cursor(self, source: str) -> dict | None:

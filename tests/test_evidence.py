@@ -45,7 +45,7 @@ def test_evidence_folder_holds_the_response_as_received_and_verifies(stored, tmp
     assert "/opportunities/v2/search?postedFrom=09%2F18%2F2026&postedTo=10%2F02%2F2026" in text
     assert "HTTP 200, application/json" in text and f"{len(PAGE):,} bytes" in text
     assert "record-v1.json: version 1, first seen 2026-10-02T12:00:00+00:00" in text
-    assert "Attachments: none downloaded. The source lists none." in text
+    assert "Attachments: none downloaded." in text
     for path in folder.iterdir():  # the key never reaches the folder
         assert b"test-key-123" not in path.read_bytes() and b"api_key" not in path.read_bytes()
     assert evidence.verify(str(folder)) == []
@@ -82,11 +82,6 @@ def test_a_notice_that_alerted_nobody_still_gets_its_stored_records(stored, tmp_
     assert evidence.verify(str(folder)) == []
 
 
-def test_keys_are_removed_from_urls_and_attachment_links_are_listed():
+def test_keys_are_removed_from_urls():
     assert evidence.without_secrets("https://api.sam.gov/x?api_key=SECRET&limit=5&token=t") == \
         "https://api.sam.gov/x?limit=5"
-    raw = '{"resourceLinks": ["https://sam.gov/api/prod/opps/v3/opportunities/resources/files/1/download?api_key=null&token="]}'
-    assert evidence.attachment_links(raw) == [
-        "https://sam.gov/api/prod/opps/v3/opportunities/resources/files/1/download?api_key=null&token="]
-    assert evidence.attachment_links('{"tender": {"documents": [{"url": "https://x.example/a.pdf"}]}}') == \
-        ["https://x.example/a.pdf"]
