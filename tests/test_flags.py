@@ -270,3 +270,13 @@ def test_intent_windows_per_regime(codes, kind, regime, due):
     notice = Notice("x", "1", kind=kind, posted_at="2026-10-01", codes=codes, competition="sole_source")
     assert flags.intent_regime(notice) == regime
     assert flags.intent_window(notice, flags.rules()).due == due
+
+
+def test_watch_test_applies_a_watchlists_flags(make_app, fake_sam, capsys):
+    extra = '\n[watchlists.near]\nagencies = ["CBP"]\nflags = ["near_threshold"]\n'
+    app = make_app(source_extra=extra)
+    app.once()
+    capsys.readouterr()
+    assert main(["--config", str(app.config.path), "watch", "test", "near", "--days", "36500"]) == 0
+    out = capsys.readouterr().out
+    assert "Clearview AI investigative licences" in out and "1 of 3 stored notices" in out

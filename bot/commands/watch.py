@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
-from .. import config_edit
+from .. import config_edit, flags
 from ..config import Config
 from ..config_check import BARE_KEY
 from ..errors import BotError
@@ -118,10 +118,11 @@ def _test(args, config: Config, out) -> int:
     db = Database(config.bot.database)
     try:
         notices = db.notices_since(since)
+        raised = {n.uid: flags.codes(db, n.uid) for n in notices} if watchlist.flags else {}
     finally:
         db.close()
     matcher = Matcher([watchlist], config.aliases)
-    hits = [(n, m) for n in notices for m in matcher.match(n)]
+    hits = [(n, m) for n in notices for m in matcher.match(n, raised.get(n.uid, frozenset()))]
     for notice, match in hits:
         print(f"\n{notice.posted_at or '?':10}  {clean(notice.title)}", file=out)
         print(f"  {notice.uid} · {clean(' › '.join(notice.agency_path))} · {clean(notice.vendor_name) or 'vendor not stated'}"
