@@ -9,6 +9,7 @@ pipeline calls; `sweep` re-checks awards daily for a justification that never ca
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -303,7 +304,8 @@ def codes(db, uid: str) -> frozenset[str]:
 
 def sweep(db, matcher, routes, now) -> int:
     """Once per UTC day, re-check recent non-competed awards: a flag raised since (an award whose J&A
-    never came) becomes a material version of the notice, alerted once; returns rows queued."""
+    never came) becomes a material version of the notice, alerted once; and an intent window that
+    has closed is followed up, once, where the intent was alerted. Returns rows queued."""
     today, stamp = now.date(), now.isoformat(timespec="seconds")
     if db.meta("flags:swept") == today.isoformat():
         return 0
@@ -314,8 +316,24 @@ def sweep(db, matcher, routes, now) -> int:
             raised = refresh(db, notice, stamp) - before
             if raised:
                 queued += _announce(db, notice, raised, matcher, routes, stamp)
+        for row in db.closed_windows(today.isoformat()):
+            queued += _window_closed(db, row, stamp)
         db.set_meta("flags:swept", today.isoformat())
     return queued
+
+
+def _window_closed(db, row: dict, stamp: str) -> int:
+    """Tell the recipients of an intent notice that its window closed, and whether an award is stored."""
+    notice = db.notice(row["uid"])
+    awards = [r["uid"] for r in (db.thread(notice.reference) if notice.reference else []) if r["kind"] == "award"]
+    text = f"window closed {row['due']}; " + (f"award stored: {', '.join(awards)}" if awards else "no award stored yet")
+    db.mark_flag_announced(row["uid"], "intent_window", stamp)
+    alerted = db.alerted_to(row["uid"])
+    if not alerted:
+        return 0
+    saved = db.flag_version(row["uid"], {"flags": [row["detail"], text]}, stamp)
+    return sum(outbox.enqueue(db, a["channel"], a["recipient"], saved.uid, saved.version, json.loads(a["watchlists"]),
+                              json.loads(a["hits"] or "{}"), saved.changes, stamp) for a in alerted)
 
 
 def _announce(db, notice: Notice, raised: frozenset[str], matcher, routes, stamp: str) -> int:

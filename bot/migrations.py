@@ -74,6 +74,7 @@ def m020_flags(db: Database) -> None:
     """Red flags (bot/flags.py): one row per (notice, flag), cleared rather than deleted."""
     db["flags"].create({
         "uid": str, "flag": str, "detail": str, "due": str, "raised_at": str, "cleared_at": str,
+        "announced_at": str,  # when a closed intent window was followed up
     }, pk=("uid", "flag"), not_null={"uid", "flag", "detail", "raised_at"})
     db["flags"].create_index(["flag", "cleared_at"])
     db["flag_vendors"].create({"uid": str, "vendor": str, "agency": str, "day": str, "reference": str},

@@ -220,6 +220,14 @@ class Database:
         return self.rows("SELECT flag, detail, due, raised_at FROM flags WHERE uid = ? AND cleared_at IS NULL"
                          " ORDER BY raised_at, flag", (uid,))
 
+    def closed_windows(self, today: str) -> list[dict]:
+        """Open intent-window flags whose date has passed and that were not followed up yet."""
+        return self.rows("SELECT uid, detail, due FROM flags WHERE flag = 'intent_window' AND cleared_at IS NULL"
+                         " AND announced_at IS NULL AND due < ? ORDER BY due, uid", (today,))
+
+    def mark_flag_announced(self, uid: str, flag: str, now: str) -> None:
+        self.db.execute("UPDATE flags SET announced_at = ? WHERE uid = ? AND flag = ?", (now, uid, flag))
+
     def recheck_candidates(self, since: str) -> list[str]:
         """Sole-source awards signed on or after `since`, which a daily re-check may newly flag."""
         return [r["uid"] for r in self.rows("SELECT uid FROM notices WHERE kind = 'award' AND competition ="

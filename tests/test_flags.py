@@ -280,3 +280,14 @@ def test_watch_test_applies_a_watchlists_flags(make_app, fake_sam, capsys):
     assert main(["--config", str(app.config.path), "watch", "test", "near", "--days", "36500"]) == 0
     out = capsys.readouterr().out
     assert "Clearview AI investigative licences" in out and "1 of 3 stored notices" in out
+
+
+def test_a_closed_intent_window_is_followed_up_once_where_the_intent_was_alerted(make_app, fake_sam, capsys):
+    make_app().once()
+    assert "responses due 2026-10-12" in capsys.readouterr().out
+    make_app(clock=lambda: NOW + timedelta(days=11)).once()  # 2026-10-13: the window has closed
+    update = capsys.readouterr().out
+    assert "[UPDATE] Facial Recognition Software Licenses" in update
+    assert "window closed 2026-10-12; no award stored yet" in update
+    make_app(clock=lambda: NOW + timedelta(days=12)).once()
+    assert "window closed" not in capsys.readouterr().out
