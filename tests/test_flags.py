@@ -291,3 +291,38 @@ def test_a_closed_intent_window_is_followed_up_once_where_the_intent_was_alerted
     assert "window closed 2026-10-12; no award stored yet" in update
     make_app(clock=lambda: NOW + timedelta(days=12)).once()
     assert "window closed" not in capsys.readouterr().out
+
+
+def test_award_record_flags_reach_slack_and_both_email_parts(make_app, httpserver, fake_slack, smtp_server, tmp_path):
+    text = AWARDS.format(db=tmp_path / "state" / "procwatch.db", base=httpserver.url_for("").rstrip("/"))
+    text += f"""
+[channels.team]
+kind = "slack"
+channel = "C0PROCWATCH"
+token_env = "SLACK_BOT_TOKEN"
+base_url = "{fake_slack.base_url}"
+watchlists = ["prisons", "onebid"]
+
+[channels.mail]
+kind = "email"
+smtp_host = "127.0.0.1"
+smtp_port = {smtp_server.port}
+smtp_security = "none"
+from = "alerts@example.org"
+subscribers = [{{ address = "ana@example.org", watchlists = ["prisons", "onebid"] }}]
+"""
+    fake, _ = FakeContractAwards(httpserver, []), FakeSam(httpserver, [])
+    one_bid = signed(ge_order("0", total="90000", day="2026-10-01"), "2026-09-20")
+    one_bid["contractId"]["piid"] = "15B61524P00000999"
+    one_bid["coreData"]["competitionInformation"] = {"extentCompeted": {"code": "A", "name": "FULL AND OPEN"}}
+    fake.records = [signed(ge_order("0", total="400000", day="2026-09-30"), "2026-09-01"),
+                    signed(ge_order("P00001", total="650000", day="2026-10-01"), "2026-09-01"), one_bid]
+    assert make_app(text=text).once() == 0
+    slack = "\n".join(fake_slack.text_of(p) for p in fake_slack.posts)
+    [mail] = mails(smtp_server.sink, "ana@example.org")
+    plain, html = mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()
+    for shown in (slack, plain, html):
+        assert "award without its J&amp;A: no J&amp;A stored 31 days" in shown or \
+            "award without its J&A: no J&A stored 31 days" in shown
+        assert "growth by modification: value grew 62% by modification P00001" in shown
+        assert "one-bid competition: one-bid competition (1 offer received)" in shown
