@@ -52,7 +52,8 @@ class Document:
 
 
 def links(raw: str) -> list[str]:
-    """Document links a record lists: SAM.gov `resourceLinks`, OCDS `documents[].url`."""
+    """Document links a record lists: SAM.gov `resourceLinks`, OCDS `documents[].url` (but the
+    published notice's own HTML page, which OCDS lists as an `…Notice` document: its data is the record)."""
     try:
         record = json.loads(raw or "null")
     except ValueError:
@@ -63,7 +64,8 @@ def links(raw: str) -> list[str]:
     for holder in (record, record.get("tender") or {}, *(record.get("awards") or [])):
         if isinstance(holder, dict):
             found += [d["url"] for d in holder.get("documents") or [] if isinstance(d, dict)
-                      and isinstance(d.get("url"), str) and d["url"].startswith(("http://", "https://"))]
+                      and isinstance(d.get("url"), str) and d["url"].startswith(("http://", "https://"))
+                      and not _notice_page(d)]
     return list(dict.fromkeys(found))
 
 
@@ -83,6 +85,10 @@ def attach(db, http, notice: Notice, wanted: bool, stamp: str, site: str) -> Not
         if len(docs) == len(urls):  # a failed download is retried on the next poll
             db.link_documents(notice.uid, key, [d.sha256 for d in docs], stamp)
     return with_text(notice, docs or [])
+
+
+def _notice_page(document: dict) -> bool:
+    return str(document.get("documentType") or "").endswith("Notice") and "html" in str(document.get("format") or "")
 
 
 def same_site(url: str, site: str) -> bool:

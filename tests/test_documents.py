@@ -7,6 +7,7 @@ import copy
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from conftest import NOW, FakeSam
@@ -214,3 +215,21 @@ def test_file_names_and_links():
 def _notice():
     from bot.notice import Notice
     return Notice("x", "1", description="own text")
+
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "payloads"
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason="../shared/realworld is not here (a clone has no ../shared)")
+def test_real_contracts_finder_releases_list_their_files_not_their_notice_pages():
+    """Measured in place on recorded Contracts Finder releases: every link kept is a file on the
+    source's own site, and the HTML notice pages OCDS lists as documents are left out."""
+    kept, dropped = [], []
+    for path in (REALWORLD / "uk_contracts_finder").glob("*.json"):
+        for release in json.loads(path.read_text()).get("releases", []):
+            found = documents.links(json.dumps(release))
+            kept += [u for u in found if documents.same_site(u, "https://www.contractsfinder.service.gov.uk")]
+            dropped += [d["url"] for d in (release.get("tender") or {}).get("documents") or []
+                        if d.get("format") == "text/html" and d["url"] not in found]
+    assert kept and dropped
+    assert all("/Notice/Attachment/" in u or u.lower().endswith((".pdf", ".docx")) for u in kept), kept[:5]
