@@ -54,8 +54,10 @@ class Document:
 def links(raw: str) -> list[str]:
     """Document links a record lists: SAM.gov `resourceLinks`, OCDS `documents[].url` (but the
     published notice's own HTML page, which OCDS lists as an `…Notice` document: its data is the record)."""
+    if not raw or ("resourceLinks" not in raw and '"documents"' not in raw):  # most records: no parse
+        return []
     try:
-        record = json.loads(raw or "null")
+        record = json.loads(raw)
     except ValueError:
         return []
     if not isinstance(record, dict):
