@@ -71,11 +71,12 @@ def links(raw: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def attach(db, http, notice: Notice, wanted: bool, stamp: str, site: str) -> Notice:
+def attach(db, fetch, notice: Notice, wanted: bool, stamp: str, site: str) -> Notice:
     """The notice with its attachments' text appended. Files are downloaded only when `wanted` (a
     candidate or hit, not baseline), only from the source's own site (`site`, its base URL: a record
     cannot send procwatch to any other host), and only when this link list was never read;
-    otherwise what was read before is reused, so a later poll sees the same description."""
+    otherwise what was read before is reused, so a later poll sees the same description.
+    `fetch(url, max_bytes)` is the source's `fetch_document`."""
     urls = [u for u in links(notice.raw) if same_site(u, site)]
     if not urls:
         return notice
@@ -83,7 +84,7 @@ def attach(db, http, notice: Notice, wanted: bool, stamp: str, site: str) -> Not
     rows = db.notice_documents(notice.uid, key)
     docs = None if rows is None else [Document(**r) for r in rows]
     if docs is None and wanted:
-        docs = [d for d in (_download(db, http, url, stamp) for url in urls) if d]
+        docs = [d for d in (_download(db, fetch, url, stamp) for url in urls) if d]
         if len(docs) == len(urls):  # a failed download is retried on the next poll
             db.link_documents(notice.uid, key, [d.sha256 for d in docs], stamp)
     return with_text(notice, docs or [])
@@ -160,11 +161,11 @@ def cite(notice: Notice) -> Notice:
 
 # -- download and extraction ---------------------------------------------------------------------
 
-def _download(db, http, url: str, stamp: str) -> Document | None:
+def _download(db, fetch, url: str, stamp: str) -> Document | None:
     """Fetch one file (no API key is sent: SAM.gov's resourceLinks are public downloads) and read
     it, once per content hash; None when the download failed (it is tried again next poll)."""
     try:
-        resp = http.request("GET", url, max_bytes=MAX_BYTES)
+        resp = fetch(url, MAX_BYTES)
     except BotError:
         return None
     digest = hashlib.sha256(resp.body).hexdigest()

@@ -135,7 +135,7 @@ def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, cut
             db.save_detail(notice.uid, summary_hash, description, stamp)
     if description:
         notice = source.apply_detail(notice, description)
-    notice = documents.cite(classify(documents.attach(db, source.http, notice, wanted, stamp, source.base_url)))
+    notice = documents.cite(classify(documents.attach(db, source.fetch_document, notice, wanted, stamp, source.base_url)))
     if notice.competition == "sole_source" and notice.kind in ("tender", "other"):
         notice = notice.replace(kind="intent")
     return notice
