@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, CODE)
 
 from bot.config import load  # noqa: E402
+from bot.errors import SourceError  # noqa: E402
 from bot.http import Http, Response, parse_json  # noqa: E402
 from bot.match import Matcher  # noqa: E402
 from bot.pipeline import Route, run_source  # noqa: E402
@@ -219,6 +220,9 @@ def replay(app_config, name: str, db: Database, pages: Iterator[bytes], decode):
 
         def fetch_detail(self, notice):
             return None  # a benchmark makes no requests; the notice is stored as listed
+
+        def fetch_document(self, url, max_bytes):
+            raise SourceError("a benchmark makes no requests")  # attachments stay unread
 
     return Replay(app_config.sources[name], Http(contact="bench@example.org"))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from . import catch_up, health, outbox
+from . import catch_up, flags, health, outbox
 from . import clock as wall_clock
 from .config import Config
 from .delivery import deliver
@@ -63,6 +63,8 @@ class App:
             result = run_source(db, self.source(name, db, poll_deadline(self.config.sources[name], self.http)),
                                 self.matcher, self.routes,
                                 self.config.bot.first_run_alert_days, self.clock())
+            if queued := flags.sweep(db, self.matcher, self.routes, self.clock()):
+                log.info("daily red-flag re-check: %d newly flagged notices queued for delivery", queued)
             self.check_health(db)
         finally:
             db.close()

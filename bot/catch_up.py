@@ -16,7 +16,7 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from . import outbox
+from . import flags, outbox
 from .config import Config, Watchlist
 from .match import Matcher
 from .pipeline import Route
@@ -48,7 +48,7 @@ def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int
             seen = {(r["uid"], r["watchlist"]) for r in db.rows(
                 f"SELECT uid, watchlist FROM matches WHERE watchlist IN ({','.join('?' * len(names))})", names)}
             for notice, version in _stored(db, since):
-                for match in matcher.match(notice):
+                for match in matcher.match(notice, flags.codes(db, notice.uid)):
                     if (notice.uid, match.watchlist) not in seen:  # alerted (or held back) already
                         queued += _queue(db, routes, notice.uid, version, match, stamp)
         _remember(db, config)

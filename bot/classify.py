@@ -33,7 +33,7 @@ import re
 from typing import NamedTuple
 
 from bot.notice import Notice
-from bot.statements import Reading, read
+from bot.statements import Reading, read, sentences
 
 SOLE, LIMITED, COMPETED = "sole_source", "limited", "competed"
 RANK = {SOLE: 0, LIMITED: 1, COMPETED: 2}
@@ -237,6 +237,12 @@ def cited_authorities(*texts: str) -> list[str]:
     """`authority cited: FAR 6.302-1` for each FAR sole-source authority named in the text."""
     found = {f"FAR {m.group(1)}{m.group(2)}" for t in texts for m in AUTHORITY.finditer(t or "")}
     return [f"authority cited: {a}" for a in sorted(found)]
+
+
+def text_evidence(text: str) -> list[str]:
+    """Every quoted sentence of `text` that states sole source on its own (to quote an attachment:
+    the deciding sentence may be a heading, and the quote should be the one that says why)."""
+    return [quote for sentence in sentences(text or "") for quote in read("", sentence).quotes]
 
 
 def sole_source_cue(text: str) -> str | None:

@@ -113,6 +113,8 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
          _arguments("search", "search_arguments")),
         ("show", cmd_show, "one notice: versions, verdict evidence, why it matched, where it went",
          _arguments("search", "show_arguments")),
+        ("browse", cmd_browse, "browse the database in Datasette: descriptions and canned queries (extra 'browse')",
+         _browse_arguments),
         ("backfill", cmd_backfill, "read a past window of one source (stores; alerts only with --alert)",
          _arguments("backfill", "arguments")),
         ("outbox", cmd_outbox, "list queued alerts and their state; `outbox retry ID…|--all` requeues dead letters",
@@ -254,6 +256,16 @@ def cmd_search(args) -> int:
 def cmd_show(args) -> int:
     from .commands import search
     return search.show(args, _config(args), sys.stdout)
+
+
+def _browse_arguments(parser) -> None:
+    from . import browse
+    browse.arguments(parser)
+
+
+def cmd_browse(args) -> int:
+    from . import browse
+    return browse.main(args, _config(args), sys.stdout)
 
 
 def cmd_backfill(args) -> int:

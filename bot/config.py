@@ -64,6 +64,7 @@ class Watchlist:
     min_amount: Decimal = Decimal(0)
     sources: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()  # "naics:541511", "psc:R408", "cpv:72000000"
+    flags: tuple[str, ...] = ()  # red flags (bot/flags.py): at least one must be raised
 
 
 @dataclass(frozen=True)

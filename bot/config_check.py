@@ -17,14 +17,14 @@ from .config import (DAYS, BotConfig, ChannelConfig, Config, SourceConfig, Watch
                      resolve_secret)
 from . import redact
 from .errors import ConfigError
-from .notice import COMPETITIONS
+from .notice import COMPETITIONS, FLAGS
 
 BOT_KEYS = {"database": "state/procwatch.db", "first_run_alert_days": 7, "catch_up_days": -1, "contact": "",
             "timezone": "UTC", "public_url": "", "secret_env": "", "keep_unmatched_raw_days": 90,
             "keep_history_days": 365}  # catch_up_days -1: not set, so first_run_alert_days
 SOURCE_KEYS = {"kind", "every", "base_url", "enabled", "failures_before_alert", "expect_new_within",
                "api_key_expires", "timeout", "redirect_hosts"}
-WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes")
+WATCHLIST_LISTS = ("vendors", "keywords", "agencies", "exclude", "competition", "sources", "codes", "flags")
 CHANNEL_KEYS = {"kind", "watchlists", "deliver", "operator", "allow_plaintext"}
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")  # a TOML bare key: no quoting needed, no spaces
 DURATION = re.compile(r"^(?:\d+[smhd])+$")
@@ -266,6 +266,9 @@ class Validator:
         for c in values["codes"]:
             if ":" not in c:
                 self.problem(where + ("codes",), f"bad code {c!r}", 'write scheme:value, e.g. "naics:541511"')
+        for f in values["flags"]:
+            if f not in FLAGS:
+                self.problem(where + ("flags",), f"unknown flag {f!r}", "one of: " + ", ".join(FLAGS))
         if not values["min_amount"] >= 0:  # also rejects nan
             self.problem(where + ("min_amount",), "must be 0 or more")
         lists = {k: tuple(values[k]) for k in WATCHLIST_LISTS}

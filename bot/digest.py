@@ -10,12 +10,14 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from functools import cache
 
 from . import outbox
+from .flags import lines as flag_lines
 from .notice import Notice
 from .store import Database
 
@@ -46,6 +48,7 @@ class Item:
     thread: str = ""  # for an update: the message that first alerted this notice (or its thread)
     follow_up: str = ""  # title of an earlier J&A/intent notice (other source) with this reference
     withdrawn: bool = False  # the source deleted the record
+    flags: list[str] = field(default_factory=list)  # open red flags, one line each (bot/flags.py)
 
 
 @dataclass
@@ -81,9 +84,13 @@ def build(db: Database, digest_id: str, channel: str, recipient: str, rows: list
         watchlists = sorted({w for r in versions for w in json.loads(r["watchlists"])})
         hits = {w: h for r in versions for w, h in json.loads(r["hits"] or "{}").items()}
         items.append(Item(notice, versions[-1]["version"], watchlists, hits, changes, thread,
-                          _follow_up(db, notice), db.is_withdrawn(uid)))
+                          _follow_up(db, notice), db.is_withdrawn(uid), flag_lines(db, uid, _today(now))))
     resend = any(r["attempts"] or r["digest_id"] for r in rows)  # attempted before: it may have arrived
     return Digest(digest_id, channel, recipient, items, held_back or {}, now, resend)
+
+
+def _today(now: str) -> date:
+    return date.fromisoformat(now[:10]) if now else datetime.now(timezone.utc).date()
 
 
 def _follow_up(db: Database, notice: Notice) -> str:

@@ -77,6 +77,7 @@ class Http:
         self.gate, self.clock = RateGate(), time.time
         self.source, self.poll_seconds, self.poll_ends = "", None, None
         self.aborted = threading.Event()
+        self._last = threading.local()  # per thread: scheduler jobs share one Http (and its views)
 
     def for_source(self, name: str, timeout: float | None = None, allow_private: bool = True,
                    redirect_hosts=(), gate: RateGate | None = None, clock: Callable[[], float] | None = None,
@@ -97,12 +98,20 @@ class Http:
         self.aborted.set()
         abort_all()
 
-    def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs) -> Response:
-        """Send with retries; return a Response whose status is in `ok`, else raise SourceError."""
+    @property
+    def last_response(self) -> Response | None:
+        """The last successful response this thread received (what bot/evidence.py keeps)."""
+        return getattr(self._last, "response", None)
+
+    def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,), max_bytes: int | None = None,
+                **kwargs) -> Response:
+        """Send with retries; return a Response whose status is in `ok`, else raise SourceError.
+        `max_bytes` overrides the body cap for this request (attachments are allowed more)."""
         self._check_gate(url)
         for attempt in range(self.retries + 1):
-            resp = self._send(method, url, **kwargs)
+            resp = self._send(method, url, max_bytes=max_bytes, **kwargs)
             if resp.status in ok:
+                self._last.response = resp
                 return resp
             wait = self._wait_for(resp, attempt)
             if wait is None or attempt == self.retries:
@@ -125,7 +134,7 @@ class Http:
             raise RetryLater(f"rate limited until {stamp} by {url_for_log(url)}", until - now,
                              "the server's Retry-After; no request is sent before then")
 
-    def _send(self, method: str, url: str, **kwargs) -> Response:
+    def _send(self, method: str, url: str, max_bytes: int | None = None, **kwargs) -> Response:
         """One request, following same-host redirects, within one wall-clock deadline."""
         if self.aborted.is_set():
             raise SourceError(f"request to {url_for_log(url)} not sent: procwatch is stopping")
@@ -139,7 +148,7 @@ class Http:
         with watch:
             first = url
             for _ in range(MAX_REDIRECTS + 1):
-                resp = self._one(method, url, watch, **kwargs)
+                resp = self._one(method, url, watch, max_bytes or self.max_bytes, **kwargs)
                 target = _location(resp)
                 if target is None:
                     return resp
@@ -160,7 +169,7 @@ class Http:
                               "list a trusted host in the source's redirect_hosts")
         return target
 
-    def _one(self, method: str, url: str, watch: Watch, **kwargs) -> Response:
+    def _one(self, method: str, url: str, watch: Watch, limit: int, **kwargs) -> Response:
         """One hop: a timeout on connect and headers, the deadline on the body, the size cap."""
         self.requests_made += 1
         try:
@@ -170,8 +179,8 @@ class Http:
                 for chunk in r.iter_content(16 * 1024):
                     body += chunk
                     watch.check()
-                    if len(body) > self.max_bytes:
-                        raise SourceError(f"response from {url_for_log(url)} exceeds {self.max_bytes} bytes",
+                    if len(body) > limit:
+                        raise SourceError(f"response from {url_for_log(url)} exceeds {limit} bytes",
                                           "the server sent far more than expected; not stored")
                 watch.check()
                 return Response(r.status_code, bytes(body), dict(r.headers), r.url)

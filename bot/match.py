@@ -344,9 +344,11 @@ class Matcher:
             return None
         return tuple(sorted(map(_resolved, hits.values()), key=lambda h: _ORDER[h.kind]))
 
-    def match(self, notice: Notice) -> list[Match]:
-        """One `Match` per watchlist that `notice` matches, in watchlist order."""
-        wanted = self._eligible(notice)
+    def match(self, notice: Notice, flags: frozenset[str] = frozenset()) -> list[Match]:
+        """One `Match` per watchlist that `notice` matches, in watchlist order; a watchlist with
+        `flags` needs at least one of them among the notice's red `flags`."""
+        wanted = frozenset(i for i in self._eligible(notice) if not self._lists[i].flags
+                           or flags & set(self._lists[i].flags))
         found = self._scan(notice, wanted) if wanted else {}
         out = []
         for i in sorted((set(found) | self._always) & wanted):

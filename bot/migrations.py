@@ -131,10 +131,43 @@ def _real(text):
 
 
 @migrations()
-def m010_delivery(db: Database) -> None:
+def m005_delivery(db: Database) -> None:
     """Outbox claims with an owner and a lease (a concurrent process never takes rows another is
     sending), and unsubscriptions that override feeds.toml's subscriber lists."""
     db["outbox"].add_column("owner", str)
     db["outbox"].add_column("lease_until", str)
     db["unsubscriptions"].create({"channel": str, "recipient": str, "unsubscribed_at": str, "how": str},
                                  pk=("channel", "recipient"))
+
+
+@migrations()
+def m006_flags(db: Database) -> None:
+    """Red flags (bot/flags.py): one row per (notice, flag), cleared rather than deleted."""
+    db["flags"].create({
+        "uid": str, "flag": str, "detail": str, "due": str, "raised_at": str, "cleared_at": str,
+        "announced_at": str,  # when a closed intent window was followed up
+    }, pk=("uid", "flag"), not_null={"uid", "flag", "detail", "raised_at"})
+    db["flags"].create_index(["flag", "cleared_at"])
+    db["flag_vendors"].create({"uid": str, "vendor": str, "agency": str, "day": str, "reference": str},
+                              pk=("uid", "vendor"))
+    db["flag_vendors"].create_index(["vendor", "agency", "day"])
+
+
+@migrations()
+def m007_evidence(db: Database) -> None:
+    """Source responses kept as received for citation (bot/evidence.py), linked to notice versions."""
+    db["evidence_responses"].create({
+        "sha256": str, "url": str, "retrieved_at": str, "status": int, "headers": str, "body": bytes,
+    }, pk="sha256")
+    db["evidence_links"].create({"uid": str, "version": int, "sha256": str}, pk=("uid", "version", "sha256"))
+
+
+@migrations()
+def m008_documents(db: Database) -> None:
+    """Attachments (bot/documents.py): each file once per content hash, and which notice lists which."""
+    db["documents"].create({
+        "sha256": str, "name": str, "content_type": str, "size": int, "pages": int, "status": str,
+        "text": str, "body": bytes, "url": str, "fetched_at": str,
+    }, pk="sha256")
+    db["notice_documents"].create({"uid": str, "links_key": str, "position": int, "sha256": str,
+                                   "linked_at": str}, pk=("uid", "links_key", "position"))

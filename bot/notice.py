@@ -14,6 +14,12 @@ from decimal import Decimal
 
 KINDS = ("intent", "justification", "award", "idv", "modification", "tender", "other")
 COMPETITIONS = ("sole_source", "limited", "competed", "unknown")
+FLAGS = {  # red flags (bot/flags.py): code → label, in the order a reader sees them
+    "repeat_vendor": "repeat sole source", "near_threshold": "near a threshold",
+    "after_the_fact": "J&A after the award", "growth": "growth by modification",
+    "one_bid": "one-bid competition", "missing_justification": "award without its J&A",
+    "intent_window": "intent window",
+}
 
 # Fields a reader cares about: a change in any of them makes a new version.
 CONTENT_FIELDS = (

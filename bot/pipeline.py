@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from . import detail_plan, outbox, redact
+from . import detail_plan, documents, evidence, flags, outbox, redact
 from .classify import classify
 from .errors import BotError, RetryLater
 from .match import Matcher
@@ -120,15 +120,17 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
     known = {n.uid: _known_description(db, n, paid) for n in parsed}
     unread = [n for n in parsed if known[n.uid] is None and not _is_baseline(n, cutoff)]
     wanted, left = detail_plan.choose(source, matcher, unread, now)
-    notices = [_prepare(db, source, n, known[n.uid], n.uid in wanted, stamp) for n in parsed]
+    response = getattr(source.http, "last_response", None)  # the page's own, before any description request
+    notices = [_prepare(db, source, matcher, n, known[n.uid], n.uid in wanted, cutoff, stamp) for n in parsed]
     if paid:  # the plan `status` shows is about budgeted requests
         result.details_read += len(wanted)
         result.details_left += left
-    held_before = result.held_back
+    held_before, matched_before = result.held_back, len(result.matched)
     with db.transaction():
         db.preload(n.uid for n in notices)
         for notice in notices:
             _store(db, notice, matcher, routes, cutoff, stamp, result)
+        evidence.keep(db, response, result.matched[matched_before:], stamp)
         db.set_cursor(*cursor, stamp)
         if result.held_back > held_before:
             db.add_baseline(source.name, result.held_back - held_before, stamp)
@@ -157,8 +159,11 @@ def _known_description(db: Database, notice: Notice, paid: bool) -> str | None:
     return stored.description if stored is not None and stored.description else None
 
 
-def _prepare(db: Database, source: Source, notice: Notice, description: str | None, read: bool, stamp) -> Notice:
-    """Add the description (known, or paid for when the plan reads it), then classify."""
+def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, description: str | None, read: bool,
+             cutoff, stamp) -> Notice:
+    """Add the description (known, or paid for when the plan reads it), classify, and for a candidate
+    (J&A or intent-like, a watchlist hit, or sole source by its text) read its attachments and
+    classify again with their text (bot/documents.py)."""
     if description is None and read:
         try:
             description = source.fetch_detail(notice)
@@ -169,6 +174,11 @@ def _prepare(db: Database, source: Source, notice: Notice, description: str | No
     if description:
         notice = source.apply_detail(notice, description)
     notice = classify(notice)
+    candidate = not _is_baseline(notice, cutoff) and (
+        notice.competition == "sole_source" or source.detail_rank(notice, matcher.prefilter(notice)) in (0, 1))
+    attached = documents.attach(db, source.fetch_document, notice, candidate, stamp, source.base_url)
+    if attached is not notice:
+        notice = documents.cite(classify(attached))
     if notice.competition == "sole_source" and notice.kind in ("tender", "other"):
         notice = notice.replace(kind="intent")
     return notice
@@ -187,7 +197,9 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
         result.new += 1
     else:
         result.updated += 1
-    hits = {m.watchlist: [dataclasses.asdict(h) for h in m.hits] for m in matcher.match(notice)}
+    raised = flags.refresh(db, notice, stamp)
+    hits = {m.watchlist: documents.label_hits(notice, [dataclasses.asdict(h) for h in m.hits])
+            for m in matcher.match(notice, raised)}
     for watchlist, found in hits.items():
         db.save_match(saved.uid, saved.version, watchlist, found, stamp)
     if saved.status == "new" and notice.kind == "modification":

@@ -362,6 +362,141 @@ class Database:
                         " matched_at = excluded.matched_at",
                         (uid, version, watchlist, json.dumps(hits, ensure_ascii=False), now))
 
+    # -- red flags (bot/flags.py) ---------------------------------------------------------------
+
+    def thread(self, reference: str) -> list[dict]:
+        """The stored notices of one procurement thread (same `reference`) but its modifications
+        (a contract can have hundreds), in date order."""
+        return self.rows("SELECT uid, source, kind, amount, currency, competition, posted_at, awarded_at"
+                         " FROM notices WHERE reference = ? AND kind != 'modification' AND NOT withdrawn"
+                         " ORDER BY coalesce(awarded_at, posted_at), uid", (reference,))
+
+    def index_vendor(self, uid: str, vendors: list[str], agency: str, day: str | None, reference: str) -> None:
+        """(Re)file a non-competed award or J&A under its vendor keys and agency; no keys unfiles it."""
+        self.db.execute("DELETE FROM flag_vendors WHERE uid = ?", (uid,))
+        for vendor in vendors:
+            self.db.execute("INSERT INTO flag_vendors (uid, vendor, agency, day, reference) VALUES (?, ?, ?, ?, ?)",
+                            (uid, vendor, agency, day, reference))
+
+    def same_vendor(self, uid: str, vendors: list[str], agency: str, start: str, end: str) -> list[dict]:
+        """Other filed records of these vendor keys at this agency dated from `start` to `end`."""
+        marks = ",".join("?" * len(vendors))
+        return self.rows(f"SELECT f.uid, f.vendor, f.agency, f.day, f.reference FROM flag_vendors f JOIN notices n"
+                         f" USING (uid) WHERE f.vendor IN ({marks}) AND f.agency = ? AND f.day BETWEEN ? AND ?"
+                         f" AND f.uid != ? AND NOT n.withdrawn ORDER BY f.day, f.uid",
+                         (*vendors, agency, start, end, uid))
+
+    def save_flags(self, uid: str, found: list[tuple[str, str, str | None]], now: str) -> None:
+        """Store a notice's current flags (code, detail, due); flags no longer raised are cleared."""
+        for code, detail, due in found:
+            self.db.execute("INSERT INTO flags (uid, flag, detail, due, raised_at) VALUES (?, ?, ?, ?, ?)"
+                            " ON CONFLICT(uid, flag) DO UPDATE SET detail = excluded.detail, due = excluded.due,"
+                            " raised_at = CASE WHEN cleared_at IS NULL THEN raised_at ELSE excluded.raised_at END,"
+                            " cleared_at = NULL", (uid, code, detail, due, now))
+        keep = [code for code, _, _ in found]
+        self.db.execute(f"UPDATE flags SET cleared_at = ? WHERE uid = ? AND cleared_at IS NULL"
+                        f" AND flag NOT IN ({','.join('?' * len(keep))})", (now, uid, *keep))
+
+    def flags(self, uid: str) -> list[dict]:
+        """The open flags of a notice."""
+        return self.rows("SELECT flag, detail, due, raised_at FROM flags WHERE uid = ? AND cleared_at IS NULL"
+                         " ORDER BY raised_at, flag", (uid,))
+
+    def closed_windows(self, today: str) -> list[dict]:
+        """Open intent-window flags whose date has passed and that were not followed up yet."""
+        return self.rows("SELECT uid, detail, due FROM flags WHERE flag = 'intent_window' AND cleared_at IS NULL"
+                         " AND announced_at IS NULL AND due < ? ORDER BY due, uid", (today,))
+
+    def mark_flag_announced(self, uid: str, flag: str, now: str) -> None:
+        self.db.execute("UPDATE flags SET announced_at = ? WHERE uid = ? AND flag = ?", (now, uid, flag))
+
+    def recheck_candidates(self, since: str) -> list[str]:
+        """Sole-source awards signed on or after `since`, which a daily re-check may newly flag."""
+        return [r["uid"] for r in self.rows("SELECT uid FROM notices WHERE kind = 'award' AND competition ="
+                                            " 'sole_source' AND awarded_at >= ? AND NOT withdrawn ORDER BY uid",
+                                            (since,))]
+
+    def flag_version(self, uid: str, changes: dict, now: str) -> Saved:
+        """A new (material) version of a stored notice whose content is unchanged but which a flag
+        raised later makes news again (alerted once: the flag is raised once)."""
+        old = self.rows("SELECT version, content_hash FROM notices WHERE uid = ?", (uid,))[0]
+        version = old["version"] + 1
+        self.db.execute("UPDATE notices SET version = ?, last_seen_at = ? WHERE uid = ?", (version, now, uid))
+        # No raw record of its own: the record is the previous version's ("as before", see raw_records).
+        self.db.execute("INSERT INTO notice_versions (uid, version, content_hash, seen_at, changes, material)"
+                        " VALUES (?, ?, ?, ?, ?, 1)",
+                        (uid, version, old["content_hash"], now, json.dumps(changes, ensure_ascii=False)))
+        return Saved(uid, version, "updated", changes, True)
+
+    # -- evidence (bot/evidence.py) --------------------------------------------------------------
+
+    def keep_response(self, sha256: str, url: str, retrieved_at: str, status: int, headers: str,
+                      body: bytes) -> None:
+        """Keep one response body once per hash (the first retrieval is the one cited)."""
+        self.db.execute("INSERT INTO evidence_responses (sha256, url, retrieved_at, status, headers, body)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+                        (sha256, url, retrieved_at, status, headers, body))
+
+    def link_response(self, uids: list[str], sha256: str) -> None:
+        """Link the current versions of `uids` to the response that carried them."""
+        for uid in uids:
+            self.db.execute("INSERT INTO evidence_links (uid, version, sha256) SELECT uid, version, ? FROM notices"
+                            " WHERE uid = ? ON CONFLICT DO NOTHING", (sha256, uid))
+
+    def evidence_responses(self, uid: str) -> list[dict]:
+        """The responses kept for a notice, oldest first, bodies compressed."""
+        return self.rows("SELECT DISTINCT r.sha256, r.url, r.retrieved_at, r.status, r.headers, r.body"
+                         " FROM evidence_links l JOIN evidence_responses r USING (sha256) WHERE l.uid = ?"
+                         " ORDER BY r.retrieved_at, r.sha256", (uid,))
+
+    def evidence_versions(self, uid: str) -> list[dict]:
+        """Every stored version of a notice with its raw record as received, oldest first (a version
+        stored without one, such as a withdrawal, has the previous version's; None once pruned)."""
+        rows = self.rows("SELECT v.version, v.seen_at, v.content_hash, r.raw AS blob, r.dictionary FROM notice_versions v"
+                         " LEFT JOIN raw_records r ON r.id = v.id WHERE v.uid = ? ORDER BY v.version", (uid,))
+        raw = None
+        for row in rows:
+            blob, dictionary = row.pop("blob"), row.pop("dictionary")
+            raw = self._unpack(blob, dictionary) if blob is not None else raw
+            row["raw"] = raw
+        return rows
+
+    # -- attachments (bot/documents.py) ---------------------------------------------------------
+
+    def document(self, sha256: str) -> dict | None:
+        """A file already read (its fields, not its bytes), or None."""
+        rows = self.rows("SELECT sha256, name, content_type, size, pages, status, text FROM documents"
+                         " WHERE sha256 = ?", (sha256,))
+        return rows[0] if rows else None
+
+    def save_document(self, doc, body: bytes, url: str, now: str) -> None:
+        self.db.execute("INSERT INTO documents (sha256, name, content_type, size, pages, status, text, body, url,"
+                        " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+                        (doc.sha256, doc.name, doc.content_type, doc.size, doc.pages, doc.status, doc.text, body,
+                         url, now))
+
+    def link_documents(self, uid: str, links_key: str, shas: list[str], now: str) -> None:
+        """Record that this link list of a notice was read, and into which files."""
+        for position, sha in enumerate(shas):
+            self.db.execute("INSERT OR REPLACE INTO notice_documents (uid, links_key, position, sha256, linked_at)"
+                            " VALUES (?, ?, ?, ?, ?)", (uid, links_key, position, sha, now))
+
+    def notice_documents(self, uid: str, links_key: str) -> list[dict] | None:
+        """The files read for this link list of a notice, in order; None if it was never read."""
+        rows = self.rows("SELECT d.sha256, d.name, d.content_type, d.size, d.pages, d.status, d.text"
+                         " FROM notice_documents l JOIN documents d USING (sha256) WHERE l.uid = ? AND l.links_key = ?"
+                         " ORDER BY l.position", (uid, links_key))
+        if rows:
+            return rows
+        seen = self.rows("SELECT 1 FROM notice_documents WHERE uid = ? AND links_key = ? LIMIT 1", (uid, links_key))
+        return [] if seen else None
+
+    def attachments(self, uid: str) -> list[dict]:
+        """The files of a notice's latest link list, with their bytes (compressed), for evidence."""
+        return self.rows("SELECT d.name, d.sha256, d.size, d.status, d.url, d.fetched_at, d.body FROM notice_documents l"
+                         " JOIN documents d USING (sha256) WHERE l.uid = ? AND l.linked_at = (SELECT max(linked_at)"
+                         " FROM notice_documents WHERE uid = ?) ORDER BY l.position", (uid, uid))
+
     # -- cursors, baselines, health, budgets ----------------------------------------------------
 
     def cursor(self, source: str) -> dict | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from .. import clock, evidence
 from ..classify import explain
 from ..config import Config
 from ..digest import change_lines, clean, money, why
 from ..errors import BotError
 from . import iso_date
+from ..flags import describe
 from ..match import AGENCY_ALIASES
 from ..notice import COMPETITIONS
 from ..routing import receivers
@@ -38,6 +40,8 @@ def search_arguments(parser) -> None:
 def show_arguments(parser) -> None:
     parser.add_argument("uid", help="a notice uid (source:id) as printed by search, or its native id")
     parser.add_argument("--json", action="store_true", help="print as JSON")
+    parser.add_argument("--evidence", metavar="DIR", help="write the citation-ready evidence (source response as "
+                        "received, SHA-256 sums, retrieval time and URL, provenance text) into the new folder DIR")
 
 
 def search(args, config: Config, out) -> int:
@@ -51,12 +55,14 @@ def search(args, config: Config, out) -> int:
     try:
         rows = db.search(phrases(query, config.aliases), args.source, args.since, args.competition, args.limit,
                          args.best, before)
+        raised = {r["uid"]: db.flags(r["uid"]) for r in rows}
     finally:
         db.close()
     for r in rows:
         if args.json:
             print(json.dumps({k: r[k] for k in ("uid", "posted_at", "title", "agency", "vendor_name", "amount",
-                                                "currency", "competition", "url")}, ensure_ascii=False), file=out)
+                                                "currency", "competition", "url")}
+                             | {"flags": [f["flag"] for f in raised[r["uid"]]]}, ensure_ascii=False), file=out)
             continue
         amount = money(amount_of(r["amount"]), r["currency"])
         print(f"{r['posted_at'] or '?':10}  {r['competition']:11}  {clean(r['title'])}", file=out)
@@ -87,13 +93,16 @@ def show(args, config: Config, out) -> int:
     db = Database(config.bot.database)
     try:
         uid = _resolve(db, args.uid)
+        if args.evidence:
+            return evidence.command(db, uid, args.evidence, out)
         notice, versions, matches, deliveries = db.notice(uid), db.versions(uid), db.matches(uid), db.deliveries(uid)
+        raised = db.flags(uid)
     finally:
         db.close()
     if args.json:
         print(json.dumps({"uid": uid, **_normalised(notice), "notice": json.loads(notice.raw or "null"),
                           "evidence": notice.competition_evidence,
-                          "discounted": explain(notice).discounted,
+                          "discounted": explain(notice).discounted, "flags": raised,
                           "versions": versions, "matches": matches, "deliveries": deliveries},
                          ensure_ascii=False, indent=2, default=str), file=out)
         return 0
@@ -114,6 +123,8 @@ def show(args, config: Config, out) -> int:
         p(f"            - {clean(line)}")
     if len(discounted) > SHOWN_DISCOUNTS:
         p(f"            … and {len(discounted) - SHOWN_DISCOUNTS} more (all of them with --json)")
+    for line in flag_lines(raised):
+        p(f"  flag:     {clean(line)}")
     p(f"  link:     {clean(notice.url)}")
     p("versions:")
     for v in versions:
@@ -143,6 +154,11 @@ def _normalised(notice) -> dict:
             "amount": float(notice.amount) if notice.amount is not None else None, "currency": notice.currency,
             "posted_at": notice.posted_at, "awarded_at": notice.awarded_at, "reference": notice.reference,
             "competition": notice.competition, "url": notice.url}
+
+
+def flag_lines(raised: list[dict]) -> list[str]:
+    """The notice's open red flags as lines (a window's days left counted from today)."""
+    return [describe(r, clock.utc_now().date()) for r in raised]
 
 
 def _resolve(db: Database, text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
-from .. import config_edit
+from .. import config_edit, flags
 from ..config import Config
 from ..config_check import BARE_KEY
 from ..errors import BotError
@@ -121,7 +121,8 @@ def _test(args, config: Config, out) -> int:
         total = db.count_since(since)
         found = 0
         for notice in db.notices_since(since, watchlist.competition, watchlist.sources, watchlist.min_amount):
-            for match in matcher.match(notice):
+            raised = flags.codes(db, notice.uid) if watchlist.flags else frozenset()
+            for match in matcher.match(notice, raised):
                 found += 1
                 _print_hit(notice, match, out)
     finally:

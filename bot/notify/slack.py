@@ -293,6 +293,7 @@ def _item_blocks(item: Item) -> list:
         lines.append(f"*Thread:* follow-up of {fit(escape(item.follow_up), 300)}")
     lines += [f"*Verdict:* {x.competition.replace('_', ' ')}"
              + (f" — {fit(escape('; '.join(x.competition_evidence)), 600)}" if x.competition_evidence else "")]
+    lines += _flags(item)
     lines += [f"*Changed:* {fit(escape(line), 300)}" for line in change_lines(item.changes)]
     lines += [f"*Matched:* {_why(watchlist, hits)}" for watchlist, hits in item.hits.items()]
     context = " · ".join(escape(p) for p in (source_label(x), x.kind, f"ref {x.reference}" if x.reference else "",
@@ -308,12 +309,18 @@ def _update_blocks(item: Item) -> list:
     lines = [_tag(item) + f"*{link(x.url, fit(escape(x.title or x.uid), 300))}*",
              f"*Amount:* {escape(money(x.amount, x.currency))}  ·  *Vendor:* {fit(escape(x.vendor_name), 200) or 'not stated'}"]
     lines += [fit(escape(line), 300) for line in change_lines(item.changes)] or ["(details changed)"]
+    lines += _flags(item)
     return [SectionBlock(text=MarkdownTextObject(text=fit("\n".join(lines), 3000), verbatim=True))]
 
 
 def _tag(item: Item) -> str:
     """`*[WITHDRAWN]* ` / `*[UPDATE]* ` before the title, as the console and email show it."""
     return f"*[{tag(item)}]* " if tag(item) else ""
+
+
+def _flags(item: Item) -> list[str]:
+    """The red flags line (bot/flags.py), when any is raised."""
+    return [f"*Flags:* {fit(escape('; '.join(item.flags)), 600)}"] if item.flags else []
 
 
 def _why(watchlist: str, hits: list[dict]) -> str:

@@ -102,6 +102,10 @@ class Source:
         """The full description text of one notice (costs a request)."""
         raise NotImplementedError
 
+    def fetch_document(self, url: str, max_bytes: int):
+        """One attachment a notice links to, as an http Response (bot/documents.py decides which)."""
+        return self.http.request("GET", url, max_bytes=max_bytes)
+
     def apply_detail(self, notice: Notice, detail: str) -> Notice:
         """The notice completed with its fetched (or cached) detail; by default, the description."""
         return notice.replace(description=detail)

@@ -204,7 +204,8 @@ def _codes(r: dict, notice_type: str) -> dict[str, list[str]]:
     set_aside = r.get("typeOfSetAside")
     set_aside = set_aside if isinstance(set_aside, list) else [set_aside]
     codes = {"naics": [_text(n) for n in naics if _text(n)], "psc": [_text(r.get("classificationCode"))],
-             "set_aside": [_text(s) for s in set_aside], "notice_type": [notice_type]}
+             "set_aside": [_text(s) for s in set_aside], "notice_type": [notice_type],
+             "response_deadline": [_text(r.get("responseDeadLine"))]}
     return {k: [v for v in vs if v and v.upper() != "NONE"] for k, vs in codes.items() if any(vs)}
 
 

@@ -156,7 +156,7 @@ def test_api_kinds_keep_their_configured_base_url_and_allow_private_is_only_for_
 def test_every_declared_dependency_is_imported_by_the_bot():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     modules = {"beautifulsoup4": "bs4", "sqlite-utils": "sqlite_utils", "slack-sdk": "slack_sdk",
-               "pyahocorasick": "ahocorasick"}
+               "pyahocorasick": "ahocorasick", "python-docx": "docx"}
     code = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
     for requirement in declared:
         name = re.split(r"[<>=!~\[ ]", requirement)[0]

@@ -1,0 +1,352 @@
+"""Red flags: explainable signals about a stored notice, computed after it is stored (issue 15).
+
+Each flag is a pure function of the notice, the rows of its procurement thread (same `reference`)
+and, for repeat sole source, the agency's other non-competed records; the dated thresholds,
+deadlines and windows they apply are data in thresholds.toml. `refresh` is the thin glue the
+pipeline calls; `sweep` re-checks awards daily for a justification that never came.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+
+from . import outbox
+from .match import vendor_key
+from .notice import FLAGS, Notice
+
+NON_COMPETED = ("sole_source", "limited")
+COUNTERPARTS = {"justification": ("award",), "award": ("justification",)}  # whose flags a new notice changes
+URGENCY = re.compile(r"\bURG\b|6\.302-2|urgen", re.IGNORECASE)
+US_INTENT_TYPES = re.compile(r"^(special notice|presolicitation|sources sought)", re.IGNORECASE)
+ACAN = re.compile(r"advance contract award notice", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    detail: str
+    due: str | None = None  # ISO date a response/challenge window closes
+
+
+@cache
+def rules() -> dict:
+    """The dated rule table (bot/thresholds.toml), read once."""
+    return tomllib.loads(files("bot").joinpath("thresholds.toml").read_text(encoding="utf-8"))
+
+
+# -- the flags, pure -----------------------------------------------------------------------------
+
+def evaluate(notice: Notice, thread: list[dict], history: list[dict], today: date,
+             table: dict | None = None) -> list[Flag]:
+    """Every flag `notice` raises, given its thread rows, the agency's non-competed history and today."""
+    table = table or rules()
+    found = [repeat_vendor(notice, history, table), *near_threshold(notice, table),
+             after_the_fact(notice, thread, table), growth(notice, thread, table), one_bid(notice),
+             missing_justification(notice, thread, today, table), intent_window(notice, table)]
+    return [f for f in found if f]
+
+
+def repeat_vendor(notice: Notice, history: list[dict], table: dict) -> Flag | None:
+    """The Nth non-competed award or J&A to one vendor (UEI, else normalised name) from one agency
+    within the window: distinct procurements (threads) are counted, not their notices."""
+    rule, day = table["repeat"], notice_day(notice)
+    if notice.competition != "sole_source" or notice.kind not in ("award", "justification") or not day:
+        return None
+    key = vendor_keys(notice.vendor_name, notice.vendor_ids)
+    if not key:
+        return None
+    start = day - timedelta(days=rule["window_days"])
+    threads = {notice.reference or notice.uid}
+    for row in history:
+        when = as_date(row["day"])
+        if when and start <= when <= day and row["vendor"] in key and row["agency"] == agency_of(
+                notice.agency_path, rule["agency_levels"]):
+            threads.add(row["reference"] or row["uid"])
+    if len(threads) < rule["min_count"]:
+        return None
+    others = sorted(threads - {notice.reference or notice.uid})
+    return Flag("repeat_vendor", f"{ordinal(len(threads))} non-competed award or J&A to {notice.vendor_name} from "
+                f"{agency_of(notice.agency_path, rule['agency_levels'])} in {rule['window_days']} days"
+                f" (also {', '.join(others[:3])}{', …' if len(others) > 3 else ''})")
+
+
+def near_threshold(notice: Notice, table: dict) -> list[Flag]:
+    """A non-competed USD amount within `near_percent` below a threshold in force on the award date."""
+    day, amount = notice_day(notice), notice.amount
+    if notice.competition not in NON_COMPETED or notice.currency != "USD" or not amount or not day:
+        return []
+    out = []
+    for t in in_force(table["threshold"], day):
+        limit = Decimal(t["amount"])
+        if limit * (1 - Decimal(table["near_percent"]) / 100) <= amount < limit:
+            below = (limit - amount) / limit * 100
+            out.append(Flag("near_threshold", f"${amount:,.0f} is {below:.1f}% below the ${limit:,.0f} "
+                            f"{t['name']} ({t['authority']})"))
+    return out
+
+
+def after_the_fact(notice: Notice, thread: list[dict], table: dict) -> Flag | None:
+    """A J&A posted after the award it justifies was signed (on the J&A and on the award)."""
+    if notice.kind == "justification":
+        posted, signed = as_date(notice.posted_at), as_date(notice.awarded_at) or _first_award(thread)
+    elif notice.kind == "award":
+        signed = as_date(notice.awarded_at)
+        posted = min((d for r in thread if r["kind"] == "justification" and (d := as_date(r["posted_at"]))), default=None)
+    else:
+        return None
+    if not posted or not signed or posted <= signed:
+        return None
+    gap = (posted - signed).days
+    late = gap > table["justification"]["days"]
+    return Flag("after_the_fact", f"J&A posted {posted}, {plural_days(gap)} after the award was signed ({signed})"
+                + (", beyond" if late else ", within") + f" the {table['justification']['days']}-day publication"
+                f" period of {table['justification']['authority']}")
+
+
+def growth(notice: Notice, thread: list[dict], table: dict) -> Flag | None:
+    """A modification raising a non-competed award's value by at least `min_percent` (award records
+    state the contract's total to date, so the modification's amount is the new value)."""
+    if notice.kind != "modification" or not notice.amount:
+        return None
+    awards = [r for r in thread if r["source"] == notice.source and r["kind"] == "award"
+              and r["competition"] in NON_COMPETED and r["amount"]]
+    if not awards or Decimal(awards[0]["amount"]) <= 0:
+        return None
+    base = Decimal(awards[0]["amount"])
+    rise = (notice.amount - base) / base * 100
+    if rise < table["growth"]["min_percent"]:
+        return None
+    mod = (notice.codes.get("modification") or [""])[0]
+    return Flag("growth", f"value grew {rise:.0f}% by modification{' ' + mod if mod else ''}: "
+                f"${base:,.0f} → ${notice.amount:,.0f}")
+
+
+def one_bid(notice: Notice) -> Flag | None:
+    """One offer on a competed action (classify puts it in the verdict evidence)."""
+    line = next((e for e in notice.competition_evidence if e.startswith("one-bid competition")), None)
+    return Flag("one_bid", line) if line else None
+
+
+def missing_justification(notice: Notice, thread: list[dict], today: date, table: dict) -> Flag | None:
+    """A US non-competed award above the simplified acquisition threshold with no J&A stored in its
+    thread once the publication deadline (14 days; 30 for urgency) has passed."""
+    rule, signed = table["justification"], as_date(notice.awarded_at)
+    if (notice.kind != "award" or notice.competition != "sole_source" or notice.currency != "USD"
+            or not signed or not notice.amount or not _us_coded(notice)):
+        return None
+    sat = [Decimal(t["amount"]) for t in in_force(table["threshold"], signed) if "simplified" in t["name"]]
+    if not sat or notice.amount <= sat[0] or any(r["kind"] == "justification" for r in thread):
+        return None
+    urgent = any(URGENCY.search(v) for v in [*notice.codes.get("reason_not_competed", []),
+                                             *notice.codes.get("fair_opportunity", []), *notice.competition_evidence])
+    due = signed + timedelta(days=rule["urgency_days"] if urgent else rule["days"])
+    if today <= due:
+        return None
+    return Flag("missing_justification", f"no J&A stored {plural_days((today - signed).days)} after the award of "
+                f"{signed}; {rule['authority']} required it by {due}" + (" (urgency: 30 days)" if urgent else ""))
+
+
+def intent_window(notice: Notice, table: dict) -> Flag | None:
+    """Days left to respond to or challenge a notice of intent (US, EU VEAT, UK5, Canada ACAN)."""
+    regime = intent_regime(notice)
+    window = next((w for w in table["window"] if w["regime"] == regime), None)
+    posted = as_date(notice.posted_at)
+    if window is None or not posted:
+        return None
+    stated = as_date((notice.codes.get("response_deadline") or [None])[0])
+    due = stated or add_days(posted, window["days"], window.get("working", False))
+    return Flag("intent_window", f"{window['label']} {due} ({'stated in the notice' if stated else window['authority']})",
+                due.isoformat())
+
+
+def intent_regime(notice: Notice) -> str | None:
+    """Which intent window applies, read from the notice's codes."""
+    types = notice.codes.get("notice_type", []) + notice.codes.get("procedure", [])
+    if any(ACAN.search(t) for t in types):
+        return "ca_acan"
+    if any(t.upper().startswith("UK5") for t in types):
+        return "uk5"
+    if any(t.lower() == "veat" for t in notice.codes.get("notice_type", [])):
+        return "eu_veat"
+    if notice.kind == "intent" and (notice.codes.get("response_deadline") or any(US_INTENT_TYPES.match(t) for t in types)):
+        return "us_intent"
+    return None
+
+
+# -- small helpers -------------------------------------------------------------------------------
+
+def in_force(rows: list[dict], day: date) -> list[dict]:
+    """The rows of a dated table in force on `day` (`from` inclusive, `until` exclusive)."""
+    return [r for r in rows if r.get("from", date.min) <= day < r.get("until", date.max)]
+
+
+def as_date(text) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def notice_day(notice: Notice) -> date | None:
+    return as_date(notice.awarded_at) or as_date(notice.posted_at)
+
+
+def _first_award(thread: list[dict]) -> date | None:
+    return min((d for r in thread if r["kind"] == "award" and (d := as_date(r["awarded_at"]))), default=None)
+
+
+def _us_coded(notice: Notice) -> bool:
+    """An award record with FPDS competition codes (Contract Awards, FPDS, USAspending)."""
+    return bool(notice.codes.get("extent_competed") or notice.codes.get("reason_not_competed"))
+
+
+def vendor_keys(name: str, ids: list[str]) -> set[str]:
+    """A vendor's identity: its UEI(s) if published, else its normalised name."""
+    ueis = {i.lower() for i in ids if i.lower().startswith("uei:")}
+    return ueis or ({vendor_key(name)} if name and vendor_key(name).strip() else set())
+
+
+def agency_of(path: list[str], levels: int) -> str:
+    return " › ".join(path[:levels])
+
+
+def add_days(start: date, days: int, working: bool) -> date:
+    """`start` plus `days` calendar days, or working days (Monday to Friday) when `working`."""
+    if not working:
+        return start + timedelta(days=days)
+    day = start
+    while days:
+        day += timedelta(days=1)
+        days -= day.weekday() < 5
+    return day
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def plural_days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+def describe(row: dict, today: date) -> str:
+    """`label: detail` for a stored flag; a window says how many days are left (or that it closed)."""
+    text = f"{FLAGS.get(row['flag'], row['flag'])}: {row['detail']}"
+    due = as_date(row.get("due"))
+    if due:
+        left = (due - today).days
+        text += f" — {plural_days(left)} left" if left >= 0 else " — closed"
+    return text
+
+
+# -- glue: the store hands rows over, the flags go back ------------------------------------------
+
+def refresh(db, notice: Notice, stamp: str) -> frozenset[str]:
+    """Recompute and store the flags of a just-stored notice, of its thread's counterparts (a J&A
+    arriving clears its award's missing-J&A flag, an award dates its J&A) and of the vendor's later non-competed records
+    at the agency (so the count does not depend on the order notices arrive); returns the notice's
+    flag codes."""
+    today, table = as_date(stamp), rules()
+    thread = db.thread(notice.reference) if notice.reference else []
+    history = _history(db, notice, table)
+    later = [r["uid"] for r in history if _later_same_vendor(notice, r, table)]
+    counterpart = COUNTERPARTS.get(notice.kind, ())
+    mine: frozenset[str] = frozenset()
+    for uid in dict.fromkeys([notice.uid] + [r["uid"] for r in thread if r["kind"] in counterpart] + later):
+        member = notice if uid == notice.uid else db.notice(uid)
+        if member is None:
+            continue
+        others = [r for r in db.thread(member.reference)] if uid in later and member.reference else thread
+        found = evaluate(member, [r for r in others if r["uid"] != uid],
+                         history if uid == notice.uid else _history(db, member, table), today, table)
+        db.save_flags(uid, [(f.code, f.detail, f.due) for f in found], stamp)
+        if uid == notice.uid:
+            mine = frozenset(f.code for f in found)
+    return mine
+
+
+def _later_same_vendor(notice: Notice, row: dict, table: dict) -> bool:
+    """Whether a history row (same vendor and agency) is dated after `notice`."""
+    day, when = notice_day(notice), as_date(row["day"])
+    return bool(day and when and when > day)
+
+
+def _history(db, notice: Notice, table: dict) -> list[dict]:
+    """Index the notice under its vendor and agency when it is a non-competed award or J&A, and
+    return the same vendor's other such records at that agency within the window either side."""
+    rule, day = table["repeat"], notice_day(notice)
+    eligible = notice.competition == "sole_source" and notice.kind in ("award", "justification") and day
+    keys = vendor_keys(notice.vendor_name, notice.vendor_ids) if eligible and notice.agency_path else set()
+    agency = agency_of(notice.agency_path, rule["agency_levels"])
+    db.index_vendor(notice.uid, sorted(keys), agency, day.isoformat() if day else None, notice.reference)
+    if not keys:
+        return []
+    span = timedelta(days=rule["window_days"])
+    return db.same_vendor(notice.uid, sorted(keys), agency, (day - span).isoformat(), (day + span).isoformat())
+
+
+def lines(db, uid: str, today: date) -> list[str]:
+    """The open flags of a stored notice as reader-facing lines."""
+    return [describe(r, today) for r in db.flags(uid)]
+
+
+def codes(db, uid: str) -> frozenset[str]:
+    return frozenset(r["flag"] for r in db.flags(uid))
+
+
+def sweep(db, matcher, routes, now) -> int:
+    """Once per UTC day, re-check recent non-competed awards: a flag raised since (an award whose J&A
+    never came) becomes a material version of the notice, alerted once; and an intent window that
+    has closed is followed up, once, where the intent was alerted. Returns rows queued."""
+    today, stamp = now.date(), now.isoformat(timespec="seconds")
+    if db.meta("flags:swept") == today.isoformat():
+        return 0
+    queued = 0
+    with db.transaction():
+        for uid in db.recheck_candidates((today - timedelta(days=180)).isoformat()):
+            notice, before = db.notice(uid), codes(db, uid)
+            raised = refresh(db, notice, stamp) - before
+            if raised:
+                queued += _announce(db, notice, raised, matcher, routes, stamp)
+        for row in db.closed_windows(today.isoformat()):
+            queued += _window_closed(db, row, stamp)
+        db.set_meta("flags:swept", today.isoformat())
+    return queued
+
+
+def _window_closed(db, row: dict, stamp: str) -> int:
+    """Tell the recipients of an intent notice that its window closed, and whether an award is stored."""
+    notice = db.notice(row["uid"])
+    awards = [r["uid"] for r in (db.thread(notice.reference) if notice.reference else []) if r["kind"] == "award"]
+    text = f"window closed {row['due']}; " + (f"award stored: {', '.join(awards)}" if awards else "no award stored yet")
+    db.mark_flag_announced(row["uid"], "intent_window", stamp)
+    alerted = db.alerted_to(row["uid"])
+    if not alerted:
+        return 0
+    saved = db.flag_version(row["uid"], {"flags": [row["detail"], text]}, stamp)
+    return sum(outbox.enqueue(db, a["channel"], a["recipient"], saved.uid, saved.version, json.loads(a["watchlists"]),
+                              json.loads(a["hits"] or "{}"), saved.changes, stamp) for a in alerted)
+
+
+def _announce(db, notice: Notice, raised: frozenset[str], matcher, routes, stamp: str) -> int:
+    """Queue a newly flagged stored notice: an update for recipients who saw it, news for the rest."""
+    text = "; ".join(describe(r, as_date(stamp)) for r in db.flags(notice.uid) if r["flag"] in raised)
+    saved = db.flag_version(notice.uid, {"flags": ["", text]}, stamp)
+    seen = {(a["channel"], a["recipient"]) for a in db.alerted_to(notice.uid)}
+    queued = 0
+    for match in matcher.match(notice, codes(db, notice.uid)):
+        hits = [dataclasses.asdict(h) for h in match.hits]
+        db.save_match(notice.uid, saved.version, match.watchlist, hits, stamp)
+        for route in (r for r in routes if match.watchlist in r.watchlists):
+            changes = saved.changes if (route.channel, route.recipient) in seen else {}
+            queued += outbox.enqueue(db, route.channel, route.recipient, notice.uid, saved.version,
+                                     [match.watchlist], {match.watchlist: hits}, changes, stamp)
+    return queued
