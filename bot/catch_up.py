@@ -56,11 +56,13 @@ def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int
 
 
 def _stored(db: Database, since: str):
-    """(notice, current version) of stored, not withdrawn notices in the window."""
+    """(notice, current version) of stored, not withdrawn notices in the window (one query for the
+    versions and withdrawals, not one per notice)."""
     versions = {r["uid"]: r["version"] for r in db.rows(
-        "SELECT uid, version FROM notices WHERE coalesce(posted_at, first_seen_at) >= ?", (since,))}
+        "SELECT uid, version FROM notices WHERE coalesce(posted_at, first_seen_at) >= ?"
+        " AND NOT coalesce(withdrawn, 0)", (since,))}
     for notice in db.notices_since(since):
-        if notice.uid in versions and not db.is_withdrawn(notice.uid):
+        if notice.uid in versions:
             yield notice, versions[notice.uid]
 
 

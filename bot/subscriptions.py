@@ -77,10 +77,6 @@ def resubscribe(db: Database, channel: str, address: str) -> bool:
                              (channel, address)).rowcount == 1
 
 
-def is_unsubscribed(db: Database, channel: str, address: str) -> bool:
-    return bool(db.rows("SELECT 1 FROM unsubscriptions WHERE channel = ? AND recipient = ?", (channel, address)))
-
-
 def unsubscribed(db: Database, channel: str | None = None) -> dict[tuple[str, str], dict]:
     """(channel, address) → {unsubscribed_at, how} for every unsubscription (of one channel)."""
     rows = db.rows("SELECT * FROM unsubscriptions" + (" WHERE channel = ?" if channel else ""),
