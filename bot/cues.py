@@ -41,10 +41,24 @@ STRONG = [
     (r"technical\s+monopoly|captive\s+market|absence\s+of\s+competition\s+for\s+technical\s+reasons"
      r"|\b164\s*\(1\)\s*\(d\)|\b32\s*\(2\)\s*\(b\)|\bregulation\s+32\s*\(2\)|\b(?:regulation|reg\.?)\s+72\b",
      "exclusive rights or technical reasons"),
-    (r"negotiated\s+(?:procedure\s+)?without\s+(?:prior\s+|a\s+)?(?:publication|call\s+for\s+competition"
+    (r"negotiated\s+(?:procedure\s+)?without\s+(?:a\s+)?(?:prior\s+)?(?:publication|call\s+for\s+competition"
      r"|(?:prior\s+)?publication\s+of\s+a\s+(?:contract\s+)?notice)|without\s+(?:prior\s+)?publication\s+of\s+a\s+"
      r"(?:call\s+for\s+competition|contract\s+notice)|\bwithout\s+prior\s+publication\b",
      "without prior publication"),
+    # The eForms and TED codes themselves, where a text carries them as written in the notice's XML or JSON
+    # (BT-105 procedure type, the TED R2 form element and its Annex D1 reasons, BT-136 with its code).
+    (r"\bneg-wo-call\b|\bpt\s+award\s+contract\s+without\s+call\b|\bpt\s+negotiated\s+without\s+publication\b"
+     r"|\bd\s+(?:protect\s+rights|exclusive\s+rights?|technical|artistic)\b|direct[\s-]award[\s-]justification(?:\s+code)?"
+     r"\W{1,4}(?:exclusive|technical|artistic|urgency|additional|repetition|existing|other-exclusive|sc-right)\b",
+     "eForms or TED code"),
+    # Directive 2014/24 Art. 32(2)(b), as TED's Annex D1 and the national acts word it.
+    (r"\bonly\s+(?:be\s+)?(?:supplied|provided|performed|carried\s+out)\s+by\s+a\s+particular\s+economic\s+operator"
+     r"|\bsupplied\s+only\s+by\s+a\s+particular\s+economic\s+operator|\bcompetition\s+is\s+absent\s+for\s+technical\s+reasons",
+     "exclusive rights or technical reasons"),
+    # The supplier holds the manufacturer's licences (a licensee of the OEM): said of a firm, not asked of bidders.
+    (r"\b(?:holds?|holder\s+of|possess(?:es)?)\s+(?:the\s+)?(?:exclusive\s+)?(?:oem['’]?s?|original\s+equipment\s+"
+     r"manufacturer['’]?s?|manufacturer['’]?s?)\s+(?:exclusive\s+)?licen[cs]es?\b|\blicen[cs]ee\s+of\s+the\s+(?:oem"
+     r"|original\s+equipment\s+manufacturer|manufacturer)\b", "manufacturer's licensee"),
     (r"single\s+tender\s+action|\bdirect\s+award\b|\baward(?:ed|ing|s)?\s+(?:\w+\s+){0,3}?directly\b"
      r"|\bsection\s+4[13]\b[^.]{0,40}procurement\s+act", "direct award"),
     (r"government\s+contracts\s+regulations?\b[^.]{0,80}\b6\s*\(\s*d\s*\)", "GCR 6(d): only one person capable"),
@@ -167,7 +181,15 @@ TO_BE_CHOSEN = re.compile(r"\b(?:a|one|single)\s+$|\b(?:appoint|appointing|selec
 RIGHTS_GIVEN = re.compile(r"\b(?:grant(?:s|ed)?|vest(?:s|ed)?|assign(?:s|ed)?|transfer(?:s|red)?|cede[rn]?|ceder[aá]|c[eè]de"
                           r"|c[eé]der|[uü]bertr\w*|einr[aä]um\w*|conced\w*|licen[cs]es?\s+to)\b")
 REQUIRED_OF_BIDDERS = re.compile(r"\b(?:must|shall|should|will\s+need\s+to)\s+be\s+(?:the|an?)\s+$")
-SUPPLIER_CLASSES = {"sole or exclusive supplier", "fournisseur unique", "proveedor único", "infungibilità / diritti esclusivi",
+# A licence of the manufacturer asked of whoever bids ("i concorrenti devono essere in possesso delle licenze …").
+LICENCE_REQUIRED = re.compile(r"\b(?:must|shall|should|required?|requirements?|bidders?|offerors?|tenderers?|applicants?"
+                              r"|deve|devono|dovr[aà]|dovranno|requisit\w*|pena\s+di\s+esclusione|concorrent\w*|offerent\w*"
+                              r"|partecipant\w*|doit|doivent|devra|devront|exig\w*|requis\w*|soumissionnaires?|candidats?"
+                              r"|muss|m[uü]ssen|bieter\w*|bewerber\w*|debe|deben|deber[aá]n?|licitador\w*|requisito\w*)\b")
+# The classes that say the supplier holds the manufacturer's licence: a requirement when asked of bidders.
+LICENCE_CLASSES = {"manufacturer's licensee", "licenze della casa madre", "licences du constructeur",
+                   "Lizenz des Herstellers", "licencias del fabricante"}
+SUPPLIER_CLASSES = LICENCE_CLASSES | {"sole or exclusive supplier", "fournisseur unique", "proveedor único", "infungibilità / diritti esclusivi",
                     "Ausschließlichkeitsrechte", "exclusive rights or technical reasons"}
 # A brand-name purchase competed among resellers is competition, not a justification.
 COMPETED_BRAND = re.compile(r"\bcompet(?:e|es|ed|ing|ition|itive(?:ly)?)\b(?!\s+(?:is|was|will)\s+not)")

@@ -43,6 +43,43 @@ NATIONAL = [
      r"|affidat[oa]\s+direttamente|senza\s+previa\s+pubblicazione", "procedura negoziata senza previa pubblicazione"),
     (r"operatore\s+economico\s+unico|unico\s+operatore|infungibilit[àa]|privativa\s+industriale"
      r"|diritti\s+esclusivi", "infungibilità / diritti esclusivi"),
+    # Directive 2014/24 Art. 32(2)(b) as the national acts and TED's Annex D1 word it: only one particular
+    # operator can perform, competition absent for technical reasons, protection of exclusive rights.
+    (r"(?:posson[oa]|pu[òo])\s+essere\s+(?:fornit[ioae]|eseguit[ioae]|prestat[ioae]|realizzat[ioae]|affidat[ioae])\s+"
+     r"unicamente\s+da\s+(?:un\s+)?determinat[oa]\s+operatore\s+economico|(?:concorrenza\s+(?:[èe]\s+)?)?assente\s+per"
+     r"\s+motivi\s+tecnici|tutela\s+di\s+diritti\s+esclusivi", "Art. 63(2)(b): un determinato operatore economico"),
+    (r"ne\s+peu(?:t|vent)\s+[êe]tre\s+(?:fourni|r[ée]alis[ée]|ex[ée]cut[ée]|confi[ée])\w*\s+que\s+par\s+un\s+op[ée]rateur"
+     r"\s+[ée]conomique\s+(?:d[ée]termin[ée]|particulier)|droits?\s+d['’]exclusivit[ée]",
+     "Art. R2122-3: un opérateur économique déterminé"),
+    (r"nur\s+von\s+einem\s+bestimmten\s+(?:wirtschaftsteilnehmer|unternehmen)|nicht\s+vorhandene[rn]?\s+wettbewerb(?:s)?"
+     r"\s+aus\s+technischen\s+gr[üu]nden|schutz\s+von\s+ausschlie(?:ß|ss)lichen\s+rechten",
+     "§ 14 Abs. 4 Nr. 2 VgV: nur ein bestimmtes Unternehmen"),
+    (r"(?:s[óo]lo|solamente|unicamente)\s+(?:pued(?:e|en|a|an)\s+)?(?:ser\s+)?(?:proporcionad|suministrad|prestad|encomendad)"
+     r"\w*\s+(?:por|a)\s+un\s+(?:[úu]nico\s+)?(?:operador|empresario)\s+(?:econ[óo]mico\s+)?(?:concreto|determinado)"
+     r"|no\s+exist[ae]\s+competencia\s+por\s+razones\s+t[ée]cnicas|ausencia\s+de\s+competencia\s+por\s+razones\s+t[ée]cnicas",
+     "art. 168 LCSP: un empresario determinado"),
+    (r"s[óo]\s+(?:possam|podem|pode)\s+ser\s+(?:fornecid|prestad|executad)\w*\s+por\s+um\s+determinado\s+operador"
+     r"\s+econ[óo]mico|aus[êe]ncia\s+de\s+concorr[êe]ncia\s+por\s+(?:motivos|raz[õo]es)\s+t[ée]cnic|prote[çc][ãa]o\s+de"
+     r"\s+direitos\s+exclusivos", "um determinado operador económico"),
+    (r"(?:kunnen\s+)?slechts\s+door\s+(?:[ée][ée]n\s+)?bepaalde\s+ondernemer|ontbreken\s+van\s+mededinging\s+om\s+technische\s+redenen"
+     r"|mededinging\s+om\s+technische\s+redenen\s+ontbreekt|bescherming\s+van\s+exclusieve\s+rechten",
+     "slechts door een bepaalde ondernemer"),
+    (r"(?:wy[łl][ąa]cznie|tylko)\s+przez\s+(?:jednego\s+)?(?:konkretnego\s+|okre[śs]lonego\s+)wykonawc|brak\s+konkurencji\s+"
+     r"(?:ze\s+wzgl[ęe]d[óo]w|z\s+przyczyn)\s+technicznych|ochron\w+\s+(?:praw\s+wy[łl][ąa]cznych|wy[łl][ąa]cznych\s+praw)",
+     "tylko jeden wykonawca"),
+    # The supplier holds the manufacturer's licences, or is its exclusive licensee or dealer.
+    (r"in\s+possesso\s+(?:esclusivo\s+)?(?:delle|della|dei|di)\s+(?:licenz[ae]|diritti|brevetti)\s+(?:esclusiv[ie]\s+)?"
+     r"(?:della\s+casa\s+madre|del\s+costruttore|del\s+produttore|della\s+(?:casa|ditta|societ[àa])\s+costruttrice|dell['’]oem)"
+     r"|licenziatari[oa]\s+(?:esclusiv[oa]\s+)?(?:della\s+casa\s+madre|del\s+costruttore|del\s+produttore)"
+     r"|unic[oa]\s+licenziatari[oa]|\besclusivista\b|(?:distributore|rivenditore|concessionari[oa])\s+esclusiv[oa]",
+     "licenze della casa madre"),
+    (r"(?:titulaires?|d[ée]tent\w+)\s+(?:exclusi\w+\s+)?(?:des|de\s+la)\s+licences?\s+(?:exclusives?\s+)?(?:du\s+constructeur"
+     r"|du\s+fabricant|de\s+la\s+maison\s+m[èe]re)|licenci[ée]\s+exclusi\w+\s+du\s+(?:constructeur|fabricant)",
+     "licences du constructeur"),
+    (r"lizenz(?:nehmer|inhaber)\s+des\s+(?:original)?herstellers|(?:verf[üu]gt|verf[üu]gen)\s+[üu]ber\s+die\s+(?:exklusiven?\s+)?"
+     r"lizenz(?:en)?\s+des\s+(?:original)?herstellers", "Lizenz des Herstellers"),
+    (r"licenciatari[oa]\s+(?:exclusiv[oa]\s+)?del\s+fabricante|(?:titular|posee|en\s+posesi[óo]n)\s+de\s+(?:las?\s+)?"
+     r"licencias?\s+(?:exclusivas?\s+)?del\s+fabricante", "licencias del fabricante"),
     # Modifications during the term without competition (Directive 2014/24 Art. 72; national wording)
     (r"wechsel\s+des\s+auftragnehmers|(?:kann|k[öo]nnen|konnte)\s+kein(?:e|en)?\s+andere[rn]?\s+(?:auftragnehmer"
      r"|anbieter|unternehmen)|kein\s+anderer\s+auftragnehmer|nachtragsauftrag|\bnachtrag\b"

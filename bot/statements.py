@@ -289,6 +289,8 @@ def _said_of(sentence: str, folded: str, start: int, end: int, label: str) -> st
     clause = cues.CLAUSE_BREAK.split(folded[:start])[-1] + folded[start:end] + cues.CLAUSE_BREAK.split(folded[end:])[0]
     if label in cues.SUPPLIER_CLASSES and cues.RIGHTS_GIVEN.search(clause):
         return "exclusive rights handed to the buyer (an intellectual-property clause)"
+    if label in cues.LICENCE_CLASSES and cues.LICENCE_REQUIRED.search(folded[:start]):
+        return "a qualification required of bidders"
     if label == "sole or exclusive supplier" and cues.REQUIRED_OF_BIDDERS.search(folded[max(0, start - 40):start]):
         return "a qualification required of bidders"
     if label == "sole or exclusive supplier" and cues.TO_BE_CHOSEN.search(folded[max(0, start - 40):start]):

@@ -23,8 +23,6 @@ KNOWN_MISSES = {
                                             "describes the service",
     "ted-fr-sabalfa-veolia-concession-mod": "works given to the concessionaire, told without any cue of "
                                             "modification or exclusivity",
-    "ted-it-aeronautica-viper-engines-piaggio-wo-call": "exclusivity told as 'in possesso delle licenze della "
-                                                        "casa madre', no cue",
     "uk-cf-novel-data-extension-open": "labelled by its coded open procedure; the text says the extension is "
                                        "made under Regulation 72(1)(b), which reads as non-competed",
 }

@@ -274,3 +274,63 @@ def test_without_prior_publication_in_the_other_official_languages(text, expecte
 ])
 def test_term_extensions_of_a_running_contract(text, expected):
     assert verdict(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", [
+    # Directive 2014/24 Art. 32(2)(b) as TED's Annex D1 and the national acts word it
+    "I lavori, le forniture o i servizi possono essere forniti unicamente da un determinato operatore economico "
+    "per la seguente ragione: la concorrenza è assente per motivi tecnici.",
+    "Tutela di diritti esclusivi, inclusi i diritti di proprietà intellettuale.",
+    "Les travaux, fournitures ou services ne peuvent être fournis que par un opérateur économique déterminé pour "
+    "la raison suivante: protection de droits d'exclusivité.",
+    "Die Dienstleistungen können nur von einem bestimmten Wirtschaftsteilnehmer erbracht werden: nicht vorhandener "
+    "Wettbewerb aus technischen Gründen.",
+    "Los suministros solo pueden ser proporcionados por un operador económico concreto: ausencia de competencia por "
+    "razones técnicas.",
+    "Os serviços só podem ser fornecidos por um determinado operador económico.",
+    "De diensten kunnen slechts door een bepaalde ondernemer worden verricht.",
+    "Usługi mogą być świadczone tylko przez określonego wykonawcę: brak konkurencji z przyczyn technicznych.",
+    "The services can be supplied only by a particular economic operator because competition is absent for "
+    "technical reasons.",
+    # TED's own label of procedure code T, and the codes written as they are in the XML or JSON
+    "Negotiated without a prior call for competition",
+    "Procedure type: neg-wo-call",
+    "PT_AWARD_CONTRACT_WITHOUT_CALL: D_PROTECT_RIGHTS",
+    "direct-award-justification: exclusive",
+    # the supplier holds the manufacturer's licences
+    "Ditta responsabile di sistema e del controllo di configurazione, in possesso delle licenze della casa madre.",
+    "La società è l'unica licenziataria del costruttore per la manutenzione dei motori.",
+    "Le titulaire est détenteur des licences du constructeur.",
+    "Die Firma ist Lizenznehmer des Herstellers.",
+    "La empresa es licenciataria exclusiva del fabricante.",
+    "The contractor holds the OEM licences for the engine overhaul.",
+])
+def test_one_particular_operator_codes_and_manufacturer_licences_decide(text):
+    assert verdict(text)[0] == "sole_source"
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("I concorrenti devono essere in possesso delle licenze della casa madre, a pena di esclusione.",
+     "a qualification required of bidders"),
+    ("Bidders must be the licensee of the OEM.", "a qualification required of bidders"),
+    ("Les soumissionnaires doivent être titulaires des licences du constructeur.", "a qualification required of bidders"),
+    ("The contractor is not the licensee of the OEM.", "negated"),
+    ("The procedure is not neg-wo-call.", "negated"),
+    ("La concorrenza non è assente per motivi tecnici.", "negated"),
+])
+def test_licences_asked_of_bidders_and_negated_codes_decide_nothing(text, reason):
+    notice = classify(Notice("test", "1", description=text))
+    assert notice.competition != "sole_source"
+    assert any(line.startswith(reason) for line in explain(notice).discounted)
+
+
+@pytest.mark.parametrize("text", [
+    "La présente consultation est une procédure négociée avec mise en concurrence préalable en application de "
+    "l'article 74 du décret nº 2016-360.",
+    "Negotiated with prior call for competition (neg-w-call).",
+    "Le marché est attribué au lauréat du concours, qui pourra être le seul opérateur économique déterminé.",
+    "La stazione appaltante potrà ricorrere alla procedura negoziata qualora i servizi possano essere forniti "
+    "unicamente da un determinato operatore economico.",
+])
+def test_after_publication_future_options_and_design_contests_with_the_new_wording(text):
+    assert verdict(text)[0] != "sole_source"
