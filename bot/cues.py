@@ -208,5 +208,7 @@ SEEKS_SOURCES_TEXT = re.compile(r"\bthis\s+(?:notice\s+)?(?:is\s+)?(?:a\s+|an\s+
                                 r"\s+information|rfi|market\s+(?:research|survey))\b|^\W*(?:sources?\s+sought|request\s+for"
                                 r"\s+information|rfi)\b|\bfor\s+market\s+research\s+(?:purposes\s+)?only\b"
                                 r"|\bmarket\s+research\s+purposes\b")
+# Every branch of SOURCES_SOUGHT and SEEKS_SOURCES_TEXT contains one of these (a cheap test before them).
+SEEKS_SOURCES_WORDS = ("sought", "request", "rfi", "market")
 SEEK_SOURCES_WINDOW = 600  # characters from the start of the text where the notice says what it is
 

@@ -15,7 +15,7 @@ NATIONAL = [
      r"|march[ée]\s+n[ée]goci[ée]\s+sans\s+(?:publicit[ée]|publication|mise\s+en\s+concurrence)"
      r"|sans\s+publicit[ée]\s+(?:ni|et\s+sans)\s+mise\s+en\s+concurrence|sans\s+publication\s+pr[ée]alable",
      "négocié sans publication préalable"),
-    (r"attribution\s+directe|attribu[ée]\s+directement|gr[ée]\s+[àa]\s+gr[ée]", "attribution directe"),
+    (r"attribution\s+directe|attribu[ée]\s+directement|gre\s+a\s+gre", "attribution directe"),
     (r"a\s+l['’]intention\s+d['’](?:attribuer|adjuger|octroyer|n[ée]gocier|conclure)\s+(?:\w+\s+){0,4}?(?:[àa]|avec)\s+"
      r"(?!(?:un|une|des|les|la|le|l['’])\b)[a-z0-9]", "intended award to a named firm"),
     (r"fournisseur\s+(?:s[ée]lectionn[ée]|identifi[ée]|d[ée]sign[ée])\s+[àa]\s+l['’]avance"
@@ -54,7 +54,7 @@ NATIONAL = [
     (r"nur\s+von\s+einem\s+bestimmten\s+(?:wirtschaftsteilnehmer|unternehmen)|nicht\s+vorhandene[rn]?\s+wettbewerb(?:s)?"
      r"\s+aus\s+technischen\s+gr[üu]nden|schutz\s+von\s+ausschlie(?:ß|ss)lichen\s+rechten",
      "§ 14 Abs. 4 Nr. 2 VgV: nur ein bestimmtes Unternehmen"),
-    (r"(?:s[óo]lo|solamente|unicamente)\s+(?:pued(?:e|en|a|an)\s+)?(?:ser\s+)?(?:proporcionad|suministrad|prestad|encomendad)"
+    (r"(?:solo|solamente|unicamente)\s+(?:pued(?:e|en|a|an)\s+)?(?:ser\s+)?(?:proporcionad|suministrad|prestad|encomendad)"
      r"\w*\s+(?:por|a)\s+un\s+(?:[úu]nico\s+)?(?:operador|empresario)\s+(?:econ[óo]mico\s+)?(?:concreto|determinado)"
      r"|no\s+exist[ae]\s+competencia\s+por\s+razones\s+t[ée]cnicas|ausencia\s+de\s+competencia\s+por\s+razones\s+t[ée]cnicas",
      "art. 168 LCSP: un empresario determinado"),

@@ -6,15 +6,22 @@ set-aside list, not about a past or other contract, not a hedge or question, not
 a notice that seeks other capable sources, only when it states an intended award. The FAR 5.207
 notice-of-intent wording ("not a request for competitive proposals") decides together with a
 sentence of intended award. Every cue that did not decide is kept with its reason.
+
+Speed: nothing is compiled at import; `tables()` compiles every pattern on first use. A cue branch
+runs only when its anchor (its longest mandatory literal, or its literal starts) occurs in the text,
+found for all branches and labels at once by one Aho-Corasick pass; the gate never drops a match
+(tests/test_classify.py checks it on the corpus).
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -27,6 +34,7 @@ SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u02
 ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs|Art|Reg|para"
                           r"|Abs|Nr|pt|art|al)\.)$")
 
+END_MATCH = 8  # the longest match of either: "Dept." (5), two pairs of "U.S." (4), a 4-letter word and its dot (5)
 SHORT_WORD_END = re.compile(r"(?<![\w.])[^\W\d]{1,4}\.$")  # "art. 116", "чл. 116", "Abs. 2", "No. 5": not an end
 
 
@@ -109,9 +117,78 @@ def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool, 
 
 
 def _starts(branch: str) -> frozenset[str]:
+    """The literals one of which a match of the branch must contain: its longest mandatory literal when
+    that is longer than every start, else its starts (its prefix, or each choice of a leading
+    (?:a|b|c) group).
+
+    Empty when no such literal has ANCHOR_MIN characters: such a branch always runs."""
+    starts = _leading(branch)
+    needed = _mandatory(branch)
+    if len(needed) >= ANCHOR_MIN and (not starts or len(needed) > min(map(len, starts))):
+        return frozenset({needed})
+    return starts
+
+
+def _mandatory(branch: str) -> str:
+    """The longest run of plain characters every match of the branch contains ("" when none).
+
+    Read at the branch's top level: groups, classes, escapes such as \\s and anything a quantifier may
+    repeat zero times end a run, so what is left is certainly in the matched text."""
+    runs, cur, i = [], "", 0
+    while i < len(branch):
+        ch = branch[i]
+        if ch == "\\":
+            literal = branch[i + 1] if i + 1 < len(branch) and not branch[i + 1].isalnum() else None
+            i += 2
+            if literal is not None and (i >= len(branch) or branch[i] not in "?*{"):
+                cur += literal
+                if i < len(branch) and branch[i] == "+":
+                    runs, cur, i = runs + [cur], "", i + 1
+                continue
+        elif ch == "[":
+            j = i + 1
+            j += branch[j] == "^"
+            j += branch[j] == "]"
+            while branch[j] != "]":
+                j += 2 if branch[j] == "\\" else 1
+            i = j + 1
+        elif ch == "(":
+            depth, j = 0, i
+            while True:
+                if branch[j] == "\\":
+                    j += 2
+                    continue
+                if branch[j] == "[":
+                    j += 1
+                    j += branch[j] == "^"
+                    j += branch[j] == "]"
+                    while branch[j] != "]":
+                        j += 2 if branch[j] == "\\" else 1
+                depth += (branch[j] == "(") - (branch[j] == ")")
+                j += 1
+                if depth == 0:
+                    break
+            i = j
+        elif ch in "?*{":
+            cur = cur[:-1]  # the character before may be absent
+            i = branch.index("}", i) + 1 if ch == "{" else i + 1
+        elif ch in ".^$|)+":
+            i += 1
+        else:
+            cur, i = cur + ch, i + 1
+            continue
+        runs, cur = runs + [cur], ""
+        while i < len(branch) and branch[i] in "?*+":  # a quantifier of what ended the run
+            i += 1
+        if i < len(branch) and branch[i] == "{":
+            i = branch.index("}", i) + 1
+    return max(runs + [cur], key=len)
+
+
+def _leading(branch: str) -> frozenset[str]:
     """The literal starts a branch can have: its prefix, or each choice of a leading (?:a|b|c) group.
 
-    Empty when some start is shorter than ANCHOR_MIN: such a branch always runs."""
+    Empty when some start is shorter than ANCHOR_MIN."""
     if branch.startswith("(?:"):
         depth, end = 0, 0
         for end, ch in enumerate(branch):
@@ -138,26 +215,78 @@ def _literal_prefix(branch: str) -> str:
     return out
 
 
-CUES = _branches(cues.STRONG + cues_eu.NATIONAL)
-TITLE_CUES = _branches(cues.TITLE_ONLY)
+def _label_cue(code: str, lang: str, label: str) -> tuple[str, tuple[str, ...], re.Pattern, str]:
+    """(longest word, its other words, regex, name) for an official label's first sentence (text is
+    read sentence by sentence).
 
-
-def _label_cue(code: str, lang: str, label: str) -> tuple[str, re.Pattern, str]:
-    """(longest word, regex, name) for an official label's first sentence (text is read sentence by sentence)."""
+    The regex can only match where every word occurs (words split at apostrophes, which the regex
+    lets be either ' or ’): the longest is looked for with the cue anchors, the others with `in`."""
     first = sentences(label)[0]
-    return max(re.findall(r"\w+", fold(first)), key=len), re.compile(_phrase(first)), f"{code} ({lang})"
+    words = sorted({part for word in re.findall(r"[^\s,\-–]+", fold(first)) for part in re.split(r"['’]", word)
+                    if len(part) >= ANCHOR_MIN}, key=lambda w: (-len(w), w))
+    return words[0], tuple(words[1:]), re.compile(_phrase(first)), f"{code} ({lang})"
 
 
-BEFORE = _compile(cues.BEFORE)
-AFTER = _compile(cues.AFTER)
-CLAUSE = _compile(cues.CLAUSE)
-NEGATION = _pattern(cues.NEGATION.pattern + "|" + cues_eu.NEGATION)
-HEDGE = _pattern(cues.HEDGE + "|" + cues_eu.HEDGE)
-DESIGN_CONTEST = _pattern(cues_eu.DESIGN_CONTEST)
-AFTER_NEGATION = _pattern(cues.AFTER_NEGATION.pattern + "|" + cues_eu.AFTER_NEGATION)
-AFTER_HEDGE = _pattern(cues_eu.AFTER_HEDGE)
-NOT_A_PROCEDURE_THAT = _pattern(cues_eu.NOT_A_PROCEDURE_THAT)
-RESERVATION = _pattern(cues_eu.RESERVATION)
+class CueSet(NamedTuple):
+    """Cue branches, and which of them to run: those whose anchor occurs in the text, and the few
+    that have no anchor."""
+
+    branches: list  # (branch, label, needs a word boundary, anchors)
+    by_anchor: dict[str, tuple[int, ...]]
+    always: tuple[int, ...]
+
+
+def _cue_set(rows: list[tuple[str, str]]) -> CueSet:
+    branches = _branches(rows)
+    by_anchor: dict[str, list[int]] = {}
+    for n, (*_, starts) in enumerate(branches):
+        for start in starts:
+            by_anchor.setdefault(start, []).append(n)
+    return CueSet(branches, {k: tuple(v) for k, v in by_anchor.items()},
+                  tuple(n for n, (*_, starts) in enumerate(branches) if not starts))
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Every compiled pattern of the reader, built on first use (importing the module compiles nothing)."""
+
+    cues: CueSet  # of cues.STRONG and cues_eu.NATIONAL
+    title_cues: CueSet  # of cues.TITLE_ONLY
+    labels: dict  # longest word -> [(other words, regex, name)] of the official eForms labels
+    anchors: ahocorasick.Automaton  # every anchor and label word
+    before: list
+    after: list
+    clause: list
+    negation: re.Pattern
+    hedge: re.Pattern
+    design_contest: re.Pattern
+    after_negation: re.Pattern
+    after_hedge: re.Pattern
+    not_a_procedure_that: re.Pattern
+    reservation: re.Pattern
+
+
+@functools.cache
+def tables() -> Tables:
+    """The compiled patterns, compiled once on the first call (about 0.2 s; a CLI command that reads no
+    notice text never pays it)."""
+    strong, title_only = _cue_set(cues.STRONG + cues_eu.NATIONAL), _cue_set(cues.TITLE_ONLY)
+    labels: dict[str, list] = {}
+    for code, by_lang in CODELIST_LABELS.items():
+        for lang, label in by_lang.items():
+            word, *rest = _label_cue(code, lang, label)
+            labels.setdefault(word, []).append(tuple(rest))
+    words = set(strong.by_anchor) | set(title_only.by_anchor) | set(labels)
+    return Tables(
+        cues=strong, title_cues=title_only, labels=labels, anchors=_automaton(words),
+        before=_compile(cues.BEFORE), after=_compile(cues.AFTER), clause=_compile(cues.CLAUSE),
+        negation=_pattern(cues.NEGATION.pattern + "|" + cues_eu.NEGATION),
+        hedge=_pattern(cues.HEDGE + "|" + cues_eu.HEDGE),
+        design_contest=_pattern(cues_eu.DESIGN_CONTEST),
+        after_negation=_pattern(cues.AFTER_NEGATION.pattern + "|" + cues_eu.AFTER_NEGATION),
+        after_hedge=_pattern(cues_eu.AFTER_HEDGE),
+        not_a_procedure_that=_pattern(cues_eu.NOT_A_PROCEDURE_THAT),
+        reservation=_pattern(cues_eu.RESERVATION))
 
 
 @dataclass
@@ -176,20 +305,25 @@ class Reading:
 
 def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
     """Read title then description; the first statement of sole source decides."""
-    seeks_sources = seeks_sources or bool(cues.SOURCES_SOUGHT.search(fold(title or ""))) or bool(
-        cues.SEEKS_SOURCES_TEXT.search(fold((description or "")[:cues.SEEK_SOURCES_WINDOW])))
-    reading = Reading()
+    seeks_sources = seeks_sources or _says(cues.SOURCES_SOUGHT, fold(title or "")) or _says(
+        cues.SEEKS_SOURCES_TEXT, fold((description or "")[:cues.SEEK_SOURCES_WINDOW]))
+    reading, t = Reading(), tables()
     titled = [(s, fold(s)) for s in sentences(title or "")]
     found = titled + [(s, fold(s)) for s in sentences(description or "")]
-    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], CUES, LABELS)):
+    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], t.cues, t.labels)):
         if _read_sentence(sentence, folded, spans, seeks_sources, reading):
             return reading
     _notice_of_intent(found, reading)
     if not reading.decided:  # a title naming a justification document decides last, and only in the title
-        for (sentence, folded), spans in zip(titled, _cue_spans([f for _, f in titled], TITLE_CUES)):
+        for (sentence, folded), spans in zip(titled, _cue_spans([f for _, f in titled], t.title_cues)):
             if _read_sentence(sentence, folded, spans, seeks_sources, reading):
                 break
     return reading
+
+
+def _says(pattern: re.Pattern, folded: str) -> bool:
+    """pattern.search(folded), skipped when none of the words every branch needs occurs (a substring test)."""
+    return any(word in folded for word in cues.SEEKS_SOURCES_WORDS) and bool(pattern.search(folded))
 
 
 def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool, reading: Reading) -> bool:
@@ -208,16 +342,19 @@ def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool,
     return False
 
 
-def _cue_spans(folded: list[str], patterns: list, labels: list = ()) -> list[list[tuple[int, int, str]]]:
+def _cue_spans(folded: list[str], patterns: CueSet, labels: dict | None = None) -> list[list[tuple[int, int, str]]]:
     """Per sentence, (start, end, label) of every cue, leftmost first, overlaps dropped.
 
-    Each pattern runs once over all the sentences joined by newlines (sentences hold none)."""
+    Each pattern whose anchor occurs runs once over all the sentences joined by newlines (sentences
+    hold none); `labels` maps a label's longest word to its (other words, regex, name)."""
+    labels = labels or {}
     text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
     present = _anchors_in(text)
-    found = [(m.start(), -m.end(), label) for pattern, label, bounded, starts in patterns
-             if not starts or starts & present
+    chosen = set(patterns.always).union(*(patterns.by_anchor.get(word, ()) for word in present))
+    found = [(m.start(), -m.end(), label) for pattern, label, bounded, _ in map(patterns.branches.__getitem__, chosen)
              for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]
-    found += [(m.start(), -m.end(), label) for word, pattern, label in labels if word in present
+    found += [(m.start(), -m.end(), label) for word in present for others, pattern, label in labels.get(word, ())
+              if all(other in text for other in others)
               for m in pattern.finditer(text) if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
     for start, neg_end, label in sorted(found):
@@ -230,7 +367,7 @@ def _cue_spans(folded: list[str], patterns: list, labels: list = ()) -> list[lis
 
 def _anchors_in(text: str) -> set[str]:
     """Which cue prefixes and label words occur in the text (one Aho-Corasick pass, not one scan each)."""
-    return {word for _, word in ANCHORS.iter(text)}
+    return {word for _, word in tables().anchors.iter(text)}
 
 
 def _word_starts(text: str, at: int) -> bool:
@@ -266,18 +403,19 @@ def discount(sentence: str, folded: str, start: int, end: int, label: str = "") 
 def _context(folded: str, start: int, end: int, label: str) -> str | None:
     """The reason the words around the cue give: clause title, past contract, hedge, idiom, …"""
     before, after = folded[max(0, start - cues.BEFORE_CHARS):start], folded[end:end + cues.AFTER_CHARS]
-    head, tail = cues.CLAUSE_BREAK.split(folded[:start])[-1], cues.CLAUSE_BREAK.split(folded[end:])[0]
+    head, tail = _head(folded, start), _tail(folded, end)
     statement = cues.STATEMENT_BREAK.split(folded[:start])[-1] + folded[start:end] + tail
-    for patterns, window in ((BEFORE, before), (AFTER, after), (CLAUSE, statement)):
+    t = tables()
+    for patterns, window in ((t.before, before), (t.after, after), (t.clause, statement)):
         for pattern, reason in patterns:
             if pattern.search(window):
                 return reason
-    if HEDGE.search(" ".join(head.split()[-cues.HEDGE_WORDS:])) or (
-            label not in cues.SAID_NEGATIVELY and AFTER_HEDGE.search(tail)):
+    if t.hedge.search(" ".join(head.split()[-cues.HEDGE_WORDS:])) or (
+            label not in cues.SAID_NEGATIVELY and t.after_hedge.search(tail)):
         return "hedge or open question"
-    if RESERVATION.search(cues.STATEMENT_BREAK.split(folded[:start])[-1]):
+    if t.reservation.search(cues.STATEMENT_BREAK.split(folded[:start])[-1]):
         return "hedge or open question"
-    if DESIGN_CONTEST.search(folded):
+    if t.design_contest.search(folded):
         return "award to the winner of a design contest (competed)"
     return None
 
@@ -286,7 +424,7 @@ def _said_of(sentence: str, folded: str, start: int, end: int, label: str) -> st
     """The reasons particular to one cue class (a firm must be named, a brand may be competed, …)."""
     if label in cues.NAMED and not (sentence[end - 1].isupper() or sentence[end - 1].isdigit()):
         return "no firm named"
-    clause = cues.CLAUSE_BREAK.split(folded[:start])[-1] + folded[start:end] + cues.CLAUSE_BREAK.split(folded[end:])[0]
+    clause = _head(folded, start) + folded[start:end] + _tail(folded, end)
     if label in cues.SUPPLIER_CLASSES and cues.RIGHTS_GIVEN.search(clause):
         return "exclusive rights handed to the buyer (an intellectual-property clause)"
     if label in cues.LICENCE_CLASSES and cues.LICENCE_REQUIRED.search(folded[:start]):
@@ -300,14 +438,27 @@ def _said_of(sentence: str, folded: str, start: int, end: int, label: str) -> st
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _head(folded: str, start: int) -> str:
+    """The cue's clause before it (the text after the last clause break before `start`)."""
+    return cues.CLAUSE_BREAK.split(folded[:start])[-1]
+
+
+@functools.lru_cache(maxsize=64)
+def _tail(folded: str, end: int) -> str:
+    """The cue's clause after it (the text up to the first clause break after `end`)."""
+    return cues.CLAUSE_BREAK.split(folded[end:])[0]
+
+
 def negated(folded: str, start: int, end: int) -> bool:
     """True when a negation governs the cue: before it in its clause, or just after it ("… is not contemplated")."""
-    head = cues.CLAUSE_BREAK.split(folded[:start])[-1]
+    head = _head(folded, start)
     near = " ".join(head.split()[-cues.NEGATION_WORDS:])
-    if NEGATION.search(near) or cues.NO_DETERMINER.search(head):
+    t = tables()
+    if t.negation.search(near) or cues.NO_DETERMINER.search(head):
         return True
-    tail = cues.CLAUSE_BREAK.split(folded[end:])[0]
-    return bool(AFTER_NEGATION.search(tail)) and not NOT_A_PROCEDURE_THAT.search(tail)
+    tail = _tail(folded, end)
+    return bool(t.after_negation.search(tail)) and not t.not_a_procedure_that.search(tail)
 
 
 def sentences(text: str) -> list[str]:
@@ -315,11 +466,22 @@ def sentences(text: str) -> list[str]:
     out: list[str] = []
     for piece in SENTENCE_END.split(text):
         piece = " ".join(piece.split())
-        if out and (ABBREVIATION.search(out[-1]) or (SHORT_WORD_END.search(out[-1]) and piece[:1].isdigit())):
+        if out and _ends_short(out[-1], piece):
             out[-1] = f"{out[-1]} {piece}"
         elif piece:
             out.append(piece)
     return out
+
+
+def _ends_short(sentence: str, following: str) -> bool:
+    """True when `sentence` was cut after an abbreviation (or a short word before a number).
+
+    Both patterns end at $ and match at most END_MATCH characters, so they are searched from there
+    on: `re` still sees the characters before `pos` for \\b and look-behinds, so the answer is the
+    same as a search of the whole sentence, without scanning it."""
+    pos = max(0, len(sentence) - END_MATCH)
+    return bool(ABBREVIATION.search(sentence, pos)) or (
+        following[:1].isdigit() and bool(SHORT_WORD_END.search(sentence, pos)))
 
 
 def trim(sentence: str, start: int, end: int) -> str:
@@ -333,17 +495,10 @@ def trim(sentence: str, start: int, end: int) -> str:
     return ("…" if cut else "") + sentence[cut:stop].strip() + ("…" if stop < len(sentence) else "")
 
 
-# The official labels, each behind the longest of its words (a cheap `in` test before the regex).
-LABELS = [_label_cue(code, lang, label) for code, labels in CODELIST_LABELS.items() for lang, label in labels.items()]
-
-
 def _automaton(words: set[str]) -> ahocorasick.Automaton:
-    """An automaton finding any of `words` (cue prefixes, label words) in folded text."""
+    """An automaton finding any of `words` (cue anchors, label words) in folded text."""
     automaton = ahocorasick.Automaton()
     for word in words:
         automaton.add_word(word, word)
     automaton.make_automaton()
     return automaton
-
-
-ANCHORS = _automaton({start for *_, starts in CUES + TITLE_CUES for start in starts} | {w for w, *_ in LABELS})

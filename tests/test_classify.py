@@ -676,3 +676,37 @@ def test_clause_titles_without_their_number(text, expected):
 ])
 def test_an_authority_that_does_not_apply(text, expected):
     assert reading(text)[0] == expected
+
+
+def test_importing_the_source_registry_compiles_no_cue_pattern():
+    import subprocess
+    import sys
+    code = ("import bot.sources, bot.statements as s; "
+            "print(s.tables.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
+def test_the_anchor_gate_never_drops_a_match():
+    """Every match of every cue branch and official label, on every corpus text, contains the anchor
+    the reader looks for before running it (so skipping a branch whose anchor is absent changes nothing)."""
+    import json
+    from pathlib import Path
+
+    from bot.eforms_labels import CODELIST_LABELS
+    from bot.statements import fold, sentences, tables
+    corpus = Path(__file__).parent / "fixtures" / "classify" / "corpus.jsonl"
+    texts = ["\n".join(fold(s) for s in sentences(json.loads(line)["text"]))
+             for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["\n".join(fold(s) for s in sentences(label)) for labels in CODELIST_LABELS.values()
+              for label in labels.values()]
+    t = tables()
+    for text in texts:
+        for cue_set in (t.cues, t.title_cues):
+            for pattern, _, _, anchors in cue_set.branches:
+                for m in pattern.finditer(text):
+                    assert not anchors or any(a in m.group() for a in anchors), (pattern.pattern, m.group())
+        for word, rows in t.labels.items():
+            for others, pattern, _ in rows:
+                for m in pattern.finditer(text):
+                    assert word in m.group() and all(o in m.group() for o in others), (pattern.pattern, m.group())

@@ -24,7 +24,9 @@ KNOWN_MISSES = {
     "ted-fr-sabalfa-veolia-concession-mod": "works given to the concessionaire, told without any cue of "
                                             "modification or exclusivity",
     "uk-cf-novel-data-extension-open": "labelled by its coded open procedure; the text says the extension is "
-                                       "made under Regulation 72(1)(b), which reads as non-competed",
+                                       "made under Regulation 72(1)(b), which reads as non-competed, and the "
+                                       "realworld set labels such Reg. 72 extensions sole source "
+                                       "(ted-en-fcdo-gefa-extension): no general rule separates them",
 }
 
 
