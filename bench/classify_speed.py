@@ -7,7 +7,7 @@ as bench/verdict.py does) and times `classify` over all of them, REPEAT passes; 
 that round's figure. Printed: min / median / max µs per notice over the rounds for each side, the
 new/old ratio of the medians, and the import times. Last line JSON.
 
-Usage: .venv/bin/python bench/classify_speed.py [--old REF] [--rounds N] [--repeat N] [--corpus PATH ...]
+Usage: .venv/bin/python bench/classify_speed.py [--old REF] [--rounds N] [--repeat N] [--chars N] [--corpus PATH ...]
 Default: --old 85142f6 (the first-generation classifier), 5 rounds, 5 passes, the own corpus
 (tests/fixtures/classify/corpus.jsonl) and ../shared/realworld/classify/cases.jsonl when present
 (read in place). The old tree is extracted with `git archive` into a temporary directory.
@@ -29,7 +29,7 @@ CORPORA = [ROOT / "tests" / "fixtures" / "classify" / "corpus.jsonl",
            ROOT.parent / "shared" / "realworld" / "classify" / "cases.jsonl"]
 
 
-def worker(tree: str, corpora: list[str], repeat: int) -> None:
+def worker(tree: str, corpora: list[str], repeat: int, chars: int) -> None:
     """In a fresh process: time the import of bot.classify from `tree`, then classify per notice."""
     sys.path.insert(0, tree)
     started = time.perf_counter()
@@ -38,8 +38,8 @@ def worker(tree: str, corpora: list[str], repeat: int) -> None:
     from bot.notice import Notice  # noqa: PLC0415
     records = [json.loads(line) for path in corpora for line in Path(path).read_text(encoding="utf-8").splitlines()
                if line.strip()]
-    notices = [Notice("bench", str(r.get("id") or n), title=r.get("title") or "", description=r.get("text") or "")
-               for n, r in enumerate(records)]
+    notices = [Notice("bench", str(r.get("id") or n), title=r.get("title") or "",
+                      description=(r.get("text") or "")[:chars or None]) for n, r in enumerate(records)]
     first = time.perf_counter()
     for notice in notices:  # the first pass pays any lazy compilation: reported, not scored
         classify(notice)
@@ -56,8 +56,9 @@ def _timed(classify, notices) -> float:
     return time.perf_counter() - started
 
 
-def run(tree: Path, corpora: list[Path], repeat: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--worker", str(tree), "--repeat", str(repeat), "--corpus",
+def run(tree: Path, corpora: list[Path], repeat: int, chars: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--worker", str(tree), "--repeat", str(repeat),
+                          "--chars", str(chars), "--corpus",
                           *map(str, corpora)], capture_output=True, text=True, check=True, cwd=tree)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -72,11 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=5, help="timed passes per process (best is kept)")
     parser.add_argument("--corpus", type=Path, nargs="+", help="labelled JSONL files (default: own + realworld)")
+    parser.add_argument("--chars", type=int, default=0, help="cut each description to this many characters "
+                        "(a short SAM.gov description is ~330); 0 = whole text")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     corpora = args.corpus or [p for p in CORPORA if p.exists()]
     if args.worker:
-        worker(args.worker, [str(p) for p in corpora], args.repeat)
+        worker(args.worker, [str(p) for p in corpora], args.repeat, args.chars)
         return 0
     with tempfile.TemporaryDirectory(prefix="pw-old-") as old_tree:
         archive = subprocess.run(["git", "archive", args.old], cwd=ROOT, capture_output=True, check=True).stdout
@@ -84,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, list[dict]] = {"old": [], "new": []}
         for n in range(args.rounds):
             for side, tree in (("old", Path(old_tree)), ("new", ROOT)):
-                results[side].append(run(tree, corpora, args.repeat))
+                results[side].append(run(tree, corpora, args.repeat, args.chars))
             print(f"round {n + 1}: old {results['old'][-1]['us_per_notice']:.1f} µs, "
                   f"new {results['new'][-1]['us_per_notice']:.1f} µs per notice")
     figures = {side: {"us_per_notice": summary([r["us_per_notice"] for r in rows]),
@@ -99,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{f['us_per_notice']['min']}/{f['us_per_notice']['median']}/{f['us_per_notice']['max']}; "
               f"import bot.classify ms {f['import_ms']['min']}/{f['import_ms']['median']}/{f['import_ms']['max']}; "
               f"first pass µs/notice {f['first_pass_us_per_notice']['median']}")
-    print(f"new/old (median µs per notice): {ratio:.2f}x over {notices} notices, {args.rounds} rounds")
-    print(json.dumps({"old_ref": args.old, "notices": notices, "rounds": args.rounds, "ratio_new_over_old": round(ratio, 2)}
-                     | figures))
+    print(f"new/old (median µs per notice): {ratio:.2f}x over {notices} notices"
+          f"{f' cut to {args.chars} characters' if args.chars else ''}, {args.rounds} rounds")
+    print(json.dumps({"old_ref": args.old, "notices": notices, "chars": args.chars, "rounds": args.rounds,
+                      "ratio_new_over_old": round(ratio, 2)} | figures))
     return 0
 
 
