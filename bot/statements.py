@@ -377,9 +377,11 @@ def _word_starts(text: str, at: int) -> bool:
 
 def _notice_of_intent(found: list[tuple[str, str]], reading: Reading) -> None:
     """FAR 5.207 wording: "not a request for competitive proposals" beside an intended award."""
-    disclaimer = next(((s, m) for s, f in found if (m := cues.DISCLAIMER.search(f))), None)
+    disclaimer = next(((s, m) for s, f in found if "competitive" in f and (m := cues.DISCLAIMER.search(f))), None)
+    if not disclaimer:  # both must be there: the intent is looked for only beside a disclaimer
+        return
     intent = next(((s, m) for s, f in found if (m := cues.INTENT_TO.search(f)) and not discount_sentence(s)), None)
-    if disclaimer and intent:
+    if intent:
         (sentence, match), (said, planned) = disclaimer, intent
         reading.quotes += [f'"{trim(said, *planned.span())}"', f'"{trim(sentence, *match.span())}"']
         reading.cues.append("notice of intent (FAR 5.207)")
