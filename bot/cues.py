@@ -46,9 +46,10 @@ STRONG = [
      r"(?:call\s+for\s+competition|contract\s+notice)|\bwithout\s+prior\s+publication\b",
      "without prior publication"),
     # The eForms and TED codes themselves, where a text carries them as written in the notice's XML or JSON
-    # (BT-105 procedure type, the TED R2 form element and its Annex D1 reasons, BT-136 with its code).
+    # (BT-105 procedure type, the TED R2 form element and its Annex D1 exclusive-rights reasons, BT-136
+    # with its code). Not D_TECHNICAL alone: folded, it reads "d technical", as in "Section D Technical".
     (r"\bneg-wo-call\b|\bpt\s+award\s+contract\s+without\s+call\b|\bpt\s+negotiated\s+without\s+publication\b"
-     r"|\bd\s+(?:protect\s+rights|exclusive\s+rights?|technical|artistic)\b|direct[\s-]award[\s-]justification(?:\s+code)?"
+     r"|\bd\s+(?:protect\s+rights|exclusive\s+rights?)\b|direct[\s-]award[\s-]justification(?:\s+code)?"
      r"\W{1,4}(?:exclusive|technical|artistic|urgency|additional|repetition|existing|other-exclusive|sc-right)\b",
      "eForms or TED code"),
     # Directive 2014/24 Art. 32(2)(b), as TED's Annex D1 and the national acts word it.

@@ -296,6 +296,7 @@ def test_term_extensions_of_a_running_contract(text, expected):
     "Negotiated without a prior call for competition",
     "Procedure type: neg-wo-call",
     "PT_AWARD_CONTRACT_WITHOUT_CALL: D_PROTECT_RIGHTS",
+    "D_PROTECT_RIGHTS",
     "direct-award-justification: exclusive",
     # the supplier holds the manufacturer's licences
     "Ditta responsabile di sistema e del controllo di configurazione, in possesso delle licenze della casa madre.",
@@ -329,6 +330,7 @@ def test_licences_asked_of_bidders_and_negated_codes_decide_nothing(text, reason
     "l'article 74 du décret nº 2016-360.",
     "Negotiated with prior call for competition (neg-w-call).",
     "Le marché est attribué au lauréat du concours, qui pourra être le seul opérateur économique déterminé.",
+    "See Section D Technical Requirements and Attachment D Artistic Renderings.",
     "La stazione appaltante potrà ricorrere alla procedura negoziata qualora i servizi possano essere forniti "
     "unicamente da un determinato operatore economico.",
 ])
