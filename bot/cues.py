@@ -190,7 +190,11 @@ LICENCE_REQUIRED = re.compile(r"\b(?:must|shall|should|required?|requirements?|b
 # The classes that say the supplier holds the manufacturer's licence: a requirement when asked of bidders.
 LICENCE_CLASSES = {"manufacturer's licensee", "licenze della casa madre", "licences du constructeur",
                    "Lizenz des Herstellers", "licencias del fabricante"}
-SUPPLIER_CLASSES = LICENCE_CLASSES | {"sole or exclusive supplier", "fournisseur unique", "proveedor único", "infungibilità / diritti esclusivi",
+# The Art. 32(2)(b) wording of the national acts (bot/cues_eu.py): exclusive rights, which an IP clause also names.
+ONE_OPERATOR_CLASSES = {"Art. 63(2)(b): un determinato operatore economico", "Art. R2122-3: un opérateur économique déterminé",
+                        "§ 14 Abs. 4 Nr. 2 VgV: nur ein bestimmtes Unternehmen", "art. 168 LCSP: un empresario determinado",
+                        "um determinado operador económico", "slechts door een bepaalde ondernemer", "tylko jeden wykonawca"}
+SUPPLIER_CLASSES = LICENCE_CLASSES | ONE_OPERATOR_CLASSES | {"sole or exclusive supplier", "fournisseur unique", "proveedor único", "infungibilità / diritti esclusivi",
                     "Ausschließlichkeitsrechte", "exclusive rights or technical reasons"}
 # A brand-name purchase competed among resellers is competition, not a justification.
 COMPETED_BRAND = re.compile(r"\bcompet(?:e|es|ed|ing|ition|itive(?:ly)?)\b(?!\s+(?:is|was|will)\s+not)")

@@ -318,6 +318,8 @@ def test_one_particular_operator_codes_and_manufacturer_licences_decide(text):
     ("The contractor is not the licensee of the OEM.", "negated"),
     ("The procedure is not neg-wo-call.", "negated"),
     ("La concorrenza non è assente per motivi tecnici.", "negated"),
+    ("Il fornitore cede all'amministrazione la tutela di diritti esclusivi sul software sviluppato.",
+     "exclusive rights handed to the buyer"),
 ])
 def test_licences_asked_of_bidders_and_negated_codes_decide_nothing(text, reason):
     notice = classify(Notice("test", "1", description=text))
