@@ -147,6 +147,10 @@ AFTER = [
      r"(?:be\s+)?(?:used|applied|considered|chosen|invoked)\b|^.{0,80}\bif\s+(?:applicable|required|necessary|needed)\b",
      "hedge or open question"),
     (r"^\s*(?:templates?|guidance|instructions|checklists?|samples?)\b", "names a document type, not this award"),
+    # "… publish the extension without prior publication of a corrigendum" (the EU institutions' notices)
+    (r"^\W*(?:\w+\W+){0,3}?(?:corrigend\w*|berigtigelse|rectificatif|berichtigung|rettifica|correccion|rectificacion"
+     r"|rectificacao|rectificatie|rattelse|oikaisu\w*|sprostowani\w*|korigend\w*|helyesbites\w*)",
+     "about publishing a corrigendum, not this award"),
     (r"^[\s-]*(?:documents?|repository|repositories|database|portal|platform|dashboard|data\s+set)\b",
      "idiom, not a procurement statement"),
     (r"^[\s-]*(?:suppliers|vendors|subcontractors|sources|manufacturers)\b", "about suppliers in general"),
@@ -173,6 +177,11 @@ CLAUSE = [
     (r"\b(?:contracts?|awards?|agreements?)\s+with\s+other\s+(?:jurisdictions|agencies|customers|entities"
      r"|organi[sz]ations|states|cities|counties|governments)\b", "about other buyers' contracts"),
     (r"\bbrand\s+names?\s+(?:and|or)\s+(?:generic|chemical|synonym)", "idiom, not a procurement statement"),
+    # review-procedure boilerplate: when an application for review may be lodged against such an award
+    (r"\b(?:review\s+(?:procedures?|bodies|body|proceedings)|remedies|lodg(?:e|ing)\s+(?:an?\s+)?(?:appeals?|applications?)"
+     r"|ineffectiveness|namitk\w*|navrh\w*\s+na\s+ulozeni|uohs|nachprufungs\w*|vergabekammer|delai\s+de\s+recours"
+     r"|ricorso\s+(?:innanzi|al\s+tar)|odwolani\w*|jogorvoslat\w*|beroepstermijn)\b",
+     "about review procedures, not this award"),
 ]
 BEFORE_CHARS, AFTER_CHARS = 120, 90
 # "appoint a sole provider": one supplier will be chosen (by competition), not named as the only one.

@@ -152,9 +152,11 @@ HEDGE = (r"\b(?:pourra|pourrait|possibilit[ée]|[ée]ventuel(?:le)?(?:ment)?|se\
 # A modal just after the cue: the procedure "kann … angewandt werden", "pourra être utilisée".
 AFTER_HEDGE = (r"^\s*(?:\w+\s+){0,4}?(?:kann|k[öo]nnen|k[öo]nnte|pourra|pourrait|peut|podr[áa]|puede|potr[àa]|pu[òo]"
                r"|mo[żz]e|lehet|kan|kunnen|може|могат|предвижда\w*|μπορεί|δύναται)(?!\w)")
-# A reservation or a foreseen option, which reaches across commas ("behält sich vor, … zu vergeben").
-RESERVATION = (r"\b(?:reserves?\s+the\s+right|se\s+r[ée]serve|beh[äa]lt\s+sich|vorbehalten|se\s+reserva|si\s+riserva"
-               r"|zastrzega|forbeholder\s+sig|behoudt\s+zich|f[öo]rbeh[åa]ller\s+sig|[îi][șs]i\s+rezerv[ăa]|fenntartja"
+# A reservation or a foreseen option, which reaches across commas ("behält sich vor, … zu vergeben"); the
+# subject may stand between verb and reflexive ("forbeholder den ordregivende myndighed sig retten").
+RESERVATION = (r"\b(?:reserves?\s+the\s+right|se\s+r[ée]serve|beh[äa]lt\s+(?:\w+\s+){0,4}?sich|vorbehalten|se\s+reserva"
+               r"|si\s+riserva|zastrzega|forbeholder\s+(?:\w+\s+){0,4}?sig|behoudt\s+(?:\w+\s+){0,4}?zich"
+               r"|f[öo]rbeh[åa]ller\s+(?:\w+\s+){0,4}?sig|[îi][șs]i\s+rezerv[ăa]|fenntartja"
                r"|przewiduje|prevede|pr[ée]voit|provides\s+for\s+the\s+possibility|foresees|option\s+to)")
 # Trap: an award to the winner of a published design contest is competed (in the contest).
 DESIGN_CONTEST = (r"\b(?:winners?|prize[\s-]?winners?|laur[ée]ats?|gewinner|preistr[äa]ger|ganador(?:es)?"

@@ -338,3 +338,28 @@ def test_licences_asked_of_bidders_and_negated_codes_decide_nothing(text, reason
 ])
 def test_after_publication_future_options_and_design_contests_with_the_new_wording(text):
     assert verdict(text)[0] != "sole_source"
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("In case of unavailability, the contracting authority reserves the right to extend that time limit and publish "
+     "the extension at the internet address indicated in section I.3) without prior publication of a corrigendum.",
+     "about publishing a corrigendum"),
+    ("Le pouvoir adjudicateur publiera la prolongation sans publication préalable d'un rectificatif.",
+     "about publishing a corrigendum"),
+    ("I tilfælde af forstyrrelser forbeholder den ordregivende myndighed sig retten til at forlænge fristen og "
+     "offentliggøre udvidelsen uden forudgående offentliggørelse af en berigtigelse.", "about publishing a corrigendum"),
+    ("Návrh na uložení zákazu plnění smlouvy doručí navrhovatel ÚOHS do 1 měsíce ode dne, kdy Zadavatel uveřejnil "
+     "oznámení s uvedením důvodu pro zadání veřejné zakázky bez uveřejnění oznámení o zahájení zadávacího řízení.",
+     "about review procedures"),
+    ("An application for a declaration of ineffectiveness lies where a contract was awarded without prior "
+     "publication of a contract notice.", "about review procedures"),
+])
+def test_corrigenda_and_review_procedure_boilerplate_are_not_this_award(text, reason):
+    notice = classify(Notice("test", "1", description=text))
+    assert notice.competition != "sole_source"
+    assert any(line.startswith(reason) for line in explain(notice).discounted), explain(notice).discounted
+
+
+def test_a_reservation_with_its_subject_between_verb_and_reflexive():
+    text = "Der Auftraggeber behält der Vergabestelle sich vor, den Auftrag im Verhandlungsverfahren ohne vorherige Bekanntmachung zu vergeben."
+    assert verdict(text)[0] != "sole_source"
