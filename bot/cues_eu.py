@@ -152,6 +152,13 @@ HEDGE = (r"\b(?:pourra|pourrait|possibilit[ée]|[ée]ventuel(?:le)?(?:ment)?|se\
 # A modal just after the cue: the procedure "kann … angewandt werden", "pourra être utilisée".
 AFTER_HEDGE = (r"^\s*(?:\w+\s+){0,4}?(?:kann|k[öo]nnen|k[öo]nnte|pourra|pourrait|peut|podr[áa]|puede|potr[àa]|pu[òo]"
                r"|mo[żz]e|lehet|kan|kunnen|може|могат|предвижда\w*|μπορεί|δύναται)(?!\w)")
+# The cue as the subject of a future passive: "un marché négocié sans publicité … pourra être proposé au
+# titulaire" (an option only, however far the verb stands from the cue within its clause).
+FUTURE_OPTION = (r"\b(?:pourr(?:a|ait|ont|aient)\s+[êe]tre\s+(?:propos|pass|conclu|attribu|confi|utilis|engag|lanc|mis\s+en)"
+                 r"|potr(?:à|a|ebbe|anno|ebbero)\s+essere\s+(?:affidat|aggiudicat|utilizzat|espletat|avviat|propost)"
+                 r"|podr(?:á|a|ía|ia|án|an|ían|ian)\s+(?:ser\s+)?(?:adjudicad|utilizad|tramitad|propuest|celebrad|aplicad)"
+                 r"|poder(?:á|a|ão|ao)\s+ser\s+(?:adjudicad|utilizad|celebrad|aplicad)"
+                 r"|k[öo]nn(?:en|te|ten)?\s+(?:\w+\s+){0,8}?(?:vergeben|beauftragt|angewandt|angewendet|durchgef[üu]hrt)\s+werden)")
 # A reservation or a foreseen option, which reaches across commas ("behält sich vor, … zu vergeben"); the
 # subject may stand between verb and reflexive ("forbeholder den ordregivende myndighed sig retten").
 RESERVATION = (r"\b(?:reserves?\s+the\s+right|se\s+r[ée]serve|beh[äa]lt\s+(?:\w+\s+){0,4}?sich|vorbehalten|se\s+reserva"

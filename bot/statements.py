@@ -264,6 +264,7 @@ class Tables:
     after_hedge: re.Pattern
     not_a_procedure_that: re.Pattern
     reservation: re.Pattern
+    future_option: re.Pattern
 
 
 @functools.cache
@@ -286,7 +287,7 @@ def tables() -> Tables:
         after_negation=_pattern(cues.AFTER_NEGATION.pattern + "|" + cues_eu.AFTER_NEGATION),
         after_hedge=_pattern(cues_eu.AFTER_HEDGE),
         not_a_procedure_that=_pattern(cues_eu.NOT_A_PROCEDURE_THAT),
-        reservation=_pattern(cues_eu.RESERVATION))
+        reservation=_pattern(cues_eu.RESERVATION), future_option=_pattern(cues_eu.FUTURE_OPTION))
 
 
 @dataclass
@@ -413,7 +414,7 @@ def _context(folded: str, start: int, end: int, label: str) -> str | None:
             if pattern.search(window):
                 return reason
     if t.hedge.search(" ".join(head.split()[-cues.HEDGE_WORDS:])) or (
-            label not in cues.SAID_NEGATIVELY and t.after_hedge.search(tail)):
+            label not in cues.SAID_NEGATIVELY and (t.after_hedge.search(tail) or t.future_option.search(tail))):
         return "hedge or open question"
     if t.reservation.search(cues.STATEMENT_BREAK.split(folded[:start])[-1]):
         return "hedge or open question"

@@ -363,3 +363,18 @@ def test_corrigenda_and_review_procedure_boilerplate_are_not_this_award(text, re
 def test_a_reservation_with_its_subject_between_verb_and_reflexive():
     text = "Der Auftraggeber behält der Vergabestelle sich vor, den Auftrag im Verhandlungsverfahren ohne vorherige Bekanntmachung zu vergeben."
     assert verdict(text)[0] != "sole_source"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Un marché négocié sans publicité préalable et sans mise en concurrence ayant pour objet des prestations "
+     "similaires pourra être proposé au titulaire avant l'issue du présent marché public.", None),
+    ("Una procedura negoziata senza previa pubblicazione per servizi analoghi potrà essere affidata all'aggiudicatario.",
+     None),
+    ("Un procedimiento negociado sin publicidad para servicios similares podrá ser adjudicado al contratista.", None),
+    ("Ein Verhandlungsverfahren ohne vorherige Bekanntmachung für gleichartige Leistungen kann dem Auftragnehmer "
+     "später vergeben werden.", None),
+    ("Le marché a été attribué selon une procédure négociée sans publication préalable ni mise en concurrence; "
+     "le titulaire pourra être contacté à l'adresse indiquée.", "sole_source"),
+])
+def test_a_future_option_however_far_its_verb_stands_from_the_cue(text, expected):
+    assert (verdict(text)[0] == "sole_source") == (expected == "sole_source")
