@@ -117,7 +117,8 @@ NEGATION_WORDS = 10
 # Cues that must end on a capital or digit as written: the name of a firm ("… awarded to General Dynamics").
 NAMED = {"intended award to a named firm"}
 SAID_NEGATIVELY = {"limited to the approved source (FAR 6.302-1)", "modification without competition (Art. 72)",
-                   "Auftragsänderung (§ 132 GWB)", "zmiana umowy", "modification without competition"}  # how far back in the clause a negation still applies to a cue
+                   "Auftragsänderung (§ 132 GWB)", "zmiana umowy", "modification without competition",
+                   "no artificial narrowing of the parameters (Art. 32(2)(b))"}  # how far back in the clause a negation still applies to a cue
 
 # Context that makes a cue not a statement about this procurement: (pattern, reason).
 # Searched in the text just before the cue (BEFORE_CHARS) ...

@@ -67,6 +67,14 @@ NATIONAL = [
     (r"(?:wy[łl][ąa]cznie|tylko)\s+przez\s+(?:jednego\s+)?(?:konkretnego\s+|okre[śs]lonego\s+)wykonawc|brak\s+konkurencji\s+"
      r"(?:ze\s+wzgl[ęe]d[óo]w|z\s+przyczyn)\s+technicznych|ochron\w+\s+(?:praw\s+wy[łl][ąa]cznych|wy[łl][ąa]cznych\s+praw)",
      "tylko jeden wykonawca"),
+    # The directive's own proviso of an Art. 32(2)(b) award, said only in its justification: "the absence of
+    # competition is not the result of an artificial narrowing down of the parameters of the procurement".
+    (r"artificial\s+narrowing\s+(?:down\s+)?of\s+the\s+parameters|restriction\s+artificielle\s+des\s+param[èe]tres"
+     r"|k[üu]nstliche[nr]?\s+einschr[äa]nkung\s+der\s+(?:auftragsvergabe)?parameter|limitazione\s+artificiale\s+dei\s+parametri"
+     r"|configuraci[óo]n\s+restrictiva\s+de\s+los\s+requisitos|redu[çc][ãa]o\s+artificial\s+dos\s+par[âa]metros"
+     r"|kunstmatige\s+beperking\s+van\s+de\s+(?:parameters|voorwaarden)|(?:celowego|sztucznego)\s+zaw[ęe][żz]enia\s+parametr"
+     r"|изкуствено\s+стесняване\s+на\s+параметрите|τεχνητ\w*\s+περιορισμ\w*\s+των\s+παραμέτρων",
+     "no artificial narrowing of the parameters (Art. 32(2)(b))"),
     # The supplier holds the manufacturer's licences, or is its exclusive licensee or dealer.
     (r"in\s+possesso\s+(?:esclusivo\s+)?(?:delle|della|dei|di)\s+(?:licenz[ae]|diritti|brevetti)\s+(?:esclusiv[ie]\s+)?"
      r"(?:della\s+casa\s+madre|del\s+costruttore|del\s+produttore|della\s+(?:casa|ditta|societ[àa])\s+costruttrice|dell['’]oem)"
@@ -166,7 +174,9 @@ RESERVATION = (r"\b(?:reserves?\s+the\s+right|se\s+r[ée]serve|beh[äa]lt\s+(?:\
                r"|f[öo]rbeh[åa]ller\s+(?:\w+\s+){0,4}?sig|[îi][șs]i\s+rezerv[ăa]|fenntartja"
                r"|przewiduje|prevede|pr[ée]voit|provides\s+for\s+the\s+possibility|foresees|option\s+to)")
 # Trap: an award to the winner of a published design contest is competed (in the contest).
-DESIGN_CONTEST = (r"\b(?:winners?|prize[\s-]?winners?|laur[ée]ats?|gewinner|preistr[äa]ger|ganador(?:es)?"
+DESIGN_CONTEST = (r"\b(?:suite\s+[àa]|[àa]\s+l['’]issue\s+d['’]|following|after|nach\s+(?:einem|dem)|tras|a\s+seguito\s+d[ie])\s+"
+                  r"(?:un\s+|une\s+|a\s+|the\s+|einem\s+|dem\s+|un\s+|del\s+|el\s+)?(?:concours|design\s+contest|"
+                  r"planungswettbewerb|wettbewerb|concurso|concorso(?:\s+di\s+progettazione)?)\b|\b(?:winners?|prize[\s-]?winners?|laur[ée]ats?|gewinner|preistr[äa]ger|ganador(?:es)?"
                   r"|vincitor[ei]|zwyci[ęe]zc[aóy]\w*|nyertes\w*|vencedor(?:es)?|winnaars?)\b.{0,80}"
                   r"\b(?:design\s+contest|concours|wettbewerb|concurso|concorso|konkurs\w*|tervp[áa]ly[áa]zat\w*"
                   r"|prijsvraag|ontwerpwedstrijd)|\b(?:design\s+contest|concours|wettbewerb|concurso|concorso"

@@ -23,6 +23,9 @@ KNOWN_MISSES = {
                                             "describes the service",
     "ted-fr-sabalfa-veolia-concession-mod": "works given to the concessionaire, told without any cue of "
                                             "modification or exclusivity",
+    "ted-de-bim-haus-der-statistik-pm-mod": "an F20 modification told only as added planning for circumstances "
+                                            "'weder für den AG … noch für den AN … erkennbar', no modification or "
+                                            "exclusivity wording (read after the rules were written, as a check)",
     "uk-cf-novel-data-extension-open": "labelled by its coded open procedure; the text says the extension is "
                                        "made under Regulation 72(1)(b), which reads as non-competed, and the "
                                        "realworld set labels such Reg. 72 extensions sole source "

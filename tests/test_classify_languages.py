@@ -378,3 +378,20 @@ def test_a_reservation_with_its_subject_between_verb_and_reflexive():
 ])
 def test_a_future_option_however_far_its_verb_stands_from_the_cue(text, expected):
     assert (verdict(text)[0] == "sole_source") == (expected == "sole_source")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The services can only be provided by ABC Ltd; the absence of competition is not the result of an artificial "
+     "narrowing down of the parameters of the procurement.", "sole_source"),
+    ("L'absence de concurrence ne résulte pas d'une restriction artificielle des paramètres du marché.", "sole_source"),
+    ("Der mangelnde Wettbewerb ist nicht das Ergebnis einer künstlichen Einschränkung der Auftragsvergabeparameter.",
+     "sole_source"),
+    ("La mancanza di concorrenza non è il risultato di una limitazione artificiale dei parametri dell'appalto.",
+     "sole_source"),
+    ("Отсъствието на конкуренция не се дължи на изкуствено стесняване на параметрите на поръчката.", "sole_source"),
+    ("La procédure de passation est le marché sans publicité ni mise en concurrence suite à un concours restreint.",
+     None),
+    ("Following a design contest, the contract was awarded without prior publication to the winning architects.", None),
+])
+def test_the_artificial_narrowing_proviso_decides_and_an_award_after_a_contest_does_not(text, expected):
+    assert (verdict(text)[0] == "sole_source") == (expected == "sole_source")
