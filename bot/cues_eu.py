@@ -67,6 +67,17 @@ NATIONAL = [
     (r"(?:wy[łl][ąa]cznie|tylko)\s+przez\s+(?:jednego\s+)?(?:konkretnego\s+|okre[śs]lonego\s+)wykonawc|brak\s+konkurencji\s+"
      r"(?:ze\s+wzgl[ęe]d[óo]w|z\s+przyczyn)\s+technicznych|ochron\w+\s+(?:praw\s+wy[łl][ąa]cznych|wy[łl][ąa]cznych\s+praw)",
      "tylko jeden wykonawca"),
+    # The national articles that transpose Art. 32 (the negotiated procedure without prior publication), cited
+    # as the ground of this award: RO art. 104 Legea 98/2016, IT art. 63 d.lgs. 50/2016 and art. 76 d.lgs.
+    # 36/2023, ES art. 168 LCSP, DE § 14 Abs. 4 VgV, BG чл. 79 ЗОП, PL art. 214 / (old) art. 67 Pzp,
+    # CZ § 63 ZZVZ, HU Kbt. 98. §, PT artigo 24.º CCP.
+    (r"\bart\.?\s*104\b.{0,60}?\b(?:legea|legii)\s+(?:nr\.?\s*)?98/2016|\bart(?:icolo|\.)?\s*63\b.{0,50}?"
+     r"(?:d\.?\s*lgs|decreto\s+legislativo|50/2016)|\bart(?:icolo|\.)?\s*76\b.{0,50}?36/2023"
+     r"|\bart[íi]culo\s+168\b.{0,40}?(?:lcsp|9/2017)|§\s*14\s+abs\.?\s*4\b.{0,30}?vgv"
+     r"|чл\.?\s*79,?\s+ал\.?\s*1\b.{0,40}?зоп|\bart\.?\s*(?:214|67)\s+ust\.?\s*1\s+pkt\.?\s*\d+.{0,40}?"
+     r"(?:pzp|prawo\s+zam[óo]wie[ńn])|§\s*63\b.{0,30}?(?:zzvz|z[áa]kona\s+[čc]\.\s*134/2016)"
+     r"|\bkbt\.?\s*98\.?\s*§|\bartigo\s+24\.?\s*[ºo°]?.{0,40}?(?:ccp|c[óo]digo\s+dos\s+contratos\s+p[úu]blicos)",
+     "national article of the negotiated procedure without publication"),
     # The directive's own proviso of an Art. 32(2)(b) award, said only in its justification: "the absence of
     # competition is not the result of an artificial narrowing down of the parameters of the procurement".
     (r"artificial\s+narrowing\s+(?:down\s+)?of\s+the\s+parameters|restriction\s+artificielle\s+des\s+param[èe]tres"

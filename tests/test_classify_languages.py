@@ -395,3 +395,20 @@ def test_a_future_option_however_far_its_verb_stands_from_the_cue(text, expected
 ])
 def test_the_artificial_narrowing_proviso_decides_and_an_award_after_a_contest_does_not(text, expected):
     assert (verdict(text)[0] == "sole_source") == (expected == "sole_source")
+
+
+@pytest.mark.parametrize("text", [
+    "S-au achizitionat servicii artistice, creatie artistica unica conform art. 104, alin. 1 lit. b) din Legea nr. 98/2016.",
+    "Affidamento ai sensi dell'art. 63, comma 2, lett. b), del d.lgs. 50/2016 alla ditta titolare dei diritti.",
+    "Adjudicación conforme al artículo 168 a) 2º de la LCSP.",
+    "Vergabe nach § 14 Abs. 4 Nr. 2 VgV an den Hersteller.",
+    "Zamówienie udzielone na podstawie art. 214 ust. 1 pkt 1 ustawy Pzp.",
+    "Beszerzés a Kbt. 98. § (2) bekezdés c) pontja alapján.",
+])
+def test_the_national_articles_of_the_negotiated_procedure_without_publication(text):
+    assert verdict(text)[0] == "sole_source"
+
+
+def test_a_national_article_in_a_future_option_is_still_an_option():
+    text = "La stazione appaltante potrà ricorrere alla procedura di cui all'art. 63, comma 5, del d.lgs. 50/2016."
+    assert verdict(text)[0] != "sole_source"
