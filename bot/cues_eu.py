@@ -116,6 +116,16 @@ NATIONAL = [
     (r"zmiana\s+wykonawcy|og[łl]oszenie\s+o\s+zmianie\s+umowy", "zmiana umowy"),
     (r"ikke\s+muligt\s+at\s+iv[æa]rks[æa]tte\s+et\s+nyt\s+udbud|verandering\s+van\s+contractant",
      "modification without competition"),
+    # Art. 72(1)(b)(ii) in the national wording: a change of contractor would cause significant inconvenience
+    # or substantial duplication of costs (English is in bot/cues.py).
+    (r"kustannusten\s+(?:merkitt[äa]v[äa][äa]|huomattavaa)\s+p[äa][äa]llekk[äa]isyytt[äa]|merkitt[äa]v[äa][äa]\s+haittaa\s+tai"
+     r"\s+kustannusten|erhebliche[nr]?\s+schwierigkeiten\s+oder\s+betr[äa]chtliche[nr]?\s+zusatzkosten|inconv[ée]nient\s+majeur"
+     r"\s+ou\s+(?:une\s+|entra[îi]nerait\s+(?:pour\s+(?:lui|elle)\s+)?une\s+)?augmentation\s+substantielle\s+des\s+co[ûu]ts"
+     r"|inconvenientes\s+significativos\s+o\s+un\s+aumento\s+sustancial\s+de\s+(?:los\s+)?costes|notevoli\s+disguidi\s+o\s+(?:una\s+)?"
+     r"consistente\s+duplicazione\s+dei\s+costi|duplica[çc][ãa]o\s+substancial\s+dos\s+custos|aanzienlijk\s+ongemak\s+of"
+     r"|istotn\w+\s+niedogodno[śs]\w*\s+lub\s+znaczn\w+\s+zwi[ęe]kszeni\w*\s+koszt|betydande\s+ol[äa]genhet\w*\s+eller"
+     r"|v[æa]sentlige\s+ulemper\s+eller|overlapning\s+af\s+omkostninger",
+     "modification without competition"),
     # The national articles that transpose Art. 72 (modification of a contract during its term)
     (r"§\s*132\s+(?:abs\.?\s*\d+\s+)?(?:satz\s+\d+\s+)?(?:nr\.?\s*\d+\s+)?gwb|(?:an|durch)\s+einen\s+anderen\s+"
      r"auftragnehmer|\br\.?\s*2194-\d+|\b139\W{0,3}(?:[1-6]\W{0,3})?(?:o|°|º)?\s+du\s+d[ée]cret\s+n\W{0,3}\s*2016-360"

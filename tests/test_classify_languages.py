@@ -412,3 +412,13 @@ def test_the_national_articles_of_the_negotiated_procedure_without_publication(t
 def test_a_national_article_in_a_future_option_is_still_an_option():
     text = "La stazione appaltante potrà ricorrere alla procedura di cui all'art. 63, comma 5, del d.lgs. 50/2016."
     assert verdict(text)[0] != "sole_source"
+
+
+@pytest.mark.parametrize("text", [
+    "Rakennuttajakonsultin vaihtaminen aiheuttaisi kustannusten merkittävää päällekkäisyyttä.",
+    "Die Leistungen sind nur mit erheblichen Schwierigkeiten oder beträchtlichen Zusatzkosten zu trennen.",
+    "Il ricorso a un nuovo operatore comporterebbe notevoli disguidi o una consistente duplicazione dei costi.",
+    "Un cambio de contratista generaría inconvenientes significativos o un aumento sustancial de costes.",
+])
+def test_art_72_inconvenience_or_duplication_of_costs_in_national_wording(text):
+    assert verdict(text)[0] == "sole_source"
