@@ -3,7 +3,9 @@ and against the bare parse + write floor, alternating sides over several rounds.
 
 Data: pages built from the recorded fixtures of seven source kinds (SAM.gov opportunities and
 contract awards, USAspending, FPDS ATOM, TED, Contracts Finder, AusTender), each record copied
-with its ids varied, SAM solicitation numbers (the thread `reference`) varied in ~1 of 3 copies and
+with its ids varied, the thread `reference` (SAM solicitation and award numbers, TED procedure ids,
+USAspending award ids; OCDS ocids and PIIDs vary with the ids) shared by 3 consecutive copies (threads
+stay a few notices long, as real ones are, instead of one thread growing with the corpus), and
 every SAM and OCDS title given one word drawn Zipf-like from the fixtures' vocabulary (rare words
 exist), up to `--notices` notices (default 30,000) in the mix below, as the bytes a server sends.
 Each side builds its pages in its own subprocess before anything is timed.
@@ -60,7 +62,7 @@ FIX = ROOT / "tests" / "fixtures"
 NOW = datetime(2026, 10, 2, 12, 0, tzinfo=timezone.utc)
 MARK = "@@K@@"  # placeholder in a record's ids, replaced by the copy number
 WORD = "@@W@@"  # placeholder in a title, replaced by a word of the vocabulary (Zipf-like)
-REF = "@@R@@"  # placeholder in a reference, replaced by the copy number in 1 of 3 copies
+REF = "@@R@@"  # placeholder in a reference, replaced by the copy number // 3 (threads of 3 copies)
 
 
 @dataclass
@@ -85,6 +87,25 @@ def _suffix(*path: str) -> Callable[[dict], None]:
     return vary
 
 
+def _thread(*path: str) -> Callable[[dict], None]:
+    """A `vary` that appends REF to the string at `path` (dotted keys) when the record has one: the
+    copies of a record fall into threads of 3 instead of all sharing the template's thread."""
+    def vary(record: dict) -> None:
+        node = record
+        for key in path[:-1]:
+            node = node.get(key) or {}
+        if isinstance(node.get(path[-1]), str):
+            node[path[-1]] += REF
+    return vary
+
+
+def _both(*varies: Callable[[dict], None]) -> Callable[[dict], None]:
+    def vary(record: dict) -> None:
+        for one in varies:
+            one(record)
+    return vary
+
+
 def _ocds(record: dict) -> None:
     record["ocid"] += MARK
     record["id"] = f"{record.get('id', '')}{MARK}"
@@ -95,8 +116,8 @@ def _ocds(record: dict) -> None:
 def _sam(record: dict) -> None:
     record["noticeId"] += MARK
     record["title"] = f"{record['title']} {WORD}"
-    if record.get("solicitationNumber"):
-        record["solicitationNumber"] += REF
+    _thread("solicitationNumber")(record)
+    _thread("award", "number")(record)
 
 
 KINDS = [
@@ -107,7 +128,7 @@ KINDS = [
          "releases", _ocds),
     Kind("ted", 0.10, 250, ["ted/ted_v3_search_response_SE_it_notices_5of115.json",
                             "ted/synthetic_ted_v3_search_neg_wo_call_veat_5_notices.json"],
-         "notices", _suffix("publication-number")),
+         "notices", _both(_suffix("publication-number"), _thread("procedure-identifier"))),
     Kind("fpds", 0.10, 10, ["fpds_atom/dherincx92_fpds_full_response_gsa4740_10entries_sole_source_UT.xml"], "", None),
     Kind("sca", 0.10, 100, [f"sam_contract_awards/{n}" for n in (
         "opengsa_contract_awards_ex1_dod_base_contracts_lastModifiedDate.json",
@@ -115,7 +136,7 @@ KINDS = [
         "opengsa_contract_awards_ex4_va_services_small_business_sections.json")],
          "awardSummary", _suffix("contractId", "piid")),
     Kind("usaspending", 0.05, 100, ["usaspending/synthetic_spending_by_award_page_contracts.json"], "results",
-         _suffix("generated_internal_id")),
+         _both(_suffix("generated_internal_id"), _thread("Award ID"))),
     Kind("au", 0.05, 100, ["austender/synthetic_austender_findByDates_contractPublished_page1.json"], "releases", _ocds),
 ]
 
@@ -173,7 +194,7 @@ class Pages:
         """Records number `first` .. first+count-1 (copies of the templates, ids made unique)."""
         n = len(self.records)
         rows = [self.records[i % n].replace(MARK, f"-{i // n}").replace(WORD, _word(i))
-                .replace(REF, f"-{i // n}" if (i // n) % 3 == 0 else "") for i in range(first, first + count)]
+                .replace(REF, f"-{i // n // 3}") for i in range(first, first + count)]
         if not self.kind.records:
             return (self.head + "".join(rows) + self.tail).encode()
         head = json.dumps(self.heads[0], ensure_ascii=False)[:-1]
