@@ -78,6 +78,8 @@ class Database:
                             " interrupted upgrade is rolled back and runs again next time)", path, ", ".join(pending))
             migrations.apply(self.db)
         self._in_transaction = False
+        self._execute = self.db.execute  # sqlite3's own inside transaction(): sqlite-utils' wrapper only autocommits
+        self._fresh: set[str] = set()  # uids first inserted in this transaction, no flag rows written yet
         self._unindexed: set[int] = set()  # notices inserted but not yet in the full-text index
         self._known: dict[str, tuple | None] = {}  # the page's preloaded uids (see preload)
         self._details: dict[str, tuple | None] = {}  # the page's preloaded descriptions (preload_details)
@@ -94,7 +96,7 @@ class Database:
     def transaction(self):
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
         self.db.execute("BEGIN IMMEDIATE")
-        self._in_transaction = True
+        self._in_transaction, self._execute = True, self.db.conn.execute
         try:
             yield self
             self._index_new()
@@ -105,7 +107,8 @@ class Database:
             self._dictionaries.clear()  # a dictionary trained in this transaction is gone with it
             raise
         finally:
-            self._in_transaction = False
+            self._in_transaction, self._execute = False, self.db.execute
+            self._fresh.clear()
             self._unindexed.clear()
             self._known.clear()
             self._details.clear()
@@ -114,7 +117,7 @@ class Database:
 
     def rows(self, sql: str, params=()) -> list[dict]:
         """Run a SELECT and return dict rows (empty list when none)."""
-        cursor = self.db.execute(sql, params)
+        cursor = self._execute(sql, params)
         names = [d[0] for d in cursor.description or ()]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -126,7 +129,7 @@ class Database:
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
             self._known |= dict.fromkeys(chunk)
-            for uid, rowid, version, digest in self.db.execute(
+            for uid, rowid, version, digest in self._execute(
                     f"SELECT uid, rowid, version, content_hash FROM notices WHERE uid IN ({', '.join('?' * len(chunk))})",
                     chunk):
                 self._known[uid] = (rowid, version, digest)
@@ -135,7 +138,7 @@ class Database:
         """(rowid, version, content_hash) of a stored notice, from the page's preload when there is one."""
         if uid in self._known:
             return self._known[uid]
-        return self.db.execute("SELECT rowid, version, content_hash FROM notices WHERE uid = ?", (uid,)).fetchone()
+        return self._execute("SELECT rowid, version, content_hash FROM notices WHERE uid = ?", (uid,)).fetchone()
 
     def save(self, notice: Notice, now: str) -> Saved:
         """Insert or version a notice; a record seen again with the same hash only touches last_seen."""
@@ -144,7 +147,7 @@ class Database:
         old = self._stored(notice.uid)
         self._stamp = now
         if old and old[2] == digest:
-            self.db.execute("UPDATE notices SET last_seen_at = ? WHERE rowid = ?", (now, old[0]))
+            self._execute("UPDATE notices SET last_seen_at = ? WHERE rowid = ?", (now, old[0]))
             return Saved(notice.uid, old[1], "same", {}, False)
         version = old[1] + 1 if old else 1
         changes = changed_fields(self._content(old[0], content), content) if old else {}
@@ -158,19 +161,21 @@ class Database:
             rowid = self._write("INSERT INTO notices ({columns}) VALUES ({values})",
                                 row | {"first_seen_at": now, "withdrawn": 0})
             self._unindexed.add(rowid)
-            if not self._in_transaction:
+            if self._in_transaction:
+                self._fresh.add(notice.uid)
+            else:
                 self._index_new()
         self._known[notice.uid] = (rowid, version, digest)
         material = is_material(changes)
         version_id = self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
             "uid": notice.uid, "version": version, "content_hash": digest, "seen_at": now,
-            "changes": json.dumps(changes, ensure_ascii=False), "material": int(material)})
+            "changes": _text(changes), "material": int(material)})
         if notice.raw:
             raw, dictionary = self._pack(notice.source, notice.raw)
             previous = self._raw_blob(notice.uid, version) if old else None
             if previous != (raw, dictionary):  # else "as the previous version's"
-                self.db.execute("INSERT INTO raw_records (id, raw, dictionary) VALUES (?, ?, ?)",
-                                (version_id, raw, dictionary))
+                self._execute("INSERT INTO raw_records (id, raw, dictionary) VALUES (?, ?, ?)",
+                              (version_id, raw, dictionary))
         return Saved(notice.uid, version, "updated" if old else "new", changes, material)
 
     def _index_new(self) -> None:
@@ -181,7 +186,7 @@ class Database:
         cols = ", ".join(INDEXED)
         for i in range(0, len(rowids), 500):
             chunk = rowids[i:i + 500]
-            self.db.execute(f"INSERT INTO notices_fts (rowid, {cols}) SELECT rowid, {cols} FROM notices"
+            self._execute(f"INSERT INTO notices_fts (rowid, {cols}) SELECT rowid, {cols} FROM notices"
                             f" WHERE rowid IN ({', '.join('?' * len(chunk))})", chunk)
 
     def _write(self, template: str, row: dict) -> int:
@@ -193,7 +198,7 @@ class Database:
             sql = _STATEMENTS[key] = template.format(
                 columns=", ".join(f"[{c}]" for c in row), values=", ".join(f":{c}" for c in row),
                 sets=", ".join(f"[{c}] = :{c}" for c in row if c != "uid"))
-        return self.db.execute(sql, row).lastrowid
+        return self._execute(sql, row).lastrowid
 
     def _content(self, rowid: int, new: dict) -> dict:
         """The stored current version's content() (its amount read back as the new text when equal)."""
@@ -204,7 +209,7 @@ class Database:
 
     def _raw_blob(self, uid: str, below: int = 1 << 62) -> tuple | None:
         """(compressed raw record, dictionary id) of a notice's latest version below `below` that has one."""
-        return self.db.execute("SELECT r.raw, r.dictionary FROM notice_versions v JOIN raw_records r ON r.id = v.id"
+        return self._execute("SELECT r.raw, r.dictionary FROM notice_versions v JOIN raw_records r ON r.id = v.id"
                                " WHERE v.uid = ? AND v.version < ? ORDER BY v.version DESC LIMIT 1",
                                (uid, below)).fetchone()
 
@@ -337,13 +342,15 @@ class Database:
                     chunk):
                 self._details[uid] = (summary_hash, description)
 
-    def detail(self, uid: str, summary_hash: str) -> str | None:
-        """A description already fetched for this notice and list-record version, if any."""
+    def detail(self, listed: Notice) -> str | None:
+        """A description already fetched for this notice and list-record version, if any (the
+        listed record's content hash is computed only when its uid has one: most have none)."""
+        uid = listed.uid
         if uid in self._details:
             found = self._details[uid]
-            return found[1] if found and found[0] == summary_hash else None
+            return found[1] if found and found[0] == listed.content_hash() else None
         rows = self.rows("SELECT description FROM details WHERE uid = ? AND summary_hash = ?",
-                         (uid, summary_hash))
+                         (uid, listed.content_hash()))
         return rows[0]["description"] if rows else None
 
     def save_detail(self, uid: str, summary_hash: str, description: str, now: str) -> None:
@@ -372,11 +379,15 @@ class Database:
                          " ORDER BY coalesce(awarded_at, posted_at), uid", (reference,))
 
     def index_vendor(self, uid: str, vendors: list[str], agency: str, day: str | None, reference: str) -> None:
-        """(Re)file a non-competed award or J&A under its vendor keys and agency; no keys unfiles it."""
-        self.db.execute("DELETE FROM flag_vendors WHERE uid = ?", (uid,))
+        """(Re)file a non-competed award or J&A under its vendor keys and agency; no keys unfiles it
+        (nothing to unfile for a notice first stored in this transaction, most of a page)."""
+        if uid not in self._fresh:
+            self._execute("DELETE FROM flag_vendors WHERE uid = ?", (uid,))
+        elif vendors:
+            self._fresh.discard(uid)
         for vendor in vendors:
-            self.db.execute("INSERT INTO flag_vendors (uid, vendor, agency, day, reference) VALUES (?, ?, ?, ?, ?)",
-                            (uid, vendor, agency, day, reference))
+            self._execute("INSERT INTO flag_vendors (uid, vendor, agency, day, reference) VALUES (?, ?, ?, ?, ?)",
+                          (uid, vendor, agency, day, reference))
 
     def same_vendor(self, uid: str, vendors: list[str], agency: str, start: str, end: str) -> list[dict]:
         """Other filed records of these vendor keys at this agency dated from `start` to `end`."""
@@ -387,15 +398,20 @@ class Database:
                          (*vendors, agency, start, end, uid))
 
     def save_flags(self, uid: str, found: list[tuple[str, str, str | None]], now: str) -> None:
-        """Store a notice's current flags (code, detail, due); flags no longer raised are cleared."""
+        """Store a notice's current flags (code, detail, due); flags no longer raised are cleared
+        (none to clear for a notice first stored in this transaction and not flagged since)."""
+        if uid in self._fresh:
+            if not found:
+                return
+            self._fresh.discard(uid)
         for code, detail, due in found:
-            self.db.execute("INSERT INTO flags (uid, flag, detail, due, raised_at) VALUES (?, ?, ?, ?, ?)"
+            self._execute("INSERT INTO flags (uid, flag, detail, due, raised_at) VALUES (?, ?, ?, ?, ?)"
                             " ON CONFLICT(uid, flag) DO UPDATE SET detail = excluded.detail, due = excluded.due,"
                             " raised_at = CASE WHEN cleared_at IS NULL THEN raised_at ELSE excluded.raised_at END,"
                             " cleared_at = NULL", (uid, code, detail, due, now))
         keep = [code for code, _, _ in found]
-        self.db.execute(f"UPDATE flags SET cleared_at = ? WHERE uid = ? AND cleared_at IS NULL"
-                        f" AND flag NOT IN ({','.join('?' * len(keep))})", (now, uid, *keep))
+        self._execute(f"UPDATE flags SET cleared_at = ? WHERE uid = ? AND cleared_at IS NULL"
+                      f" AND flag NOT IN ({','.join('?' * len(keep))})", (now, uid, *keep))
 
     def flags(self, uid: str) -> list[dict]:
         """The open flags of a notice."""
@@ -749,6 +765,7 @@ class Database:
 
 log = logging.getLogger("procwatch")
 _STATEMENTS: dict[tuple, str] = {}  # see Database._write
+_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), its encoder made once
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -773,9 +790,9 @@ def refuse_foreign(path: str) -> None:
 def _notice_row(n: Notice, content: dict) -> dict:
     row = dict(content)
     row |= {"uid": n.uid, "source": n.source, "native_id": n.native_id,
-            "agency": " › ".join(n.agency_path), "agency_path": json.dumps(n.agency_path, ensure_ascii=False),
-            "vendor_ids": json.dumps(n.vendor_ids), "codes": json.dumps(n.codes, ensure_ascii=False),
-            "competition_evidence": json.dumps(n.competition_evidence, ensure_ascii=False),
+            "agency": " › ".join(n.agency_path), "agency_path": _text(n.agency_path),
+            "vendor_ids": json.dumps(n.vendor_ids), "codes": _text(n.codes),
+            "competition_evidence": _text(n.competition_evidence),
             "amount": float(n.amount) if n.amount is not None else None}
     return row
 
