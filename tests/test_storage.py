@@ -136,7 +136,7 @@ def test_show_finds_a_notice_by_uid_prefix_and_native_id_through_indexes(tmp_pat
 
 
 def test_raw_records_get_a_per_source_dictionary_once_there_are_enough(tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.store.DICTIONARY_SAMPLES", 200)
+    monkeypatch.setattr("bot.store_raw.DICTIONARY_SAMPLES", 200)
     db = Database(str(tmp_path / "new.db"))
 
     def raw(i: int) -> str:
