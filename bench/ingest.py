@@ -10,17 +10,23 @@ every SAM and OCDS title given one word drawn Zipf-like from the fixtures' vocab
 exist), up to `--notices` notices (default 30,000) in the mix below, as the bytes a server sends.
 Each side builds its pages in its own subprocess before anything is timed.
 procwatch: `bot.pipeline.run_source` per source over those pages, with the sources' own fetch
-           decoding and parse, classify, store (notices, versions, raw records, FTS, matches,
-           outbox) and match against bench/match.py's 1,000 terms; a fresh database file, WAL.
+           decoding and parse, classify, red flags, store (notices, versions, raw records, FTS,
+           matches, outbox, the page's response kept as evidence when it alerted) and match
+           against bench/match.py's 1,000 terms; a fresh database file, WAL. Everything the daemon
+           does per page but the network: no description or attachment is requested.
 old:       the same, with `bot` imported from `--old PATH` (a checkout of an earlier commit, e.g.
-           `git archive 85142f6 | tar -x -C /tmp/pw-old`); its own schema.
+           `git archive 85142f6 | tar -x -C /tmp/pw-old`); its own schema, and only the stages that
+           commit had (85142f6 has no red flags, attachments or evidence).
 floor:     the same bytes parsed with json.loads / lxml, then every row procwatch wrote (notices,
-           notice_versions, raw_records, matches, outbox) written again with executemany into a fresh
+           notice_versions, raw_records, matches, outbox, flags, flag_vendors, evidence_responses,
+           evidence_links) written again with executemany into a fresh
            database of the same schema, one transaction and one full-text INSERT … SELECT per 250
            notices (procwatch's average page), as procwatch does per page.
 Bytes per notice: each side's database file (checkpointed) over its notices.
 Peak memory: `--rss` runs procwatch alone at N/10 and N notices in subprocesses, pages made one at a time.
-Usage: .venv/bin/python bench/ingest.py [--notices 30000] [--rounds 3] [--old /tmp/pw-old] [--rss]
+Where the time goes: `--stages` runs this checkout once more with each stage timed (STAGES: parse,
+classify, save, flags, match, commit, ...) and prints µs per notice and share; not in the ratios.
+Usage: .venv/bin/python bench/ingest.py [--notices 30000] [--rounds 3] [--old /tmp/pw-old] [--rss] [--stages]
 """
 
 from __future__ import annotations
@@ -230,6 +236,13 @@ def decoder(kind: Kind) -> Callable[[bytes], object]:
     return lambda body: parse_json(Response(200, body, {}, "https://bench.invalid/"))
 
 
+class ReplayHttp(Http):
+    """An Http whose last response is the page being replayed (bot/evidence.py keeps it when the
+    page produced an alert, as on the network)."""
+
+    last_response = None
+
+
 def replay(app_config, name: str, db: Database, pages: Iterator[bytes], decode):
     """The configured source, fetching `pages` instead of the network; no detail requests."""
     impl = REGISTRY[app_config.sources[name].kind]
@@ -237,6 +250,8 @@ def replay(app_config, name: str, db: Database, pages: Iterator[bytes], decode):
     class Replay(impl):
         def fetch(self, cursor, now):
             for n, body in enumerate(pages):
+                self.http.last_response = Response(200, body, {"Content-Type": "application/json"},
+                                                   f"https://bench.invalid/{name}?page={n}")
                 yield decode(body), {"bench_page": n}
 
         def fetch_detail(self, notice):
@@ -245,7 +260,7 @@ def replay(app_config, name: str, db: Database, pages: Iterator[bytes], decode):
         def fetch_document(self, url, max_bytes):
             raise SourceError("a benchmark makes no requests")  # attachments stay unread
 
-    return Replay(app_config.sources[name], Http(contact="bench@example.org"))
+    return Replay(app_config.sources[name], ReplayHttp(contact="bench@example.org"))
 
 
 def config(folder: str):
@@ -282,7 +297,8 @@ def run_procwatch(folder: str, work: dict[str, list[bytes]] | dict[str, Iterator
     return seconds, stored, outbox
 
 
-TABLES = ("notices", "notice_versions", "raw_records", "matches", "outbox")
+TABLES = ("notices", "notice_versions", "raw_records", "matches", "outbox", "flags", "flag_vendors",
+          "evidence_responses", "evidence_links")
 FLOOR_BATCH = 250
 
 
@@ -332,12 +348,74 @@ def bytes_per_notice(path: str, notices: int) -> float:
     return os.path.getsize(path) / max(notices, 1)
 
 
-def side(total: int, floor: bool) -> None:
+STAGES = [  # (label, module, class or "", function): timed inclusively by `--stages`, in page order
+    ("parse (source records to Notices)", "bot.sources.base", "Source", "parse"),
+    ("detail plan (ranks; classify's cues)", "bot.detail_plan", "", "choose"),
+    ("classify (bot/classify.py)", "bot.pipeline", "", "classify"),
+    ("attachments (bot/documents.py)", "bot.documents", "", "attach"),
+    ("store: save (notices, versions, raw)", "bot.store", "Database", "save"),
+    ("red flags (bot/flags.py, its queries)", "bot.flags", "", "refresh"),
+    ("match (bot/match.py)", "bot.match", "Matcher", "match"),
+    ("outbox (enqueue)", "bot.outbox", "", "enqueue"),
+    ("evidence (a page that alerted, kept)", "bot.evidence", "", "keep"),
+    ("store: full-text index, once per page", "bot.store", "Database", "_index_new"),
+    ("store: commit", "sqlite_utils", "Database", "commit"),
+]
+
+
+def timed_stages() -> dict[str, float]:
+    """Wrap each STAGES function so its wall time adds up in the returned dict (a method every
+    source overrides is wrapped in each; a call inside a call of the same stage counts once)."""
+    import importlib
+    spent: dict[str, float] = {}
+    for label, module, cls, name in STAGES:
+        owner = importlib.import_module(module)
+        owners = [owner]
+        if cls:
+            owners = [c for c in _subclasses(getattr(owner, cls)) if name in vars(c)] or [getattr(owner, cls)]
+        for target in owners:
+            _wrap(target, name, label, spent)
+    return spent
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [cls] + [s for c in cls.__subclasses__() for s in _subclasses(c)]
+
+
+_ACTIVE: set[str] = set()  # stages being timed now (see _wrap)
+
+
+def _wrap(owner, name: str, label: str, spent: dict[str, float]) -> None:
+    inner = getattr(owner, name)
+
+    def timed(*args, **kwargs):
+        if label in _ACTIVE:
+            return inner(*args, **kwargs)
+        _ACTIVE.add(label)
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            _ACTIVE.discard(label)
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+    setattr(owner, name, timed)
+
+
+def side(total: int, floor: bool, stages: bool = False) -> None:
     """Subprocess: build the pages, time this side's pipeline (and the floor), print one JSON line."""
     work = {k.source: list(bodies(k, n)) for k, n in plan(total)}
+    spent = timed_stages() if stages else None
     gc.freeze()  # the prebuilt pages are not the pipeline's garbage
     with tempfile.TemporaryDirectory() as folder:
         seconds, stored, queued = run_procwatch(folder, work)
+        if spent is not None:
+            started = time.perf_counter()
+            for kind in KINDS:
+                for body in work[kind.source]:
+                    decoder(kind)(body)
+            spent["decode (json / lxml, in fetch)"] = time.perf_counter() - started
+            print(json.dumps({"seconds": seconds, "notices": stored, "stages": spent}))
+            return
         import bot
         line = {"seconds": seconds, "notices": stored, "queued": queued, "code": bot.__file__,
                 "bytes_per_notice": bytes_per_notice(str(Path(folder) / "procwatch.db"), stored),
@@ -347,8 +425,9 @@ def side(total: int, floor: bool) -> None:
     print(json.dumps(line))
 
 
-def run_side(total: int, code: str, floor: bool) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--side", str(total)] + (["--floor"] if floor else []),
+def run_side(total: int, code: str, floor: bool, stages: bool = False) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--side", str(total)] + (["--floor"] if floor else [])
+                         + (["--stages"] if stages else []),
                          capture_output=True, text=True, env=os.environ | {"BENCH_CODE": code})
     if out.returncode:
         raise SystemExit(f"the side at {code} failed:\n{out.stderr[-2000:]}")
@@ -358,6 +437,20 @@ def run_side(total: int, code: str, floor: bool) -> dict:
 def spread(values: list[float]) -> str:
     s = sorted(values)
     return f"{s[0]:,.0f} / {s[len(s) // 2]:,.0f} / {s[-1]:,.0f}"
+
+
+def print_stages(run: dict) -> dict[str, float]:
+    """The share of the pipeline's time each stage took in a run with the stages timed (the timing
+    adds ~1 µs per call); what no stage covers is the pipeline's own glue. Returns the shares."""
+    spent = run["stages"]
+    covered = sum(v for k, v in spent.items() if not k.startswith("decode"))
+    spent["other (pipeline glue, descriptions, cursor)"] = run["seconds"] - covered - spent.get(
+        "decode (json / lxml, in fetch)", 0.0)
+    print(f"where the time goes (one run of this checkout, stages timed: {run['notices'] / run['seconds']:,.0f}"
+          " notices/s):")
+    for label, label_seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:48}{label_seconds * 1e6 / run['notices']:>8,.0f} µs/notice{label_seconds / run['seconds']:>8.1%}")
+    return {k: round(v / run["seconds"], 3) for k, v in spent.items()}
 
 
 def child(total: int) -> None:
@@ -392,12 +485,14 @@ def main() -> int:
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--side", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stages", action="store_true",
+                        help="also one run of this checkout with each stage timed: where the time goes")
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return 0
     if args.side:
-        side(args.side, args.floor)
+        side(args.side, args.floor, args.stages)
         return 0
     runs: dict[str, list[dict]] = {"new": [], "old": []}
     for n in range(args.rounds):  # alternate which side goes first
@@ -428,6 +523,8 @@ def main() -> int:
     of_floor = [rate(r) / rate(r, "floor_seconds") for r in new]
     print(f"procwatch runs at {' '.join(f'{x:.2f}' for x in of_floor)} of the floor's speed (target ≥ 0.35)")
     line |= {"floor_per_s": sorted(floor)[len(floor) // 2], "ratio_floor": round(sorted(of_floor)[len(of_floor) // 2], 3)}
+    if args.stages:
+        line["stages"] = print_stages(run_side(args.notices, str(ROOT), False, stages=True))
     if args.rss:
         small, large = rss(args.notices // 10), rss(args.notices)
         growth = large["peak_rss_mb"] / small["peak_rss_mb"]
