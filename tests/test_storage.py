@@ -167,3 +167,19 @@ def test_search_is_newest_first_and_best_ranks_the_newest_k(tmp_path):
     assert db.search("facial", limit=1, best=10)[0]["uid"] == "sam:old"  # the best match wins when ranked
     assert "sam:old" not in [r["uid"] for r in db.search("facial", limit=5, best=5)]  # not among the newest 5
     db.close()
+
+
+def test_flags_of_a_notice_stored_in_the_same_transaction_are_cleared_and_unfiled(tmp_path):
+    """A notice first stored in this transaction skips the flag clean-up only while it has no flag rows."""
+    db = Database(str(tmp_path / "p.db"))
+    now = "2026-01-10T00:00:00+00:00"
+    with db.transaction():
+        for key in "12":
+            db.save(Notice(source="sam", native_id=key, title="t", reference="R1"), now)
+        db.save_flags("sam:1", [("one_bid", "one bid", None)], now)
+        assert [f["flag"] for f in db.flags("sam:1")] == ["one_bid"]
+        db.save_flags("sam:1", [], now)
+        db.index_vendor("sam:2", ["uei:x"], "DHS", "2026-01-01", "R1")
+        assert db.count("flag_vendors") == 1
+        db.index_vendor("sam:2", [], "DHS", "2026-01-01", "R1")
+    assert db.flags("sam:1") == [] and db.count("flag_vendors") == 0
