@@ -130,8 +130,8 @@ class NoticeRows:
         if not reference:
             return None
         where, args = ["reference = ?", f"kind IN ({', '.join('?' * len(kinds))})", "uid != ?"], [reference, *kinds, uid]
-        if source is not None:
-            where.append("source = ?")
+        if source is not None:  # `+source` keeps SQLite on the thread's index: with the (source, posted_at)
+            where.append("+source = ?")  # index it walked every notice of the source (1 ms a call at 20,000)
             args.append(source)
         if other_than is not None:
             where.append("source != ?")

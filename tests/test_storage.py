@@ -183,3 +183,16 @@ def test_flags_of_a_notice_stored_in_the_same_transaction_are_cleared_and_unfile
         assert db.count("flag_vendors") == 1
         db.index_vendor("sam:2", [], "DHS", "2026-01-01", "R1")
     assert db.flags("sam:1") == [] and db.count("flag_vendors") == 0
+
+
+def test_a_modification_finds_its_award_through_the_thread_index_not_every_notice_of_its_source(tmp_path):
+    db = Database(str(tmp_path / "p.db"))
+    for i in range(30):
+        db.save(Notice(source="fpds", native_id=f"a{i}", kind="award", reference=f"P{i}"), "2026-01-10T00:00:00+00:00")
+    statements: list[str] = []
+    db.db.conn.set_trace_callback(statements.append)
+    found = db.related("P3", "fpds:m3", ("award", "idv", "modification"), source="fpds", idv=None, newest=True)
+    db.db.conn.set_trace_callback(None)
+    assert found["uid"] == "fpds:a3"
+    plan = " ".join(r[-1] for r in db.db.execute("EXPLAIN QUERY PLAN " + statements[-1]))
+    assert "idx_notices_reference_kind_first_seen_at" in plan, plan
