@@ -360,6 +360,9 @@ STAGES = [  # (label, module, class or "", function): timed inclusively by `--st
     ("evidence (a page that alerted, kept)", "bot.evidence", "", "keep"),
     ("store: full-text index, once per page", "bot.store", "Database", "_index_new"),
     ("store: commit", "sqlite_utils", "Database", "commit"),
+    ("store: raw dictionary trained (once a source)", "bot.store", "Database", "_train"),
+    ("a modification threaded under its award", "bot.pipeline", "", "_as_thread_update"),
+    ("descriptions already stored (looked up)", "bot.pipeline", "", "_known_description"),
 ]
 
 
