@@ -368,11 +368,17 @@ STAGES = [  # (label, module, class or "", function): timed inclusively by `--st
 
 def timed_stages() -> dict[str, float]:
     """Wrap each STAGES function so its wall time adds up in the returned dict (a method every
-    source overrides is wrapped in each; a call inside a call of the same stage counts once)."""
+    source overrides is wrapped in each; a call inside a call of the same stage counts once). A
+    stage the checkout does not have (the old commit has no red flags) is left out."""
     import importlib
     spent: dict[str, float] = {}
     for label, module, cls, name in STAGES:
-        owner = importlib.import_module(module)
+        try:
+            owner = importlib.import_module(module)
+        except ImportError:
+            continue
+        if not hasattr(getattr(owner, cls) if cls else owner, name):
+            continue
         owners = [owner]
         if cls:
             owners = [c for c in _subclasses(getattr(owner, cls)) if name in vars(c)] or [getattr(owner, cls)]
@@ -442,17 +448,25 @@ def spread(values: list[float]) -> str:
     return f"{s[0]:,.0f} / {s[len(s) // 2]:,.0f} / {s[-1]:,.0f}"
 
 
-def print_stages(run: dict) -> dict[str, float]:
-    """The share of the pipeline's time each stage took in a run with the stages timed (the timing
-    adds ~1 µs per call); what no stage covers is the pipeline's own glue. Returns the shares."""
+OTHER = "other (pipeline glue, cursor, health)"
+
+
+def print_stages(run: dict, old: dict | None = None) -> dict[str, float]:
+    """µs per notice and share of the pipeline's time of each stage, in one run with the stages
+    timed (the timing adds ~1 µs a call), beside the old commit's when given; what no stage covers
+    is the pipeline's own glue. Returns this checkout's shares."""
+    for one in (run, old) if old else (run,):
+        covered = sum(v for k, v in one["stages"].items() if not k.startswith("decode"))
+        one["stages"][OTHER] = one["seconds"] - covered - one["stages"].get("decode (json / lxml, in fetch)", 0.0)
     spent = run["stages"]
-    covered = sum(v for k, v in spent.items() if not k.startswith("decode"))
-    spent["other (pipeline glue, descriptions, cursor)"] = run["seconds"] - covered - spent.get(
-        "decode (json / lxml, in fetch)", 0.0)
-    print(f"where the time goes (one run of this checkout, stages timed: {run['notices'] / run['seconds']:,.0f}"
-          " notices/s):")
-    for label, label_seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
-        print(f"  {label:48}{label_seconds * 1e6 / run['notices']:>8,.0f} µs/notice{label_seconds / run['seconds']:>8.1%}")
+    print(f"where the time goes (one more run per side, stages timed: {run['notices'] / run['seconds']:,.0f} notices/s"
+          + (f"; old {old['notices'] / old['seconds']:,.0f}/s" if old else "") + "), µs per notice and share:")
+    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        text = f"  {label:48}{seconds * 1e6 / run['notices']:>6,.0f} {seconds / run['seconds']:>6.1%}"
+        if old:
+            before = old["stages"].get(label)
+            text += f"   old: {before * 1e6 / old['notices']:>4,.0f} {before / old['seconds']:>6.1%}" if before else "   old: —"
+        print(text)
     return {k: round(v / run["seconds"], 3) for k, v in spent.items()}
 
 
@@ -527,7 +541,8 @@ def main() -> int:
     print(f"procwatch runs at {' '.join(f'{x:.2f}' for x in of_floor)} of the floor's speed (target ≥ 0.35)")
     line |= {"floor_per_s": sorted(floor)[len(floor) // 2], "ratio_floor": round(sorted(of_floor)[len(of_floor) // 2], 3)}
     if args.stages:
-        line["stages"] = print_stages(run_side(args.notices, str(ROOT), False, stages=True))
+        old_stages = run_side(args.notices, args.old, False, stages=True) if args.old else None
+        line["stages"] = print_stages(run_side(args.notices, str(ROOT), False, stages=True), old_stages)
     if args.rss:
         small, large = rss(args.notices // 10), rss(args.notices)
         growth = large["peak_rss_mb"] / small["peak_rss_mb"]
