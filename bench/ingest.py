@@ -3,22 +3,30 @@ and against the bare parse + write floor, alternating sides over several rounds.
 
 Data: pages built from the recorded fixtures of seven source kinds (SAM.gov opportunities and
 contract awards, USAspending, FPDS ATOM, TED, Contracts Finder, AusTender), each record copied
-with its ids varied, SAM solicitation numbers (the thread `reference`) varied in ~1 of 3 copies and
+with its ids varied, the thread `reference` (SAM solicitation and award numbers, TED procedure ids,
+USAspending award ids; OCDS ocids and PIIDs vary with the ids) shared by 3 consecutive copies (threads
+stay a few notices long, as real ones are, instead of one thread growing with the corpus), and
 every SAM and OCDS title given one word drawn Zipf-like from the fixtures' vocabulary (rare words
 exist), up to `--notices` notices (default 30,000) in the mix below, as the bytes a server sends.
 Each side builds its pages in its own subprocess before anything is timed.
 procwatch: `bot.pipeline.run_source` per source over those pages, with the sources' own fetch
-           decoding and parse, classify, store (notices, versions, raw records, FTS, matches,
-           outbox) and match against bench/match.py's 1,000 terms; a fresh database file, WAL.
+           decoding and parse, classify, red flags, store (notices, versions, raw records, FTS,
+           matches, outbox, the page's response kept as evidence when it alerted) and match
+           against bench/match.py's 1,000 terms; a fresh database file, WAL. Everything the daemon
+           does per page but the network: no description or attachment is requested.
 old:       the same, with `bot` imported from `--old PATH` (a checkout of an earlier commit, e.g.
-           `git archive 85142f6 | tar -x -C /tmp/pw-old`); its own schema.
+           `git archive 85142f6 | tar -x -C /tmp/pw-old`); its own schema, and only the stages that
+           commit had (85142f6 has no red flags, attachments or evidence).
 floor:     the same bytes parsed with json.loads / lxml, then every row procwatch wrote (notices,
-           notice_versions, raw_records, matches, outbox) written again with executemany into a fresh
+           notice_versions, raw_records, matches, outbox, flags, flag_vendors, evidence_responses,
+           evidence_links) written again with executemany into a fresh
            database of the same schema, one transaction and one full-text INSERT … SELECT per 250
            notices (procwatch's average page), as procwatch does per page.
 Bytes per notice: each side's database file (checkpointed) over its notices.
 Peak memory: `--rss` runs procwatch alone at N/10 and N notices in subprocesses, pages made one at a time.
-Usage: .venv/bin/python bench/ingest.py [--notices 30000] [--rounds 3] [--old /tmp/pw-old] [--rss]
+Where the time goes: `--stages` runs this checkout once more with each stage timed (STAGES: parse,
+classify, save, flags, match, commit, ...) and prints µs per notice and share; not in the ratios.
+Usage: .venv/bin/python bench/ingest.py [--notices 30000] [--rounds 3] [--old /tmp/pw-old] [--rss] [--stages]
 """
 
 from __future__ import annotations
@@ -60,7 +68,7 @@ FIX = ROOT / "tests" / "fixtures"
 NOW = datetime(2026, 10, 2, 12, 0, tzinfo=timezone.utc)
 MARK = "@@K@@"  # placeholder in a record's ids, replaced by the copy number
 WORD = "@@W@@"  # placeholder in a title, replaced by a word of the vocabulary (Zipf-like)
-REF = "@@R@@"  # placeholder in a reference, replaced by the copy number in 1 of 3 copies
+REF = "@@R@@"  # placeholder in a reference, replaced by the copy number // 3 (threads of 3 copies)
 
 
 @dataclass
@@ -85,6 +93,25 @@ def _suffix(*path: str) -> Callable[[dict], None]:
     return vary
 
 
+def _thread(*path: str) -> Callable[[dict], None]:
+    """A `vary` that appends REF to the string at `path` (dotted keys) when the record has one: the
+    copies of a record fall into threads of 3 instead of all sharing the template's thread."""
+    def vary(record: dict) -> None:
+        node = record
+        for key in path[:-1]:
+            node = node.get(key) or {}
+        if isinstance(node.get(path[-1]), str):
+            node[path[-1]] += REF
+    return vary
+
+
+def _both(*varies: Callable[[dict], None]) -> Callable[[dict], None]:
+    def vary(record: dict) -> None:
+        for one in varies:
+            one(record)
+    return vary
+
+
 def _ocds(record: dict) -> None:
     record["ocid"] += MARK
     record["id"] = f"{record.get('id', '')}{MARK}"
@@ -95,8 +122,8 @@ def _ocds(record: dict) -> None:
 def _sam(record: dict) -> None:
     record["noticeId"] += MARK
     record["title"] = f"{record['title']} {WORD}"
-    if record.get("solicitationNumber"):
-        record["solicitationNumber"] += REF
+    _thread("solicitationNumber")(record)
+    _thread("award", "number")(record)
 
 
 KINDS = [
@@ -107,7 +134,7 @@ KINDS = [
          "releases", _ocds),
     Kind("ted", 0.10, 250, ["ted/ted_v3_search_response_SE_it_notices_5of115.json",
                             "ted/synthetic_ted_v3_search_neg_wo_call_veat_5_notices.json"],
-         "notices", _suffix("publication-number")),
+         "notices", _both(_suffix("publication-number"), _thread("procedure-identifier"))),
     Kind("fpds", 0.10, 10, ["fpds_atom/dherincx92_fpds_full_response_gsa4740_10entries_sole_source_UT.xml"], "", None),
     Kind("sca", 0.10, 100, [f"sam_contract_awards/{n}" for n in (
         "opengsa_contract_awards_ex1_dod_base_contracts_lastModifiedDate.json",
@@ -115,7 +142,7 @@ KINDS = [
         "opengsa_contract_awards_ex4_va_services_small_business_sections.json")],
          "awardSummary", _suffix("contractId", "piid")),
     Kind("usaspending", 0.05, 100, ["usaspending/synthetic_spending_by_award_page_contracts.json"], "results",
-         _suffix("generated_internal_id")),
+         _both(_suffix("generated_internal_id"), _thread("Award ID"))),
     Kind("au", 0.05, 100, ["austender/synthetic_austender_findByDates_contractPublished_page1.json"], "releases", _ocds),
 ]
 
@@ -173,7 +200,7 @@ class Pages:
         """Records number `first` .. first+count-1 (copies of the templates, ids made unique)."""
         n = len(self.records)
         rows = [self.records[i % n].replace(MARK, f"-{i // n}").replace(WORD, _word(i))
-                .replace(REF, f"-{i // n}" if (i // n) % 3 == 0 else "") for i in range(first, first + count)]
+                .replace(REF, f"-{i // n // 3}") for i in range(first, first + count)]
         if not self.kind.records:
             return (self.head + "".join(rows) + self.tail).encode()
         head = json.dumps(self.heads[0], ensure_ascii=False)[:-1]
@@ -209,6 +236,13 @@ def decoder(kind: Kind) -> Callable[[bytes], object]:
     return lambda body: parse_json(Response(200, body, {}, "https://bench.invalid/"))
 
 
+class ReplayHttp(Http):
+    """An Http whose last response is the page being replayed (bot/evidence.py keeps it when the
+    page produced an alert, as on the network)."""
+
+    last_response = None
+
+
 def replay(app_config, name: str, db: Database, pages: Iterator[bytes], decode):
     """The configured source, fetching `pages` instead of the network; no detail requests."""
     impl = REGISTRY[app_config.sources[name].kind]
@@ -216,6 +250,8 @@ def replay(app_config, name: str, db: Database, pages: Iterator[bytes], decode):
     class Replay(impl):
         def fetch(self, cursor, now):
             for n, body in enumerate(pages):
+                self.http.last_response = Response(200, body, {"Content-Type": "application/json"},
+                                                   f"https://bench.invalid/{name}?page={n}")
                 yield decode(body), {"bench_page": n}
 
         def fetch_detail(self, notice):
@@ -224,7 +260,7 @@ def replay(app_config, name: str, db: Database, pages: Iterator[bytes], decode):
         def fetch_document(self, url, max_bytes):
             raise SourceError("a benchmark makes no requests")  # attachments stay unread
 
-    return Replay(app_config.sources[name], Http(contact="bench@example.org"))
+    return Replay(app_config.sources[name], ReplayHttp(contact="bench@example.org"))
 
 
 def config(folder: str):
@@ -261,7 +297,8 @@ def run_procwatch(folder: str, work: dict[str, list[bytes]] | dict[str, Iterator
     return seconds, stored, outbox
 
 
-TABLES = ("notices", "notice_versions", "raw_records", "matches", "outbox")
+TABLES = ("notices", "notice_versions", "raw_records", "matches", "outbox", "flags", "flag_vendors",
+          "evidence_responses", "evidence_links")
 FLOOR_BATCH = 250
 
 
@@ -311,12 +348,83 @@ def bytes_per_notice(path: str, notices: int) -> float:
     return os.path.getsize(path) / max(notices, 1)
 
 
-def side(total: int, floor: bool) -> None:
+STAGES = [  # (label, module, class or "", function): timed inclusively by `--stages`, in page order
+    ("parse (source records to Notices)", "bot.sources.base", "Source", "parse"),
+    ("detail plan (ranks; classify's cues)", "bot.detail_plan", "", "choose"),
+    ("classify (bot/classify.py)", "bot.pipeline", "", "classify"),
+    ("attachments (bot/documents.py)", "bot.documents", "", "attach"),
+    ("store: save (notices, versions, raw)", "bot.store", "Database", "save"),
+    ("red flags (bot/flags.py, its queries)", "bot.flags", "", "refresh"),
+    ("match (bot/match.py)", "bot.match", "Matcher", "match"),
+    ("outbox (enqueue)", "bot.outbox", "", "enqueue"),
+    ("evidence (a page that alerted, kept)", "bot.evidence", "", "keep"),
+    ("store: full-text index, once per page", "bot.store", "Database", "_index_new"),
+    ("store: commit", "sqlite_utils", "Database", "commit"),
+    ("store: raw dictionary trained (once a source)", "bot.store", "Database", "_train"),
+    ("a modification threaded under its award", "bot.pipeline", "", "_as_thread_update"),
+    ("descriptions already stored (looked up)", "bot.pipeline", "", "_known_description"),
+]
+
+
+def timed_stages() -> dict[str, float]:
+    """Wrap each STAGES function so its wall time adds up in the returned dict (a method every
+    source overrides is wrapped in each; a call inside a call of the same stage counts once). A
+    stage the checkout does not have (the old commit has no red flags) is left out."""
+    import importlib
+    spent: dict[str, float] = {}
+    for label, module, cls, name in STAGES:
+        try:
+            owner = importlib.import_module(module)
+        except ImportError:
+            continue
+        if not hasattr(getattr(owner, cls) if cls else owner, name):
+            continue
+        owners = [owner]
+        if cls:
+            owners = [c for c in _subclasses(getattr(owner, cls)) if name in vars(c)] or [getattr(owner, cls)]
+        for target in owners:
+            _wrap(target, name, label, spent)
+    return spent
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [cls] + [s for c in cls.__subclasses__() for s in _subclasses(c)]
+
+
+_ACTIVE: set[str] = set()  # stages being timed now (see _wrap)
+
+
+def _wrap(owner, name: str, label: str, spent: dict[str, float]) -> None:
+    inner = getattr(owner, name)
+
+    def timed(*args, **kwargs):
+        if label in _ACTIVE:
+            return inner(*args, **kwargs)
+        _ACTIVE.add(label)
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            _ACTIVE.discard(label)
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+    setattr(owner, name, timed)
+
+
+def side(total: int, floor: bool, stages: bool = False) -> None:
     """Subprocess: build the pages, time this side's pipeline (and the floor), print one JSON line."""
     work = {k.source: list(bodies(k, n)) for k, n in plan(total)}
+    spent = timed_stages() if stages else None
     gc.freeze()  # the prebuilt pages are not the pipeline's garbage
     with tempfile.TemporaryDirectory() as folder:
         seconds, stored, queued = run_procwatch(folder, work)
+        if spent is not None:
+            started = time.perf_counter()
+            for kind in KINDS:
+                for body in work[kind.source]:
+                    decoder(kind)(body)
+            spent["decode (json / lxml, in fetch)"] = time.perf_counter() - started
+            print(json.dumps({"seconds": seconds, "notices": stored, "stages": spent}))
+            return
         import bot
         line = {"seconds": seconds, "notices": stored, "queued": queued, "code": bot.__file__,
                 "bytes_per_notice": bytes_per_notice(str(Path(folder) / "procwatch.db"), stored),
@@ -326,8 +434,9 @@ def side(total: int, floor: bool) -> None:
     print(json.dumps(line))
 
 
-def run_side(total: int, code: str, floor: bool) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--side", str(total)] + (["--floor"] if floor else []),
+def run_side(total: int, code: str, floor: bool, stages: bool = False) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--side", str(total)] + (["--floor"] if floor else [])
+                         + (["--stages"] if stages else []),
                          capture_output=True, text=True, env=os.environ | {"BENCH_CODE": code})
     if out.returncode:
         raise SystemExit(f"the side at {code} failed:\n{out.stderr[-2000:]}")
@@ -337,6 +446,28 @@ def run_side(total: int, code: str, floor: bool) -> dict:
 def spread(values: list[float]) -> str:
     s = sorted(values)
     return f"{s[0]:,.0f} / {s[len(s) // 2]:,.0f} / {s[-1]:,.0f}"
+
+
+OTHER = "other (pipeline glue, cursor, health)"
+
+
+def print_stages(run: dict, old: dict | None = None) -> dict[str, float]:
+    """µs per notice and share of the pipeline's time of each stage, in one run with the stages
+    timed (the timing adds ~1 µs a call), beside the old commit's when given; what no stage covers
+    is the pipeline's own glue. Returns this checkout's shares."""
+    for one in (run, old) if old else (run,):
+        covered = sum(v for k, v in one["stages"].items() if not k.startswith("decode"))
+        one["stages"][OTHER] = one["seconds"] - covered - one["stages"].get("decode (json / lxml, in fetch)", 0.0)
+    spent = run["stages"]
+    print(f"where the time goes (one more run per side, stages timed: {run['notices'] / run['seconds']:,.0f} notices/s"
+          + (f"; old {old['notices'] / old['seconds']:,.0f}/s" if old else "") + "), µs per notice and share:")
+    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        text = f"  {label:48}{seconds * 1e6 / run['notices']:>6,.0f} {seconds / run['seconds']:>6.1%}"
+        if old:
+            before = old["stages"].get(label)
+            text += f"   old: {before * 1e6 / old['notices']:>4,.0f} {before / old['seconds']:>6.1%}" if before else "   old: —"
+        print(text)
+    return {k: round(v / run["seconds"], 3) for k, v in spent.items()}
 
 
 def child(total: int) -> None:
@@ -371,12 +502,14 @@ def main() -> int:
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--side", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stages", action="store_true",
+                        help="also one run of this checkout with each stage timed: where the time goes")
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return 0
     if args.side:
-        side(args.side, args.floor)
+        side(args.side, args.floor, args.stages)
         return 0
     runs: dict[str, list[dict]] = {"new": [], "old": []}
     for n in range(args.rounds):  # alternate which side goes first
@@ -407,6 +540,9 @@ def main() -> int:
     of_floor = [rate(r) / rate(r, "floor_seconds") for r in new]
     print(f"procwatch runs at {' '.join(f'{x:.2f}' for x in of_floor)} of the floor's speed (target ≥ 0.35)")
     line |= {"floor_per_s": sorted(floor)[len(floor) // 2], "ratio_floor": round(sorted(of_floor)[len(of_floor) // 2], 3)}
+    if args.stages:
+        old_stages = run_side(args.notices, args.old, False, stages=True) if args.old else None
+        line["stages"] = print_stages(run_side(args.notices, str(ROOT), False, stages=True), old_stages)
     if args.rss:
         small, large = rss(args.notices // 10), rss(args.notices)
         growth = large["peak_rss_mb"] / small["peak_rss_mb"]

@@ -77,7 +77,7 @@ def m004_compact_storage(db: Database) -> None:
     """Issue 12: amount as REAL; versions keep what changed and the raw record compressed, not a
     second full copy; the full-text index written by the store once per page (no insert trigger)
     and re-indexed only when an indexed column changes; indexes for the operators' queries."""
-    from .store import pack  # the one place that knows how raw records are stored
+    from .store_raw import pack  # the one place that knows how raw records are stored
     for trigger in ("notices_ai", "notices_au"):
         db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
     db.conn.create_function("procwatch_real", 1, _real, deterministic=True)
@@ -92,7 +92,7 @@ def m004_compact_storage(db: Database) -> None:
                " SELECT uid, version, content_hash, seen_at, changes, material FROM notice_versions ORDER BY uid, version")
     # Raw records in their own table (so retention's DELETE frees pages), keyed by notice_versions.id;
     # a version whose raw record is the previous version's (a withdrawal) has none: "as before".
-    # `dictionary`: the raw_dictionaries row it was compressed with (NULL: none), see store.py
+    # `dictionary`: the raw_dictionaries row it was compressed with (NULL: none), see store_raw.py
     db.execute("CREATE TABLE raw_records (id INTEGER PRIMARY KEY, raw BLOB NOT NULL, dictionary INTEGER)")
     db.execute("CREATE TABLE raw_dictionaries (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dictionary BLOB NOT NULL,"
                " created_at TEXT)")

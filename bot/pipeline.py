@@ -152,7 +152,7 @@ def _is_baseline(notice: Notice, cutoff: str | None) -> bool:
 def _known_description(db: Database, notice: Notice, paid: bool) -> str | None:
     """A description already at hand: cached for this summary or, when reading one costs budget,
     stored for this uid (the public extract fills it in for API notices); None: it takes a request."""
-    cached = db.detail(notice.uid, notice.content_hash())
+    cached = db.detail(notice)
     if cached is not None or notice.description or not paid:
         return cached
     stored = db.notice(notice.uid)

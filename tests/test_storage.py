@@ -136,7 +136,7 @@ def test_show_finds_a_notice_by_uid_prefix_and_native_id_through_indexes(tmp_pat
 
 
 def test_raw_records_get_a_per_source_dictionary_once_there_are_enough(tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.store.DICTIONARY_SAMPLES", 200)
+    monkeypatch.setattr("bot.store_raw.DICTIONARY_SAMPLES", 200)
     db = Database(str(tmp_path / "new.db"))
 
     def raw(i: int) -> str:
@@ -167,3 +167,32 @@ def test_search_is_newest_first_and_best_ranks_the_newest_k(tmp_path):
     assert db.search("facial", limit=1, best=10)[0]["uid"] == "sam:old"  # the best match wins when ranked
     assert "sam:old" not in [r["uid"] for r in db.search("facial", limit=5, best=5)]  # not among the newest 5
     db.close()
+
+
+def test_flags_of_a_notice_stored_in_the_same_transaction_are_cleared_and_unfiled(tmp_path):
+    """A notice first stored in this transaction skips the flag clean-up only while it has no flag rows."""
+    db = Database(str(tmp_path / "p.db"))
+    now = "2026-01-10T00:00:00+00:00"
+    with db.transaction():
+        for key in "12":
+            db.save(Notice(source="sam", native_id=key, title="t", reference="R1"), now)
+        db.save_flags("sam:1", [("one_bid", "one bid", None)], now)
+        assert [f["flag"] for f in db.flags("sam:1")] == ["one_bid"]
+        db.save_flags("sam:1", [], now)
+        db.index_vendor("sam:2", ["uei:x"], "DHS", "2026-01-01", "R1")
+        assert db.count("flag_vendors") == 1
+        db.index_vendor("sam:2", [], "DHS", "2026-01-01", "R1")
+    assert db.flags("sam:1") == [] and db.count("flag_vendors") == 0
+
+
+def test_a_modification_finds_its_award_through_the_thread_index_not_every_notice_of_its_source(tmp_path):
+    db = Database(str(tmp_path / "p.db"))
+    for i in range(30):
+        db.save(Notice(source="fpds", native_id=f"a{i}", kind="award", reference=f"P{i}"), "2026-01-10T00:00:00+00:00")
+    statements: list[str] = []
+    db.db.conn.set_trace_callback(statements.append)
+    found = db.related("P3", "fpds:m3", ("award", "idv", "modification"), source="fpds", idv=None, newest=True)
+    db.db.conn.set_trace_callback(None)
+    assert found["uid"] == "fpds:a3"
+    plan = " ".join(r[-1] for r in db.db.execute("EXPLAIN QUERY PLAN " + statements[-1]))
+    assert "idx_notices_reference_kind_first_seen_at" in plan, plan

@@ -184,3 +184,10 @@ def test_timeout_is_one_clear_error(make_app, tmp_path, caplog):
         assert app.once() == 2
     assert "timed out after 0.2s" in health(tmp_path, "ted")["last_error"]
     assert cursor(tmp_path, "ted") is None
+
+
+def test_raw_record_keeps_the_keys_in_the_order_received():
+    records = fixture_json("ted", SYNTHETIC)
+    records = records["notices"] if isinstance(records, dict) else records
+    for record, notice in zip(records, source().parse({"notices": records})):
+        assert list(json.loads(notice.raw)) == list(record) != sorted(record)

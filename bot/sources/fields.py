@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
 
 from .bounded import visible_text
 
 MAX_DIGITS = 16  # amounts of 10**16 or more are publishing errors, not contracts
+# A decoded record back as JSON text for `Notice.raw`: its keys in the order the source sent them
+# (not re-sorted: sorting every nested object was most of the cost), one encoder for every record.
+record_text = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 def text(value) -> str:

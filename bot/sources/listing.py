@@ -10,7 +10,6 @@ the server almost nothing and is not parsed again.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from ..http import Http, Response
 from ..notice import Notice
 from .base import Source
-from .fields import plain
+from .fields import plain, record_text
 
 ASSUME = ("", "sole_source")
 TITLE_CHARS, TEXT_CHARS = 300, 20_000
@@ -74,7 +73,7 @@ class Listing(Source):
             competition="sole_source" if sole else "unknown",
             competition_evidence=[f'listed by a {self.kind} of sole-source notices (assume = "sole_source")']
             if sole else [],
-            raw=json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str))
+            raw=record_text(raw))
 
 
 def absolute_link(base: str, href: str | None) -> str:

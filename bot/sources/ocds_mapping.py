@@ -8,13 +8,12 @@ supplier live and on numeric types, so every field has a fallback. No I/O here.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any, Callable
 
 from ..errors import SourceError
 from ..notice import Notice
-from .fields import amount as _amount, html_to_text, text as _text
+from .fields import amount as _amount, html_to_text, record_text, text as _text
 
 # Release tags → Notice.kind, most specific first.
 KIND_BY_TAG = (("contractAmendment", "modification"), ("contractUpdate", "modification"),
@@ -99,7 +98,7 @@ def to_notice(release: dict, source: str, url_for: UrlFor) -> Notice:
         awarded_at=_text(first.get("date") or first.get("dateSigned")) or None,
         period_start=_text(period.get("startDate")) or None, period_end=_text(period.get("endDate")) or None,
         reference=_text(release["ocid"]), codes=codes(release, tender, awards, contracts),
-        raw=json.dumps(release, ensure_ascii=False, sort_keys=True))
+        raw=record_text(release))
 
 
 def title(release: dict, tender: dict, awards: list[dict], contracts: list[dict]) -> str:

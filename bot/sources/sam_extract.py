@@ -11,7 +11,6 @@ file's newest row (less `overlap_days`) become notices; the cursor keeps the fil
 from __future__ import annotations
 
 import csv
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,7 +20,7 @@ from ..download import fetch_file
 from ..errors import SourceError
 from ..notice import Notice
 from .base import Source
-from .fields import plain, text as _text
+from .fields import plain, record_text, text as _text
 from .sam_opportunities import TYPES, SamOpportunities, notice_from_record, type_in
 
 EXTRACT_PATH = ("/api/prod/fileextractservices/v1/api/download/Contract%20Opportunities/datagov/"
@@ -111,7 +110,7 @@ class SamExtract(Source):
     def _notice(self, row: dict) -> Notice:
         notice = notice_from_record(self.options["notice_source"], api_record(row))
         return notice.replace(description=plain(row.get("description", ""), DESCRIPTION_CHARS),
-                              raw=json.dumps(row, ensure_ascii=False, sort_keys=True))
+                              raw=record_text(row))
 
 
 def _check_complete(path: Path) -> None:

@@ -7,7 +7,6 @@ candidates the pipeline asks about.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import date, datetime, timedelta
@@ -18,7 +17,7 @@ from ..errors import SourceError
 from ..http import parse_json, snippet
 from ..notice import Notice
 from .base import Source
-from .fields import amount as _amount, html_to_text, iso_date as _date, text as _text, to_int as _int
+from .fields import amount as _amount, html_to_text, iso_date as _date, record_text, text as _text, to_int as _int
 
 SEARCH_PATH = "/opportunities/v2/search"
 DESCRIPTION_PATH = "/prod/opportunities/v1/noticedesc"
@@ -176,7 +175,7 @@ def notice_from_record(source: str, r: dict) -> Notice:
         amount=_amount(award.get("amount")), currency="USD" if _amount(award.get("amount")) else None,
         posted_at=_date(r.get("postedDate")), awarded_at=_date(award.get("date")),
         reference=_text(award.get("number")) or _text(r.get("solicitationNumber")),
-        codes=_codes(r, notice_type), raw=json.dumps(r, ensure_ascii=False, sort_keys=True))
+        codes=_codes(r, notice_type), raw=record_text(r))
 
 
 def type_in(value, wanted: set[str]) -> bool:

@@ -8,7 +8,6 @@ title) while the user's preferred language is shown first. Amounts arrive as str
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterator
@@ -17,7 +16,7 @@ from ..errors import SourceError
 from ..http import parse_json
 from ..notice import Notice
 from .base import Source
-from .fields import amount as _amount, html_to_text, text as _text
+from .fields import amount as _amount, html_to_text, record_text, text as _text
 
 SEARCH_PATH = "/v3/notices/search"
 DETAIL_URL = "https://ted.europa.eu/{lang}/notice/-/detail/{number}"
@@ -117,7 +116,7 @@ class Ted(Source):
             vendor_ids=[f"company:{i}" for i in _unique(_values(n.get("winner-identifier")))],
             amount=amount, currency=currency, posted_at=_first(n.get("publication-date"))[:10] or None,
             reference=_first(n.get("procedure-identifier")), codes=_codes(n),
-            raw=json.dumps(n, ensure_ascii=False, sort_keys=True))
+            raw=record_text(n))
 
 
 def _values(field: Any) -> list[str]:

@@ -8,7 +8,6 @@ withdrawal marker are defined once (notes/sources-us.md §4–5).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,7 +15,7 @@ from decimal import Decimal
 
 from ..classify import EXTENT_COMPETED, REASON_NOT_COMPETED, SOLE
 from ..notice import Notice
-from .fields import text
+from .fields import record_text, text
 
 # extentCompeted codes that mean "not competed" (B, C, G, NDO): the server-side filter default.
 NON_COMPETED = [code for code, (verdict, _) in EXTENT_COMPETED.items() if verdict == SOLE]
@@ -100,7 +99,7 @@ def award_notice(source: str, award: Award, raw: dict | str, native: str | None 
         posted_at=day_of(award.approved or award.signed), awarded_at=day_of(award.signed),
         period_start=day_of(award.period_start), period_end=day_of(award.period_end),
         reference=award.piid, codes=award_codes(award),
-        raw=raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, sort_keys=True))
+        raw=raw if isinstance(raw, str) else record_text(raw))
 
 
 def award_codes(award: Award) -> dict[str, list[str]]:
@@ -121,7 +120,7 @@ def withdrawal(source: str, agency: str, piid: str, mod: str, idv: str, raw: dic
     """
     return Notice(source=source, native_id=native_id(agency, piid, mod, idv), reference=piid,
                   codes={WITHDRAWN: ["deletedStatus=yes"]},
-                  raw=json.dumps(raw, ensure_ascii=False, sort_keys=True))
+                  raw=record_text(raw))
 
 
 def reason_code(code: str, label: str) -> str:

@@ -1,0 +1,34 @@
+"""Delivery as the store sees it: where a notice was queued and sent, dead letters, last digests
+(bot/outbox.py and bot/delivery.py own the outbox's writes).
+
+A mixin of `store.Database`.
+"""
+
+from __future__ import annotations
+
+
+
+
+class DeliveryQueries:
+    """Reads of the outbox and digests for alerts, `show` and `status`."""
+
+    def alerted_to(self, uid: str) -> list[dict]:
+        """Each (channel, recipient) a notice was queued for, with the watchlists and hits of its last row."""
+        return self.rows("SELECT channel, recipient, watchlists, hits FROM outbox WHERE id IN"
+                         " (SELECT max(id) FROM outbox WHERE uid = ? GROUP BY channel, recipient)", (uid,))
+
+    def deliveries(self, uid: str) -> list[dict]:
+        """Outbox rows of a notice with the digest each went out in."""
+        return self.rows("SELECT o.channel, o.recipient, o.version, o.state, o.attempts, o.last_error,"
+                         " o.sent_at, d.message_ref FROM outbox o LEFT JOIN digests d ON d.id = o.digest_id"
+                         " WHERE o.uid = ? ORDER BY o.id", (uid,))
+
+    def dead_letters(self, limit: int = 5) -> list[dict]:
+        return self.rows("SELECT channel, recipient, uid, attempts, last_error FROM outbox"
+                         " WHERE state = 'dead' ORDER BY id DESC LIMIT ?", (limit,))
+
+    def last_digests(self) -> list[dict]:
+        """The latest sent digest per channel and recipient."""
+        return self.rows("SELECT channel, recipient, max(sent_at) AS sent_at, count(*) AS digests"
+                         " FROM digests WHERE sent_at IS NOT NULL GROUP BY channel, recipient"
+                         " ORDER BY channel, recipient")

@@ -1,0 +1,87 @@
+"""The queries of red flags (bot/flags.py decides them): threads, the vendor/agency index, flags.
+
+A mixin of `store.Database`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .store_notices import Saved
+
+
+class FlagQueries:
+    """A notice's thread, its vendor's other filed records, its stored flags."""
+
+    def thread(self, reference: str) -> list[dict]:
+        """The stored notices of one procurement thread (same `reference`) but its modifications
+        (a contract can have hundreds), in date order."""
+        return self.rows("SELECT uid, source, kind, amount, currency, competition, posted_at, awarded_at"
+                         " FROM notices WHERE reference = ? AND kind != 'modification' AND NOT withdrawn"
+                         " ORDER BY coalesce(awarded_at, posted_at), uid", (reference,))
+
+    def index_vendor(self, uid: str, vendors: list[str], agency: str, day: str | None, reference: str) -> None:
+        """(Re)file a non-competed award or J&A under its vendor keys and agency; no keys unfiles it
+        (nothing to unfile for a notice first stored in this transaction, most of a page)."""
+        if uid not in self._fresh:
+            self._execute("DELETE FROM flag_vendors WHERE uid = ?", (uid,))
+        elif vendors:
+            self._fresh.discard(uid)
+        for vendor in vendors:
+            self._execute("INSERT INTO flag_vendors (uid, vendor, agency, day, reference) VALUES (?, ?, ?, ?, ?)",
+                          (uid, vendor, agency, day, reference))
+
+    def same_vendor(self, uid: str, vendors: list[str], agency: str, start: str, end: str) -> list[dict]:
+        """Other filed records of these vendor keys at this agency dated from `start` to `end`."""
+        marks = ",".join("?" * len(vendors))
+        return self.rows(f"SELECT f.uid, f.vendor, f.agency, f.day, f.reference FROM flag_vendors f JOIN notices n"
+                         f" USING (uid) WHERE f.vendor IN ({marks}) AND f.agency = ? AND f.day BETWEEN ? AND ?"
+                         f" AND f.uid != ? AND NOT n.withdrawn ORDER BY f.day, f.uid",
+                         (*vendors, agency, start, end, uid))
+
+    def save_flags(self, uid: str, found: list[tuple[str, str, str | None]], now: str) -> None:
+        """Store a notice's current flags (code, detail, due); flags no longer raised are cleared
+        (none to clear for a notice first stored in this transaction and not flagged since)."""
+        if uid in self._fresh:
+            if not found:
+                return
+            self._fresh.discard(uid)
+        for code, detail, due in found:
+            self._execute("INSERT INTO flags (uid, flag, detail, due, raised_at) VALUES (?, ?, ?, ?, ?)"
+                          " ON CONFLICT(uid, flag) DO UPDATE SET detail = excluded.detail, due = excluded.due,"
+                          " raised_at = CASE WHEN cleared_at IS NULL THEN raised_at ELSE excluded.raised_at END,"
+                          " cleared_at = NULL", (uid, code, detail, due, now))
+        keep = [code for code, _, _ in found]
+        self._execute(f"UPDATE flags SET cleared_at = ? WHERE uid = ? AND cleared_at IS NULL"
+                      f" AND flag NOT IN ({','.join('?' * len(keep))})", (now, uid, *keep))
+
+    def flags(self, uid: str) -> list[dict]:
+        """The open flags of a notice."""
+        return self.rows("SELECT flag, detail, due, raised_at FROM flags WHERE uid = ? AND cleared_at IS NULL"
+                         " ORDER BY raised_at, flag", (uid,))
+
+    def closed_windows(self, today: str) -> list[dict]:
+        """Open intent-window flags whose date has passed and that were not followed up yet."""
+        return self.rows("SELECT uid, detail, due FROM flags WHERE flag = 'intent_window' AND cleared_at IS NULL"
+                         " AND announced_at IS NULL AND due < ? ORDER BY due, uid", (today,))
+
+    def mark_flag_announced(self, uid: str, flag: str, now: str) -> None:
+        self.db.execute("UPDATE flags SET announced_at = ? WHERE uid = ? AND flag = ?", (now, uid, flag))
+
+    def recheck_candidates(self, since: str) -> list[str]:
+        """Sole-source awards signed on or after `since`, which a daily re-check may newly flag."""
+        return [r["uid"] for r in self.rows("SELECT uid FROM notices WHERE kind = 'award' AND competition ="
+                                            " 'sole_source' AND awarded_at >= ? AND NOT withdrawn ORDER BY uid",
+                                            (since,))]
+
+    def flag_version(self, uid: str, changes: dict, now: str) -> Saved:
+        """A new (material) version of a stored notice whose content is unchanged but which a flag
+        raised later makes news again (alerted once: the flag is raised once)."""
+        old = self.rows("SELECT version, content_hash FROM notices WHERE uid = ?", (uid,))[0]
+        version = old["version"] + 1
+        self.db.execute("UPDATE notices SET version = ?, last_seen_at = ? WHERE uid = ?", (version, now, uid))
+        # No raw record of its own: the record is the previous version's ("as before", see raw_records).
+        self.db.execute("INSERT INTO notice_versions (uid, version, content_hash, seen_at, changes, material)"
+                        " VALUES (?, ?, ?, ?, ?, 1)",
+                        (uid, version, old["content_hash"], now, json.dumps(changes, ensure_ascii=False)))
+        return Saved(uid, version, "updated", changes, True)
