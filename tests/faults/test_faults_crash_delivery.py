@@ -54,7 +54,7 @@ kind = "slack"
 channel = "C0PROCWATCH"
 token_env = "SLACK_BOT_TOKEN"
 base_url = "{slack}"
-timeout = 5
+timeout = {timeout}
 
 [channels.mail]
 kind = "email"
@@ -62,7 +62,7 @@ smtp_host = "127.0.0.1"
 smtp_port = {smtp}
 smtp_security = "none"
 from = "procwatch alerts <alerts@example.org>"
-timeout = 5
+timeout = {timeout}
 subscribers = [{{ address = "ana@example.org" }}]
 """
 
@@ -71,6 +71,7 @@ class Gate:
     """Where a trial stops the subprocess: `reached` when the armed phase happens, held until `release`."""
 
     def __init__(self):
+        self.hold = 15  # seconds a "landed" answer is held at most
         self.arm(None)
 
     def arm(self, phase: str | None) -> None:
@@ -80,7 +81,7 @@ class Gate:
         if self.phase == phase:
             self.reached.set()
             if phase.endswith("landed"):
-                self.release.wait(15)  # hold the answer until the process is dead
+                self.release.wait(self.hold)  # hold the answer until the process is dead (or released)
 
 
 class GatedSlack(FakeSlack):
@@ -135,11 +136,12 @@ class Rig:
         self.server.clear()
         self.server.stop()
 
-    def config(self, folder: Path) -> Path:
+    def config(self, folder: Path, timeout: int = 5) -> Path:
+        """A trial's feeds.toml; `timeout` is the channels' (the client gives up on a held answer after it)."""
         folder.mkdir()
         path = folder / "feeds.toml"
         path.write_text(CONFIG.format(folder=folder, base=self.server.url_for("").rstrip("/"),
-                                      slack=self.slack.base_url, smtp=self.smtp.port))
+                                      slack=self.slack.base_url, smtp=self.smtp.port, timeout=timeout))
         return path
 
     def delivered(self) -> dict:
@@ -206,7 +208,10 @@ def test_a_second_process_never_sends_what_another_is_sending(tmp_path):
     """`once` holds the SMTP answer; meanwhile `digest mail` and another `once` run to the end."""
     rig = Rig()
     try:
-        config = rig.config(tmp_path / "both")
+        # The answer is held while three other processes run to the end, which takes longer than the
+        # usual 5 s channel timeout on a loaded machine: the held client must wait, not time out.
+        config = rig.config(tmp_path / "both", timeout=120)
+        rig.gate.hold = 120
         rig.gate.arm("smtp-landed")
         first = procwatch(config, "once")
         assert rig.gate.reached.wait(30)
