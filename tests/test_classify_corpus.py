@@ -26,10 +26,6 @@ KNOWN_MISSES = {
     "ted-de-bim-haus-der-statistik-pm-mod": "an F20 modification told only as added planning for circumstances "
                                             "'weder für den AG … noch für den AN … erkennbar', no modification or "
                                             "exclusivity wording (read after the rules were written, as a check)",
-    "uk-cf-novel-data-extension-open": "labelled by its coded open procedure; the text says the extension is "
-                                       "made under Regulation 72(1)(b), which reads as non-competed, and the "
-                                       "realworld set labels such Reg. 72 extensions sole source "
-                                       "(ted-en-fcdo-gefa-extension): no general rule separates them",
 }
 
 
