@@ -10,8 +10,11 @@ Commands: each a fresh `procwatch` process (as an operator runs it): cold = the 
        `--warm` (default 3) warm runs; min / median / max seconds and the process's peak RSS.
 Delivery: a poll of 300 new SAM notices (matching bench/match.py's watchlists) into the database,
        then the console delivery of what it queued, timed with the file's pages evicted; the same
-       on a fresh, empty database; the ratio (target ≤ 1.3×).
+       on a fresh, empty database, the two alternating over `--rounds` (default 3) after one untimed
+       delivery that compiles the digest template; min / median / max and the ratio of the medians
+       (target ≤ 1.3×). `--skip-commands` times delivery only.
 Also: bytes per stored notice (file size, WAL checkpointed, over notices) and `procwatch --version`.
+Build once, time later: `--folder DIR --build-only`, then `--db DIR/procwatch.db`.
 Another checkout (for the old figures): BENCH_CODE=/tmp/pw-old (as bench/ingest.py); a command it
 does not have is shown as n/a.
 Usage: .venv/bin/python bench/scale.py [--notices 200000] [--db PATH] [--warm 3] [--folder NEW --build-only]
