@@ -4,7 +4,8 @@ timed on it, cold and warm, with each command's peak RSS.
 Build: bench/ingest.py's pages (seven source kinds from the recorded fixtures, ids, references and
        title words varied), generated one page at a time, through `bot.pipeline.run_source` into a
        fresh database (default 200,000 notices; the issue's year of US awards is ~1.5M:
-       `--notices 1500000`, about 20 minutes and 5 GB of disk here). `--db PATH` reuses a built one.
+       `--notices 1500000`, ~3.5 GB; the build slows as the corpus's shared references grow, 271
+       notices/s over 200,000 here, see README Performance). `--db PATH` reuses a built one.
 Commands: each a fresh `procwatch` process (as an operator runs it): cold = the database file's
        pages evicted from the page cache first (posix_fadvise DONTNEED: no root needed), then
        `--warm` (default 3) warm runs; min / median / max seconds and the process's peak RSS.
