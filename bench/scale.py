@@ -4,24 +4,30 @@ timed on it, cold and warm, with each command's peak RSS.
 Build: bench/ingest.py's pages (seven source kinds from the recorded fixtures, ids, references and
        title words varied), generated one page at a time, through `bot.pipeline.run_source` into a
        fresh database (default 200,000 notices; the issue's year of US awards is ~1.5M:
-       `--notices 1500000`, about 20 minutes and 5 GB of disk here). `--db PATH` reuses a built one.
+       `--notices 1500000`, ~3.5 GB; the build slows as the corpus's shared references grow, 271
+       notices/s over 200,000 here, see README Performance). `--db PATH` reuses a built one.
 Commands: each a fresh `procwatch` process (as an operator runs it): cold = the database file's
        pages evicted from the page cache first (posix_fadvise DONTNEED: no root needed), then
        `--warm` (default 3) warm runs; min / median / max seconds and the process's peak RSS.
 Delivery: a poll of 300 new SAM notices (matching bench/match.py's watchlists) into the database,
        then the console delivery of what it queued, timed with the file's pages evicted; the same
-       on a fresh, empty database; the ratio (target ≤ 1.3×).
+       on a fresh, empty database, the two alternating over `--rounds` (default 3) after one untimed
+       delivery that compiles the digest template; min / median / max and the ratio of the medians
+       (target ≤ 1.3×). `--skip-commands` times delivery only.
 Also: bytes per stored notice (file size, WAL checkpointed, over notices) and `procwatch --version`.
+Build once, time later: `--folder DIR --build-only`, then `--db DIR/procwatch.db`.
 Another checkout (for the old figures): BENCH_CODE=/tmp/pw-old (as bench/ingest.py); a command it
 does not have is shown as n/a.
-Usage: .venv/bin/python bench/scale.py [--notices 200000] [--db PATH] [--warm 3]
+Usage: .venv/bin/python bench/scale.py [--notices 200000] [--db PATH] [--warm 3] [--folder NEW --build-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -77,8 +83,14 @@ def timed(args: list[str]) -> tuple[float, float, int]:
     return seconds, rss_kb / 1024, proc.returncode
 
 
+@functools.cache
+def _matcher():
+    """bench/match.py's watchlists, compiled once for every round."""
+    return ingest.matcher()
+
+
 def poll_then_deliver(folder: str, first: int) -> tuple[float, int]:
-    """(seconds, items delivered) for delivery after a 300-notice poll, the database cold."""
+    """(seconds, notices delivered) for delivery after a 300-notice poll, the database cold."""
     import io
     from bot.config import ChannelConfig, load
     from bot.delivery import deliver
@@ -86,7 +98,7 @@ def poll_then_deliver(folder: str, first: int) -> tuple[float, int]:
     from bot.pipeline import run_source
     from bot.store import Database
     cfg = load(str(Path(folder) / "feeds.toml"))
-    matcher, routes = ingest.matcher()
+    matcher, routes = _matcher()
     db = Database(cfg.bot.database)
     with db.transaction():  # what the build queued counts as delivered long ago: only the poll's go out
         db.db.execute("UPDATE outbox SET state = 'sent', sent_at = '2026-01-01T00:00:00+00:00' WHERE state != 'sent'")
@@ -102,7 +114,29 @@ def poll_then_deliver(folder: str, first: int) -> tuple[float, int]:
     db = Database(cfg.bot.database)
     lines = deliver(db, [console], ingest.NOW)
     db.close()
-    return time.perf_counter() - started, len(lines)
+    return time.perf_counter() - started, sum(int(x) for x in re.findall(r"delivered (\d+) notice", " ".join(lines)))
+
+
+def delivery(folder: str, n: int, rounds: int) -> dict:
+    """Delivery after a 300-notice poll, cold, on an empty database and on this one, alternating over
+    `rounds`; a first, untimed delivery compiles the digest template (the daemon does that once)."""
+    with tempfile.TemporaryDirectory() as empty:
+        ingest.config(empty)
+        poll_then_deliver(empty, 10**7)
+    small, big, items = [], [], 0
+    for r in range(rounds):
+        with tempfile.TemporaryDirectory() as empty:
+            ingest.config(empty)
+            small.append(poll_then_deliver(empty, 10**7)[0])
+        seconds, items = poll_then_deliver(folder, 5 * 10**7 + 10 * n + 1000 * r)  # ids never stored before
+        big.append(seconds)
+    small.sort(), big.sort()
+    ratio = big[len(big) // 2] / small[len(small) // 2]
+    print(f"delivery after a 300-notice poll ({items} notices in the digest), cold, {rounds} rounds alternating: "
+          f"{big[0]:.3f} / {big[len(big) // 2]:.3f} / {big[-1]:.3f} s on this database, {small[0]:.3f} / "
+          f"{small[len(small) // 2]:.3f} / {small[-1]:.3f} s on an empty one: {ratio:.2f}× (medians; target ≤ 1.3×)")
+    return {"delivery_s": round(big[len(big) // 2], 3), "delivery_empty_s": round(small[len(small) // 2], 3),
+            "delivery_ratio": round(ratio, 2)}
 
 
 def one_of_each(db: str) -> dict[str, str]:
@@ -128,7 +162,12 @@ def main() -> int:
     parser.add_argument("--db", help="reuse a database built by an earlier run (its folder's feeds.toml)")
     parser.add_argument("--folder", help="build into this (new) folder and keep it, for --db later")
     parser.add_argument("--warm", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="delivery rounds, alternating empty and this database")
+    parser.add_argument("--skip-commands", action="store_true", help="time delivery only")
+    parser.add_argument("--build-only", action="store_true", help="build into --folder and stop (time it later with --db)")
     args = parser.parse_args()
+    if args.build_only and not args.folder:
+        parser.error("--build-only needs --folder (where the database is kept)")
     keep = tempfile.TemporaryDirectory() if not (args.db or args.folder) else None
     folder = keep.name if keep else args.folder or str(Path(args.db).parent)
     if args.folder:
@@ -138,6 +177,8 @@ def main() -> int:
         seconds, stored = build(folder, args.notices)
         print(f"built {stored:,} notices through the pipeline in {seconds:,.0f} s ({stored / seconds:,.0f}/s)")
         line |= {"build_per_s": round(stored / seconds)}
+        if args.build_only:
+            return 0
     db = str(Path(folder) / "procwatch.db")
     config = str(Path(folder) / "feeds.toml")
     if "[watchlists.surveillance]" not in Path(config).read_text():
@@ -160,20 +201,14 @@ def main() -> int:
         "db check": ["--config", config, "db", "check"],
     }
     print(f"{'command':28}{'cold s':>8}{'warm s min/med/max':>22}{'peak RSS MB':>13}")
-    for name, argv in commands.items():
+    for name, argv in ({} if args.skip_commands else commands).items():
         evict(db)
         cold, rss, _ = timed(argv)
         warm = sorted(timed(argv)[0] for _ in range(args.warm))
         print(f"{name:28}{cold:>8.2f}{warm[0]:>10.2f} {warm[len(warm) // 2]:>5.2f} {warm[-1]:>5.2f}{rss:>13,.0f}")
         if cold == cold:  # not NaN: the command exists in this checkout
             line[name] = {"cold": round(cold, 3), "warm": round(warm[len(warm) // 2], 3), "rss_mb": round(rss)}
-    with tempfile.TemporaryDirectory() as empty:
-        ingest.config(empty)
-        base_s, _ = poll_then_deliver(empty, 10**7)
-    big_s, delivered = poll_then_deliver(folder, 2 * 10**7 + n)  # ids never stored before
-    print(f"delivery after a 300-notice poll, cold: {big_s:.2f} s on this database, {base_s:.2f} s on an empty "
-          f"one ({big_s / base_s:.2f}×, target ≤ 1.3×; {delivered} digest lines)")
-    line |= {"delivery_s": round(big_s, 3), "delivery_empty_s": round(base_s, 3), "delivery_ratio": round(big_s / base_s, 2)}
+    line |= delivery(folder, n, args.rounds)
     print(json.dumps(line))
     if keep:
         keep.cleanup()

@@ -15,12 +15,15 @@ import dataclasses
 import hashlib
 import json
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from . import flags, outbox
 from .config import Config, Watchlist
 from .match import Matcher
-from .pipeline import Route
 from .store import Database
+
+if TYPE_CHECKING:  # the pipeline (every parser) is imported only by the daemon, not by `status`
+    from .pipeline import Route
 
 PREFIX = "watchlist:"
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .config import (DAYS, BotConfig, ChannelConfig, Config, SourceConfig, Watchlist, parse_duration,
-                     resolve_secret)
+from .config_types import (DAYS, BotConfig, ChannelConfig, Config, SourceConfig, Watchlist, parse_duration,
+                           resolve_secret)
 from . import redact
 from .errors import ConfigError
 from .notice import COMPETITIONS, FLAGS

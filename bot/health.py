@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from . import redact
 from .config import Config, SourceConfig
-from .http import RateGate
 from .store import Database, budget_key
 
 if TYPE_CHECKING:  # `procwatch status` imports this module: no channel, template or source code
@@ -30,8 +29,10 @@ STALLED_AFTER = 3  # intervals without a completed poll before a source counts a
 OVERLAP_EVERY = timedelta(hours=1)  # at most one "polls overlap" log line per source this often
 
 
-class StoredGate(RateGate):
-    """A source's Retry-After kept in the database, so no poll (nor a restart) asks before the time it named."""
+class StoredGate:
+    """A source's Retry-After kept in the database, so no poll (nor a restart) asks before the time it named.
+
+    It is an `http.RateGate` by shape (until, hold), not by import: `status` loads no HTTP client."""
 
     def __init__(self, db: Database, source: str, clock):
         self.db, self.source, self.clock = db, source, clock

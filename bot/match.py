@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import ahocorasick
 
-from bot.config import Watchlist
+from bot.config_types import Watchlist
 from bot.notice import Notice
 
 # Acronym -> names it also matches in `agency_path` (the acronym itself always matches too).

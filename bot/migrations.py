@@ -171,3 +171,12 @@ def m008_documents(db: Database) -> None:
     }, pk="sha256")
     db["notice_documents"].create({"uid": str, "links_key": str, "position": int, "sha256": str,
                                    "linked_at": str}, pk=("uid", "links_key", "position"))
+
+
+@migrations()
+def m009_follow_up_index(db: Database) -> None:
+    """A digest item's follow-up (the J&A or intent notice another source published under the same
+    reference) is one small index read: only J&A and intent rows, by reference and source, so a
+    reference shared by thousands of one source's notices is not read row by row (digest._follow_up)."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_notices_follow_up ON notices (reference, source, first_seen_at)"
+               " WHERE kind IN ('justification', 'intent')")

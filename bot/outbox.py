@@ -203,17 +203,27 @@ def queued(db: Database, channel: str, recipient: str) -> list[dict]:
                    " ORDER BY min(id)", (channel, recipient))
 
 
-def channel_health(db: Database) -> list[dict]:
-    """Per channel: pending, retrying (pending after a failure) with the next retry, sending, dead,
-    and the last error while the channel is failing (its latest attempt failed)."""
+WAITING = "state IN ('pending', 'sending', 'dead')"  # not yet sent: a few rows, however long the history
+
+
+def channel_health(db: Database, channels=()) -> list[dict]:
+    """Per channel (those with rows waiting, and `channels` even with none): pending, retrying
+    (pending after a failure) with the next retry, sending, dead, and the last error while the
+    channel is failing (its latest attempt failed). Only unsent rows are read, through the state
+    index: the sent history (a year of it) is not scanned."""
+    found = {row["channel"]: row for row in db.rows(
+        "SELECT channel, sum(state = 'pending' AND attempts = 0) AS pending,"
+        " sum(state = 'pending' AND attempts > 0) AS retrying, sum(state = 'sending') AS sending,"
+        " sum(state = 'dead') AS dead, min(CASE WHEN state = 'pending' AND attempts > 0"
+        f" THEN next_attempt_at END) AS next_retry FROM outbox WHERE {WAITING} GROUP BY channel")}
     out = []
-    for row in db.rows(
-            "SELECT channel, sum(state = 'pending' AND attempts = 0) AS pending,"
-            " sum(state = 'pending' AND attempts > 0) AS retrying, sum(state = 'sending') AS sending,"
-            " sum(state = 'dead') AS dead, min(CASE WHEN state = 'pending' AND attempts > 0"
-            " THEN next_attempt_at END) AS next_retry FROM outbox GROUP BY channel ORDER BY channel"):
-        failed = db.rows("SELECT last_error FROM outbox WHERE channel = ? AND state IN ('pending', 'dead')"
-                         " AND attempts > 0 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1", (row["channel"],))
+    for name in sorted(set(found) | set(channels)):
+        row = found.get(name) or {"channel": name, "pending": 0, "retrying": 0, "sending": 0, "dead": 0,
+                                  "next_retry": None}
+        # `+channel`: through the state index (unsent rows), not the channel's whole history
+        failed = db.rows("SELECT last_error FROM outbox WHERE state IN ('pending', 'dead') AND +channel = ?"
+                         " AND attempts > 0 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1", (name,)) \
+            if name in found else []
         out.append(row | {"last_error": failed[0]["last_error"] if failed else None})
     return out
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from . import catch_up
 from .config import Config
 from .match import Matcher
-from .pipeline import Route
 from .store import Database
+
+if TYPE_CHECKING:  # the pipeline (every parser) is imported only by the daemon, not by `status`
+    from .pipeline import Route
 
 log = logging.getLogger("procwatch")
 KNOWN = "config_known"

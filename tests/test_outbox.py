@@ -155,3 +155,19 @@ def test_a_row_whose_notice_is_gone_is_never_sent_as_an_empty_digest(db):
     lines = deliver(db, [console], datetime(2026, 10, 2, 12, tzinfo=timezone.utc))
     assert out.getvalue() == "" and lines == []
     assert state(db) == [("ne", "dead", 1, T0, "notice no longer stored; nothing to send")]
+
+
+def test_channel_health_counts_unsent_rows_and_lists_configured_channels_with_nothing_waiting(db):
+    queue(db, 1)
+    queue(db, 2)
+    digest_id, _ = outbox.claim(db, "mail", "ana@example.org", T0)
+    outbox.mark_sent(db, digest_id, T0)
+    queue(db, 3)
+    digest_id, _ = outbox.claim(db, "mail", "ana@example.org", T0)
+    outbox.mark_failed(db, digest_id, "SMTP server said 451", T0)
+    health = {c["channel"]: c for c in outbox.channel_health(db, ["mail", "team"])}
+    assert (health["mail"]["pending"], health["mail"]["retrying"], health["mail"]["dead"]) == (0, 1, 0)
+    assert health["mail"]["last_error"] == "SMTP server said 451"
+    assert health["team"] == {"channel": "team", "pending": 0, "retrying": 0, "sending": 0, "dead": 0,
+                              "next_retry": None, "last_error": None}
+    assert outbox.describe(health["team"]) == "  team: nothing waiting"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from .. import clock, evidence
-from ..classify import explain
+from .. import clock
 from ..config import Config
 from ..digest import change_lines, clean, money, why
 from ..errors import BotError
@@ -90,6 +89,8 @@ def _check_source(config: Config, source: str | None) -> None:
 
 
 def show(args, config: Config, out) -> int:
+    from .. import evidence  # show's own: the classifier and the evidence store are not search's
+    from ..classify import explain
     db = Database(config.bot.database)
     try:
         uid = _resolve(db, args.uid)

@@ -42,7 +42,7 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
     backlog = outbox.backlog(db)
     heartbeat = db.meta("heartbeat")
     problems = [i["message"] for i in incidents if i["source"] in config.sources]
-    channels = outbox.channel_health(db)
+    channels = outbox.channel_health(db, config.channels)
     problems += outbox.channel_problems(channels)
     started = db.meta("started_at")
     problems += [line for s in config.sources.values()

@@ -1,14 +1,10 @@
-"""The channel registry: `kind` in feeds.toml → implementation. One line per channel."""
+"""The channel registry: `kind` in feeds.toml → implementation, imported on first use. One line per channel."""
 
-from .apprise import Apprise
-from .base import Channel
-from .console import Console
-from .email import Email
-from .slack import Slack
+from ..kinds import Registry
 
-REGISTRY: dict[str, type[Channel]] = {
-    "apprise": Apprise,
-    "console": Console,
-    "email": Email,
-    "slack": Slack,
-}
+REGISTRY = Registry(__name__, {
+    "apprise": ".apprise:Apprise",
+    "console": ".console:Console",
+    "email": ".email:Email",
+    "slack": ".slack:Slack",
+})

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from ..config import ChannelConfig
+from ..config_types import ChannelConfig
 from ..digest import Digest, render_text
 
 

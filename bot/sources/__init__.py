@@ -1,32 +1,19 @@
-"""The source registry: `kind` in feeds.toml → implementation. One line per source."""
+"""The source registry: `kind` in feeds.toml → implementation, imported on first use. One line per source."""
 
-from .base import Source
-from .canadabuys import CanadaBuys
-from .feed import Feed
-from .page import Page
-from .austender import AusTender
-from .ocds import Ocds
-from .fpds_atom import FpdsAtom
-from .sam_contract_awards import SamContractAwards
-from .sam_extract import SamExtract
-from .sam_opportunities import SamOpportunities
-from .ted import Ted
-from .uk_contracts_finder import UkContractsFinder
-from .uk_find_a_tender import UkFindATender
-from .usaspending import UsaSpending
+from ..kinds import Registry
 
-REGISTRY: dict[str, type[Source]] = {
-    "sam_opportunities": SamOpportunities,
-    "sam_extract": SamExtract,
-    "sam_contract_awards": SamContractAwards,
-    "usaspending": UsaSpending,
-    "fpds_atom": FpdsAtom,
-    "ted": Ted,
-    "uk_find_a_tender": UkFindATender,
-    "uk_contracts_finder": UkContractsFinder,
-    "austender": AusTender,
-    "ocds": Ocds,
-    "canadabuys": CanadaBuys,
-    "feed": Feed,
-    "page": Page,
-}
+REGISTRY = Registry(__name__, {
+    "sam_opportunities": ".sam_opportunities:SamOpportunities",
+    "sam_extract": ".sam_extract:SamExtract",
+    "sam_contract_awards": ".sam_contract_awards:SamContractAwards",
+    "usaspending": ".usaspending:UsaSpending",
+    "fpds_atom": ".fpds_atom:FpdsAtom",
+    "ted": ".ted:Ted",
+    "uk_find_a_tender": ".uk_find_a_tender:UkFindATender",
+    "uk_contracts_finder": ".uk_contracts_finder:UkContractsFinder",
+    "austender": ".austender:AusTender",
+    "ocds": ".ocds:Ocds",
+    "canadabuys": ".canadabuys:CanadaBuys",
+    "feed": ".feed:Feed",
+    "page": ".page:Page",
+})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Iterator
 
-from ..config import SourceConfig
+from ..config_types import SourceConfig
 from ..http import Http
 from ..notice import Notice
 

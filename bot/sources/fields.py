@@ -6,7 +6,6 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from .bounded import visible_text
 
 MAX_DIGITS = 16  # amounts of 10**16 or more are publishing errors, not contracts
 # A decoded record back as JSON text for `Notice.raw`: its keys in the order the source sent them
@@ -47,6 +46,7 @@ def html_to_text(markup: str) -> str:
     """Visible text of an HTML fragment, whitespace folded."""
     if "<" not in markup:
         return " ".join(markup.split())
+    from .bounded import visible_text  # bs4 is imported by the first markup, not by every command
     return visible_text(markup)  # within caps: a hostile description cannot eat the machine
 
 
