@@ -1,4 +1,5 @@
-"""HTML and XML parsed within caps: a hostile document is refused quickly instead of eating the machine.
+"""The caps that keep a hostile document from eating the machine (the HTML parser that applies them is
+bot/sources/soup.py, kept apart so that loading a source does not import beautifulsoup4).
 
 A 20 MB page of tiny elements costs ~200 bytes of tree per byte under beautifulsoup4; so every
 element, attribute and text piece is counted while the tree is built and parsing stops past
@@ -9,11 +10,7 @@ stopped midway, so an XML document is refused beforehand when it has more than M
 
 from __future__ import annotations
 
-import html
 import re
-import time
-
-from bs4 import BeautifulSoup
 
 MAX_NODES = 150_000  # elements + attributes + text pieces; a real listing page has a few thousand
 MAX_SECONDS = 20.0  # parsing and reading one page
@@ -34,38 +31,3 @@ def markup_count(body: bytes) -> int:
 
 class TooBig(Exception):
     """A cap was hit while the page was being parsed."""
-
-
-class BoundedSoup(BeautifulSoup):
-    """BeautifulSoup that stops, instead of growing without bound, past a node count or a time."""
-
-    nodes, limit, ends = 0, MAX_NODES, 0.0  # class attributes: a soup's own lookups find tags
-
-    def __init__(self, markup: bytes | str, *args, limit: int = MAX_NODES, seconds: float = MAX_SECONDS, **kwargs):
-        if (LONG_TAG_BYTES if isinstance(markup, bytes) else LONG_TAG).search(markup):
-            raise TooBig(f"a tag longer than {LONGEST_TAG // 1024} KB")
-        self.__dict__.update(nodes=0, limit=limit, ends=time.monotonic() + seconds)
-        super().__init__(markup, *args, **kwargs)
-
-    def _count(self, n: int) -> None:
-        self.nodes += n
-        if self.nodes > self.limit:
-            raise TooBig(f"more than {self.limit} elements, attributes and texts")
-        if self.nodes % 1000 < n and time.monotonic() > self.ends:
-            raise TooBig(f"parsing took over {MAX_SECONDS:g}s")
-
-    def handle_starttag(self, name, namespace, nsprefix, attrs, *args, **kwargs):
-        self._count(1 + len(attrs or ()))
-        return super().handle_starttag(name, namespace, nsprefix, attrs, *args, **kwargs)
-
-    def handle_data(self, data):
-        self._count(1)
-        return super().handle_data(data)
-
-
-def visible_text(markup: str) -> str:
-    """The text of an HTML fragment, whitespace folded; past the caps, tags are stripped without a tree."""
-    try:
-        return " ".join(BoundedSoup(markup, "html.parser").get_text(" ").split())
-    except TooBig:
-        return " ".join(html.unescape(TAG.sub(" ", markup)).split())

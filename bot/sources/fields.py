@@ -46,7 +46,7 @@ def html_to_text(markup: str) -> str:
     """Visible text of an HTML fragment, whitespace folded."""
     if "<" not in markup:
         return " ".join(markup.split())
-    from .bounded import visible_text  # bs4 is imported by the first markup, not by every command
+    from .soup import visible_text  # bs4 is imported by the first markup, not by every command
     return visible_text(markup)  # within caps: a hostile description cannot eat the machine
 
 

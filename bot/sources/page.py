@@ -19,9 +19,10 @@ from bs4 import BeautifulSoup, Tag
 from ..errors import SourceError
 from ..http import Response, url_for_log
 from ..notice import Notice
-from .bounded import MAX_NODES, MAX_SECONDS, BoundedSoup, TooBig
+from .bounded import MAX_NODES, MAX_SECONDS, TooBig
 from .fields import plain
 from .listing import TITLE_CHARS, Listing, absolute_link
+from .soup import BoundedSoup
 
 SELECTORS = ("item", "title", "link", "date", "text")
 INERT = ["script", "style", "template", "noscript", "iframe", "object"]

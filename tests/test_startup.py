@@ -1,0 +1,53 @@
+"""What a command pays to start: loading feeds.toml imports only the kinds it names, and those
+kinds do not drag in parsers and clients a command like `status` never uses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = """
+[bot]
+database = "{folder}/procwatch.db"
+
+[sources.sam]
+kind = "sam_opportunities"
+api_key_env = "SAM_API_KEY"
+
+[sources.extract]
+kind = "sam_extract"
+
+[sources.fpds]
+kind = "fpds_atom"
+
+[sources.news]
+kind = "feed"
+url = "https://example.org/feed.xml"
+"""
+
+
+def loaded_by_config(tmp_path: Path) -> set[str]:
+    """The modules a fresh interpreter holds after loading (and checking) that configuration."""
+    path = tmp_path / "feeds.toml"
+    path.write_text(CONFIG.format(folder=tmp_path))
+    code = ("import json, sys; from bot.config import load; load(sys.argv[1], {}); "
+            "print(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    return set(json.loads(out.stdout))
+
+
+def test_loading_the_configuration_imports_only_the_named_kinds(tmp_path):
+    modules = loaded_by_config(tmp_path)
+    assert {"bot.sources.sam_opportunities", "bot.sources.fpds_atom", "bot.sources.feed"} <= modules
+    assert "bot.sources.ted" not in modules and "bot.sources.page" not in modules  # not named
+    assert "bot.notify.slack" not in modules
+
+
+def test_loading_the_configuration_imports_no_html_parser_or_pipeline(tmp_path):
+    modules = loaded_by_config(tmp_path)
+    assert not {m for m in modules if m == "bs4" or m.startswith("bs4.")}
+    assert "bot.pipeline" not in modules
