@@ -30,10 +30,12 @@ and evidence the source already set are kept. New sources add codes by adding ta
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot.notice import Notice
-from bot.statements import Reading, read, sentences
+
+if TYPE_CHECKING:
+    from bot.statements import Reading
 
 SOLE, LIMITED, COMPETED = "sole_source", "limited", "competed"
 RANK = {SOLE: 0, LIMITED: 1, COMPETED: 2}
@@ -188,6 +190,7 @@ def explain(notice: Notice) -> Reading:
 
     The notice type is the prior: in a Sources Sought or RFI notice a cue counts only when it
     states an intended award (coded types such as J&A, VEAT, UK5 and ACAN decide in the tables)."""
+    from bot.statements import read  # the cue tables load on first use, not with every source module
     notice_type = " ".join(values(notice.codes, "notice_type")).casefold()
     return read(notice.title, notice.description, seeks_sources=notice_type.startswith(SEEKS_SOURCES))
 
@@ -204,6 +207,7 @@ def offers_evidence(codes: dict, verdict: str) -> list[str]:
 
 def coded_evidence(codes: dict) -> list[tuple[str, str]]:
     """(verdict, evidence) for every code that decides something, in key order."""
+    from bot.statements import read
     found = []
     for key, rule in RULES.items():
         for value in values(codes, key):
@@ -242,10 +246,12 @@ def cited_authorities(*texts: str) -> list[str]:
 def text_evidence(text: str) -> list[str]:
     """Every quoted sentence of `text` that states sole source on its own (to quote an attachment:
     the deciding sentence may be a heading, and the quote should be the one that says why)."""
+    from bot.statements import read, sentences
     return [quote for sentence in sentences(text or "") for quote in read("", sentence).quotes]
 
 
 def sole_source_cue(text: str) -> str | None:
     """The quoted sentence of `text` that states sole source, or None (used to screen titles)."""
+    from bot.statements import read
     reading = read(text, "")
     return reading.quotes[0] if reading.decided else None

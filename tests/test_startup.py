@@ -51,3 +51,8 @@ def test_loading_the_configuration_imports_no_html_parser_or_pipeline(tmp_path):
     modules = loaded_by_config(tmp_path)
     assert not {m for m in modules if m == "bs4" or m.startswith("bs4.")}
     assert "bot.pipeline" not in modules
+
+
+def test_loading_the_configuration_leaves_the_cue_tables_unloaded(tmp_path):
+    """The statement reader and its cue tables are the classifier's, loaded when a notice is read."""
+    assert "bot.statements" not in loaded_by_config(tmp_path)
