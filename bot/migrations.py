@@ -171,3 +171,12 @@ def m008_documents(db: Database) -> None:
     }, pk="sha256")
     db["notice_documents"].create({"uid": str, "links_key": str, "position": int, "sha256": str,
                                    "linked_at": str}, pk=("uid", "links_key", "position"))
+
+
+@migrations()
+def m010_flag_vendor_threads(db: Database) -> None:
+    """A covering index for the repeat-vendor count (bot/store_flags.py `vendor_threads`): the
+    vendor's records at an agency in a date range, with their uid and thread, read from the index
+    alone (the (vendor, agency, day) index of m006 stays)."""
+    db["flag_vendors"].create_index(["vendor", "agency", "day", "reference", "uid"],
+                                    index_name="idx_flag_vendors_threads")
