@@ -24,6 +24,7 @@ from .notice import FLAGS, Notice
 
 NON_COMPETED = ("sole_source", "limited")
 COUNTERPARTS = {"justification": ("award",), "award": ("justification",)}  # whose flags a new notice changes
+THREAD_KINDS = ("award", "justification", "modification")  # the kinds whose flags read their thread
 URGENCY = re.compile(r"\bURG\b|6\.302-2|urgen", re.IGNORECASE)
 US_INTENT_TYPES = re.compile(r"^(special notice|presolicitation|sources sought)", re.IGNORECASE)
 ACAN = re.compile(r"advance contract award notice", re.IGNORECASE)
@@ -260,7 +261,9 @@ def refresh(db, notice: Notice, stamp: str) -> frozenset[str]:
     at the agency (so the count does not depend on the order notices arrive); returns the notice's
     flag codes."""
     today, table = as_date(stamp), rules()
-    thread = db.thread(notice.reference) if notice.reference else []
+    # Only awards, J&As and modifications read their thread (after the fact, growth, missing J&A)
+    # or change a counterpart's flags: a tender's or an intent's thread is not looked up.
+    thread = db.thread(notice.reference) if notice.reference and notice.kind in THREAD_KINDS else []
     repeats, later = _history(db, notice, table, later=True)
     counterpart = COUNTERPARTS.get(notice.kind, ())
     mine: frozenset[str] = frozenset()

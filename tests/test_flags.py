@@ -385,3 +385,17 @@ def test_repeat_vendor_queries_read_the_covering_index(tmp_path):
     for plan in plans:
         assert "SEARCH f USING COVERING INDEX idx_flag_vendors_threads (vendor=? AND agency=? AND day>" in plan
         assert "SCAN f" not in plan
+
+
+@pytest.mark.parametrize("kind", ["tender", "intent", "other", "idv"])
+def test_only_awards_jas_and_modifications_read_their_thread(kind):
+    """refresh skips the thread lookup for other kinds: no flag of theirs may depend on it."""
+    assert kind not in flags.THREAD_KINDS
+    notice = Notice(source="sam", native_id="x", kind=kind, competition="sole_source", currency="USD",
+                    amount=None, posted_at="2026-09-01", awarded_at="2026-08-01", reference="R",
+                    codes={"extent_competed": ["C"], "notice_type": ["Presolicitation"]})
+    thread = [{"uid": "sam:j", "source": "sam", "kind": "justification", "amount": "100", "currency": "USD",
+               "competition": "sole_source", "posted_at": "2026-09-20", "awarded_at": "2026-08-01"},
+              {"uid": "sam:a", "source": "sam", "kind": "award", "amount": "100", "currency": "USD",
+               "competition": "sole_source", "posted_at": "2026-08-01", "awarded_at": "2026-08-01"}]
+    assert flags.evaluate(notice, thread, None, date(2026, 10, 2)) == flags.evaluate(notice, [], None, date(2026, 10, 2))
