@@ -365,6 +365,14 @@ def test_repeat_vendor_counts_distinct_threads_in_sql_and_names_the_first_three(
         flags.refresh(db, early, stamp)
     [flag] = [f for f in db.flags(last.uid) if f["flag"] == "repeat_vendor"]
     assert flag["detail"].startswith("7th non-competed")
+    # a withdrawn record is no longer counted
+    with db.transaction():
+        db.mark_withdrawn(records[4].uid, "withdrawn by the source (test)", stamp)
+        db.preload([last.uid])
+        flags.refresh(db, last, stamp)
+    [flag] = [f for f in db.flags(last.uid) if f["flag"] == "repeat_vendor"]
+    assert flag["detail"] == ("6th non-competed award or J&A to Acme Widgets Ltd from DEPT OF THINGS › OFFICE in 365 days"
+                              " (also REF-B, REF-C, REF-E, …)")
 
 
 def test_repeat_vendor_queries_read_the_covering_index(tmp_path):
@@ -385,6 +393,8 @@ def test_repeat_vendor_queries_read_the_covering_index(tmp_path):
     for plan in plans:
         assert "SEARCH f USING COVERING INDEX idx_flag_vendors_threads (vendor=? AND agency=? AND day>" in plan
         assert "SCAN f" not in plan
+        # withdrawn notices left out through their partial index, not a look-up of each row's notice
+        assert "SCAN notices USING INDEX idx_notices_withdrawn" in plan and "SEARCH n" not in plan
 
 
 @pytest.mark.parametrize("kind", ["tender", "intent", "other", "idv"])
