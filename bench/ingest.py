@@ -5,7 +5,9 @@ Data: pages built from the recorded fixtures of seven source kinds (SAM.gov oppo
 contract awards, USAspending, FPDS ATOM, TED, Contracts Finder, AusTender), each record copied
 with its ids varied, the thread `reference` (SAM solicitation and award numbers, TED procedure ids,
 USAspending award ids; OCDS ocids and PIIDs vary with the ids) shared by 3 consecutive copies (threads
-stay a few notices long, as real ones are, instead of one thread growing with the corpus), and
+stay a few notices long, as real ones are, instead of one thread growing with the corpus), the
+vendor (names and UEIs) shared by one thread's copies and, for one group in four, by the next
+thread's too (rare repeat vendors: see `_vendor`), and
 every SAM and OCDS title given one word drawn Zipf-like from the fixtures' vocabulary (rare words
 exist), up to `--notices` notices (default 30,000) in the mix below, as the bytes a server sends.
 Each side builds its pages in its own subprocess before anything is timed.
@@ -69,6 +71,11 @@ NOW = datetime(2026, 10, 2, 12, 0, tzinfo=timezone.utc)
 MARK = "@@K@@"  # placeholder in a record's ids, replaced by the copy number
 WORD = "@@W@@"  # placeholder in a title, replaced by a word of the vocabulary (Zipf-like)
 REF = "@@R@@"  # placeholder in a reference, replaced by the copy number // 3 (threads of 3 copies)
+VENDOR = "@@V@@"  # placeholder after a vendor's name and UEI, replaced by the copy's vendor group (see _vendor)
+_VENDOR_KEYS = {"ueiSAM", "uniqueEntityId", "awardeeName", "legalBusinessName", "awardeeNameFromContract",
+                "Recipient Name", "Recipient UEI", "recipient_name", "winner-name", "organisation-name-tenderer"}
+_FPDS_VENDOR = re.compile(r"(<ns1:(?:vendorName|UEILegalBusinessName|UEI|contractorName|vendorDoingAsBusinessName)>)"
+                          r"([^<]+)")
 
 
 @dataclass
@@ -176,6 +183,47 @@ watchlists = []
 """
 
 
+def _vendor_strings(obj, found: set[str]) -> set[str]:
+    """The vendor names and UEIs of a record (awardees, recipients, winners, OCDS suppliers)."""
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key in _VENDOR_KEYS:
+                found.update(s for s in corpus._strings(value) if s.strip())
+            elif key == "awardee" and isinstance(value, dict) and isinstance(value.get("name"), str):
+                found.add(value["name"])
+            elif key == "suppliers" and isinstance(value, list):
+                found.update(v["name"] for v in value if isinstance(v, dict) and isinstance(v.get("name"), str))
+            elif key == "parties" and isinstance(value, list):
+                found.update(v["name"] for v in value if isinstance(v, dict) and isinstance(v.get("name"), str)
+                             and "supplier" in (v.get("roles") or ()))
+            _vendor_strings(value, found)
+    elif isinstance(obj, list):
+        for item in obj:
+            _vendor_strings(item, found)
+    return found
+
+
+def _with_vendor(record: dict) -> str:
+    """The record as JSON with VENDOR after each of its vendor strings, wherever they occur."""
+    text = json.dumps(record, ensure_ascii=False)
+    for name in sorted(_vendor_strings(record, set()), key=len, reverse=True):
+        quoted = json.dumps(name, ensure_ascii=False)
+        text = text.replace(quoted, quoted[:-1] + VENDOR + '"')
+    return text
+
+
+def _vendor(copy: int, threaded: bool) -> str:
+    """The vendor group of a record's copy: the copies of one thread (3 when the record has a REF,
+    else 1) share their vendor, as a procurement's notices do, and one group in four shares it with
+    the next group too (a vendor with two procurements at the agency that day: the repeat flag
+    fires on both). Real pages (../shared/realworld/payloads, the searches not filtered by vendor
+    or PIID: 209 records with a vendor) have 45 (21.5%) sharing vendor and agency with another
+    record of the same page, in groups of at most 3; every copy sharing it, as before, made one
+    vendor hold ~470 procurements at one agency on one day at 20,000 notices."""
+    group = copy // 3 if threaded else copy
+    return f" v{group - 1 if group % 8 == 1 else group}"
+
+
 class Pages:
     """Page bodies of one kind: record templates with MARK in their ids, joined per page."""
 
@@ -187,20 +235,23 @@ class Pages:
                 page = json.loads((FIX / path).read_bytes())
                 for record in page[kind.records]:
                     kind.vary(record)
-                    self.records.append(json.dumps(record, ensure_ascii=False))
+                    self.records.append(_with_vendor(record))
                 self.heads.append({k: v for k, v in page.items() if k != kind.records})
         else:  # FPDS ATOM: the entries of the recorded feed, PIID varied
             text = (FIX / kind.templates[0]).read_text("utf-8")
             entries = re.findall(r"  <ns0:entry>.*?</ns0:entry>\n", text, re.S)
             self.head, self.tail = text[:text.index("  <ns0:entry>")], "</ns0:feed>\n"
             self.head = re.sub(r"\s*<ns0:link rel=\"next\"[^>]*/>", "", self.head)
-            self.records = [re.sub(r"(<ns1:PIID>)([^<]+)", rf"\g<1>\g<2>{MARK}", e) for e in entries]
+            self.records = [_FPDS_VENDOR.sub(rf"\g<1>\g<2>{VENDOR}", re.sub(r"(<ns1:PIID>)([^<]+)", rf"\g<1>\g<2>{MARK}", e))
+                            for e in entries]
+        self.threaded = [REF in r for r in self.records]
 
     def page(self, first: int, count: int) -> bytes:
         """Records number `first` .. first+count-1 (copies of the templates, ids made unique)."""
         n = len(self.records)
         rows = [self.records[i % n].replace(MARK, f"-{i // n}").replace(WORD, _word(i))
-                .replace(REF, f"-{i // n // 3}") for i in range(first, first + count)]
+                .replace(REF, f"-{i // n // 3}").replace(VENDOR, _vendor(i // n, self.threaded[i % n]))
+                for i in range(first, first + count)]
         if not self.kind.records:
             return (self.head + "".join(rows) + self.tail).encode()
         head = json.dumps(self.heads[0], ensure_ascii=False)[:-1]

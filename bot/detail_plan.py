@@ -15,10 +15,20 @@ from .notice import Notice
 from .sources.base import Source
 
 
-def choose(source: Source, matcher: Matcher, notices: list[Notice], now: datetime) -> tuple[set[str], int]:
-    """(uids whose description to read, candidates left unread for lack of budget)."""
-    ranked = sorted((rank, i, n.uid) for i, n in enumerate(notices)
-                    if (rank := source.detail_rank(n, matcher.prefilter(n))) is not None)
+def rank_inputs(notice: Notice) -> tuple:
+    """What a source's rank reads of a notice (its title, codes, vendor and agency: the watchlist
+    prefilter and the cues of the title); classify and a description leave them as they were."""
+    return notice.title, notice.codes, notice.vendor_name, notice.vendor_ids, notice.agency_path
+
+
+def choose(source: Source, matcher: Matcher, notices: list[Notice], now: datetime,
+           ranks: dict[str, int | None] | None = None) -> tuple[set[str], int]:
+    """(uids whose description to read, candidates left unread for lack of budget); each notice's
+    rank is put in `ranks` when given (the pipeline reuses it rather than ranking the notice again)."""
+    ranks = {} if ranks is None else ranks
+    for n in notices:
+        ranks[n.uid] = source.detail_rank(n, matcher.prefilter(n))
+    ranked = sorted((ranks[n.uid], i, n.uid) for i, n in enumerate(notices) if ranks[n.uid] is not None)
     allowance = source.detail_allowance(now)
     taken = ranked if allowance is None else ranked[:max(0, allowance)]
     return {uid for _, _, uid in taken}, len(ranked) - len(taken)

@@ -24,6 +24,7 @@ from .notice import FLAGS, Notice
 
 NON_COMPETED = ("sole_source", "limited")
 COUNTERPARTS = {"justification": ("award",), "award": ("justification",)}  # whose flags a new notice changes
+THREAD_KINDS = ("award", "justification", "modification")  # the kinds whose flags read their thread
 URGENCY = re.compile(r"\bURG\b|6\.302-2|urgen", re.IGNORECASE)
 US_INTENT_TYPES = re.compile(r"^(special notice|presolicitation|sources sought)", re.IGNORECASE)
 ACAN = re.compile(r"advance contract award notice", re.IGNORECASE)
@@ -44,38 +45,43 @@ def rules() -> dict:
 
 # -- the flags, pure -----------------------------------------------------------------------------
 
-def evaluate(notice: Notice, thread: list[dict], history: list[dict], today: date,
+@dataclass(frozen=True)
+class Repeats:
+    """The same vendor's other non-competed records at the agency, as the store counts them: how
+    many distinct threads (reference, else uid) other than the notice's own fall in the window up
+    to its day, and the first few of them in order (what the flag's text names)."""
+
+    count: int = 0
+    first: tuple[str, ...] = ()
+
+
+def evaluate(notice: Notice, thread: list[dict], repeats: Repeats | None, today: date,
              table: dict | None = None) -> list[Flag]:
-    """Every flag `notice` raises, given its thread rows, the agency's non-competed history and today."""
+    """Every flag `notice` raises, given its thread rows, the vendor's other non-competed threads at
+    the agency (`Repeats`, None when it has none) and today."""
     table = table or rules()
-    found = [repeat_vendor(notice, history, table), *near_threshold(notice, table),
+    found = [repeat_vendor(notice, repeats, table), *near_threshold(notice, table),
              after_the_fact(notice, thread, table), growth(notice, thread, table), one_bid(notice),
              missing_justification(notice, thread, today, table), intent_window(notice, table)]
     return [f for f in found if f]
 
 
-def repeat_vendor(notice: Notice, history: list[dict], table: dict) -> Flag | None:
+def repeat_vendor(notice: Notice, repeats: Repeats | None, table: dict) -> Flag | None:
     """The Nth non-competed award or J&A to one vendor (UEI, else normalised name) from one agency
     within the window: distinct procurements (threads) are counted, not their notices."""
     rule, day = table["repeat"], notice_day(notice)
     if notice.competition != "sole_source" or notice.kind not in ("award", "justification") or not day:
         return None
-    key = vendor_keys(notice.vendor_name, notice.vendor_ids)
-    if not key:
+    if not vendor_keys(notice.vendor_name, notice.vendor_ids):
         return None
-    start = day - timedelta(days=rule["window_days"])
-    threads = {notice.reference or notice.uid}
-    for row in history:
-        when = as_date(row["day"])
-        if when and start <= when <= day and row["vendor"] in key and row["agency"] == agency_of(
-                notice.agency_path, rule["agency_levels"]):
-            threads.add(row["reference"] or row["uid"])
-    if len(threads) < rule["min_count"]:
+    repeats = repeats or Repeats()
+    threads = 1 + repeats.count  # the notice's own thread and the others
+    if threads < rule["min_count"]:
         return None
-    others = sorted(threads - {notice.reference or notice.uid})
-    return Flag("repeat_vendor", f"{ordinal(len(threads))} non-competed award or J&A to {notice.vendor_name} from "
+    others = repeats.first
+    return Flag("repeat_vendor", f"{ordinal(threads)} non-competed award or J&A to {notice.vendor_name} from "
                 f"{agency_of(notice.agency_path, rule['agency_levels'])} in {rule['window_days']} days"
-                f" (also {', '.join(others[:3])}{', …' if len(others) > 3 else ''})")
+                f" (also {', '.join(others[:3])}{', …' if repeats.count > 3 else ''})")
 
 
 def near_threshold(notice: Notice, table: dict) -> list[Flag]:
@@ -255,9 +261,10 @@ def refresh(db, notice: Notice, stamp: str) -> frozenset[str]:
     at the agency (so the count does not depend on the order notices arrive); returns the notice's
     flag codes."""
     today, table = as_date(stamp), rules()
-    thread = db.thread(notice.reference) if notice.reference else []
-    history = _history(db, notice, table)
-    later = [r["uid"] for r in history if _later_same_vendor(notice, r, table)]
+    # Only awards, J&As and modifications read their thread (after the fact, growth, missing J&A)
+    # or change a counterpart's flags: a tender's or an intent's thread is not looked up.
+    thread = db.thread(notice.reference) if notice.reference and notice.kind in THREAD_KINDS else []
+    repeats, later = _history(db, notice, table, later=True)
     counterpart = COUNTERPARTS.get(notice.kind, ())
     mine: frozenset[str] = frozenset()
     for uid in dict.fromkeys([notice.uid] + [r["uid"] for r in thread if r["kind"] in counterpart] + later):
@@ -266,31 +273,29 @@ def refresh(db, notice: Notice, stamp: str) -> frozenset[str]:
             continue
         others = [r for r in db.thread(member.reference)] if uid in later and member.reference else thread
         found = evaluate(member, [r for r in others if r["uid"] != uid],
-                         history if uid == notice.uid else _history(db, member, table), today, table)
+                         repeats if uid == notice.uid else _history(db, member, table)[0], today, table)
         db.save_flags(uid, [(f.code, f.detail, f.due) for f in found], stamp)
         if uid == notice.uid:
             mine = frozenset(f.code for f in found)
     return mine
 
 
-def _later_same_vendor(notice: Notice, row: dict, table: dict) -> bool:
-    """Whether a history row (same vendor and agency) is dated after `notice`."""
-    day, when = notice_day(notice), as_date(row["day"])
-    return bool(day and when and when > day)
-
-
-def _history(db, notice: Notice, table: dict) -> list[dict]:
+def _history(db, notice: Notice, table: dict, later: bool = False) -> tuple[Repeats | None, list[str]]:
     """Index the notice under its vendor and agency when it is a non-competed award or J&A, and
-    return the same vendor's other such records at that agency within the window either side."""
+    return the same vendor's other such threads at that agency within the window before it
+    (`Repeats`) and, when `later`, the uids of its records dated after it within the window."""
     rule, day = table["repeat"], notice_day(notice)
     eligible = notice.competition == "sole_source" and notice.kind in ("award", "justification") and day
-    keys = vendor_keys(notice.vendor_name, notice.vendor_ids) if eligible and notice.agency_path else set()
+    keys = sorted(vendor_keys(notice.vendor_name, notice.vendor_ids)) if eligible and notice.agency_path else []
     agency = agency_of(notice.agency_path, rule["agency_levels"])
-    db.index_vendor(notice.uid, sorted(keys), agency, day.isoformat() if day else None, notice.reference)
+    db.index_vendor(notice.uid, keys, agency, day.isoformat() if day else None, notice.reference)
     if not keys:
-        return []
+        return None, []
     span = timedelta(days=rule["window_days"])
-    return db.same_vendor(notice.uid, sorted(keys), agency, (day - span).isoformat(), (day + span).isoformat())
+    count, first = db.vendor_threads(notice.uid, keys, agency, (day - span).isoformat(), day.isoformat(),
+                                     notice.reference or notice.uid)
+    after = db.later_same_vendor(notice.uid, keys, agency, day.isoformat(), (day + span).isoformat()) if later else []
+    return Repeats(count, tuple(first)), after
 
 
 def lines(db, uid: str, today: date) -> list[str]:

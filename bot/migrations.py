@@ -180,3 +180,15 @@ def m009_follow_up_index(db: Database) -> None:
     reference shared by thousands of one source's notices is not read row by row (digest._follow_up)."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_notices_follow_up ON notices (reference, source, first_seen_at)"
                " WHERE kind IN ('justification', 'intent')")
+
+
+@migrations()
+def m010_flag_vendor_threads(db: Database) -> None:
+    """A covering index for the repeat-vendor count (bot/store_flags.py `vendor_threads`): the
+    vendor's records at an agency in a date range, with their uid and thread, read from the index
+    alone (the (vendor, agency, day) index of m006 stays), and the uids of withdrawn notices (a
+    partial index, as small as they are few), which the count leaves out without reading each
+    record's notice row."""
+    db["flag_vendors"].create_index(["vendor", "agency", "day", "reference", "uid"],
+                                    index_name="idx_flag_vendors_threads")
+    db.execute("CREATE INDEX idx_notices_withdrawn ON notices (uid) WHERE withdrawn")

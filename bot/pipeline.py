@@ -119,9 +119,12 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
     paid = source.detail_allowance(now) is not None  # descriptions cost budget: reuse any already stored
     known = {n.uid: _known_description(db, n, paid) for n in parsed}
     unread = [n for n in parsed if known[n.uid] is None and not _is_baseline(n, cutoff)]
-    wanted, left = detail_plan.choose(source, matcher, unread, now)
+    ranks: dict[str, int | None] = {}
+    wanted, left = detail_plan.choose(source, matcher, unread, now, ranks)
+    inputs = {n.uid: detail_plan.rank_inputs(n) for n in unread}
     response = getattr(source.http, "last_response", None)  # the page's own, before any description request
-    notices = [_prepare(db, source, matcher, n, known[n.uid], n.uid in wanted, cutoff, stamp) for n in parsed]
+    notices = [_prepare(db, source, matcher, n, known[n.uid], n.uid in wanted, cutoff, stamp,
+                        (inputs[n.uid], ranks[n.uid]) if n.uid in inputs else None) for n in parsed]
     if paid:  # the plan `status` shows is about budgeted requests
         result.details_read += len(wanted)
         result.details_left += left
@@ -160,10 +163,11 @@ def _known_description(db: Database, notice: Notice, paid: bool) -> str | None:
 
 
 def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, description: str | None, read: bool,
-             cutoff, stamp) -> Notice:
+             cutoff, stamp, planned: tuple[tuple, int | None] | None = None) -> Notice:
     """Add the description (known, or paid for when the plan reads it), classify, and for a candidate
     (J&A or intent-like, a watchlist hit, or sole source by its text) read its attachments and
-    classify again with their text (bot/documents.py)."""
+    classify again with their text (bot/documents.py). `planned`: (what the rank read, the rank)
+    from the detail plan, reused when the notice still reads the same."""
     if description is None and read:
         try:
             description = source.fetch_detail(notice)
@@ -175,13 +179,24 @@ def _prepare(db: Database, source: Source, matcher: Matcher, notice: Notice, des
         notice = source.apply_detail(notice, description)
     notice = classify(notice)
     candidate = not _is_baseline(notice, cutoff) and (
-        notice.competition == "sole_source" or source.detail_rank(notice, matcher.prefilter(notice)) in (0, 1))
+        notice.competition == "sole_source" or _rank(source, matcher, notice, planned) in (0, 1))
     attached = documents.attach(db, source.fetch_document, notice, candidate, stamp, source.base_url)
     if attached is not notice:
         notice = documents.cite(classify(attached))
     if notice.competition == "sole_source" and notice.kind in ("tender", "other"):
         notice = notice.replace(kind="intent")
     return notice
+
+
+def _rank(source: Source, matcher: Matcher, notice: Notice, planned: tuple[tuple, int | None] | None) -> int | None:
+    """The notice's detail rank: the plan's when what it read is unchanged (compared by identity,
+    then by value), else ranked again."""
+    if planned is not None:
+        inputs, rank = planned
+        now = detail_plan.rank_inputs(notice)
+        if all(a is b for a, b in zip(inputs, now)) or inputs == now:
+            return rank
+    return source.detail_rank(notice, matcher.prefilter(notice))
 
 
 def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], cutoff, stamp,

@@ -10,6 +10,15 @@ import json
 from .store_notices import Saved
 
 
+# Withdrawn notices stay filed; they are left out through the partial index of withdrawn uids
+# (m010: a few rows, read once per query) rather than a join reading each record's notice row.
+_NOT_WITHDRAWN = "f.uid NOT IN (SELECT uid FROM notices WHERE withdrawn)"
+
+
+def _same_vendor(keys: int) -> str:
+    return f"f.vendor IN ({','.join('?' * keys)}) AND f.agency = ? AND f.uid != ?"
+
+
 class FlagQueries:
     """A notice's thread, its vendor's other filed records, its stored flags."""
 
@@ -31,13 +40,26 @@ class FlagQueries:
             self._execute("INSERT INTO flag_vendors (uid, vendor, agency, day, reference) VALUES (?, ?, ?, ?, ?)",
                           (uid, vendor, agency, day, reference))
 
-    def same_vendor(self, uid: str, vendors: list[str], agency: str, start: str, end: str) -> list[dict]:
-        """Other filed records of these vendor keys at this agency dated from `start` to `end`."""
-        marks = ",".join("?" * len(vendors))
-        return self.rows(f"SELECT f.uid, f.vendor, f.agency, f.day, f.reference FROM flag_vendors f JOIN notices n"
-                         f" USING (uid) WHERE f.vendor IN ({marks}) AND f.agency = ? AND f.day BETWEEN ? AND ?"
-                         f" AND f.uid != ? AND NOT n.withdrawn ORDER BY f.day, f.uid",
-                         (*vendors, agency, start, end, uid))
+    def vendor_threads(self, uid: str, vendors: list[str], agency: str, start: str, end: str, mine: str,
+                       shown: int = 3) -> tuple[int, list[str]]:
+        """(how many, the first `shown` + 1 in order) of the distinct threads (reference, else uid)
+        other than `mine` among the filed records of these vendor keys at this agency dated from
+        `start` to `end`, but `uid`'s own: counted in SQL on the covering index, not returned row
+        by row (a busy vendor has hundreds)."""
+        found = self._execute(
+            f"SELECT t, count(*) OVER () FROM (SELECT DISTINCT coalesce(nullif(f.reference, ''), f.uid) AS t"
+            f" FROM flag_vendors f WHERE {_same_vendor(len(vendors))} AND f.day BETWEEN ? AND ?"
+            f" AND {_NOT_WITHDRAWN}) WHERE t != ? ORDER BY t LIMIT ?",
+            (*vendors, agency, uid, start, end, mine, shown + 1)).fetchall()
+        return (found[0][1] if found else 0), [t for t, _ in found]
+
+    def later_same_vendor(self, uid: str, vendors: list[str], agency: str, after: str, end: str) -> list[str]:
+        """The other filed records (uids) of these vendor keys at this agency dated after `after`
+        up to `end`, in date order."""
+        return [u for u, in self._execute(
+            f"SELECT f.uid FROM flag_vendors f WHERE {_same_vendor(len(vendors))} AND f.day > ?"
+            f" AND f.day <= ? AND {_NOT_WITHDRAWN} GROUP BY f.uid ORDER BY min(f.day), f.uid",
+            (*vendors, agency, uid, after, end))]
 
     def save_flags(self, uid: str, found: list[tuple[str, str, str | None]], now: str) -> None:
         """Store a notice's current flags (code, detail, due); flags no longer raised are cleared

@@ -326,3 +326,86 @@ subscribers = [{{ address = "ana@example.org", watchlists = ["prisons", "onebid"
             "award without its J&A: no J&A stored 31 days" in shown
         assert "growth by modification: value grew 62% by modification P00001" in shown
         assert "one-bid competition: one-bid competition (1 offer received)" in shown
+
+
+# -- repeat sole source counted in the store ------------------------------------------------------
+
+def _award(n: int, day: str, reference: str = "", vendor: str = "Acme Widgets Ltd") -> Notice:
+    return Notice(source="bench", native_id=f"r{n:03d}", title=f"award {n}", kind="award", competition="sole_source",
+                  vendor_name=vendor, agency_path=["DEPT OF THINGS", "OFFICE"], awarded_at=day, reference=reference,
+                  amount=None, currency="USD")
+
+
+def test_repeat_vendor_counts_distinct_threads_in_sql_and_names_the_first_three(tmp_path):
+    db = Database(str(tmp_path / "p.db"))
+    stamp = "2026-10-02T12:00:00+00:00"
+    # seven earlier records of one vendor at one agency: six threads (two share a reference, one has none)
+    records = [_award(1, "2026-03-01", "REF-E"), _award(2, "2026-03-02", "REF-E"), _award(3, "2026-04-01", "REF-C"),
+               _award(4, "2026-05-01", ""), _award(5, "2026-06-01", "REF-A"), _award(6, "2026-07-01", "REF-B"),
+               _award(7, "2026-08-01", "REF-D"), _award(8, "2025-01-01", "REF-OLD"),  # outside the 12 months
+               _award(9, "2026-08-02", "REF-X", vendor="Someone Else Inc")]
+    with db.transaction():
+        db.preload(n.uid for n in records)
+        for notice in records:
+            db.save(notice, stamp)
+            flags.refresh(db, notice, stamp)
+    last = _award(10, "2026-09-01", "REF-D")  # the thread of record 7: not counted twice
+    with db.transaction():
+        db.preload([last.uid])
+        db.save(last, stamp)
+        assert flags.refresh(db, last, stamp) >= {"repeat_vendor"}
+    [flag] = [f for f in db.flags(last.uid) if f["flag"] == "repeat_vendor"]
+    assert flag["detail"] == ("6th non-competed award or J&A to Acme Widgets Ltd from DEPT OF THINGS › OFFICE in 365 days"
+                              " (also REF-A, REF-B, REF-C, …)")
+    # arriving late, an earlier record recounts the vendor's later ones (order does not matter)
+    with db.transaction():
+        early = _award(11, "2026-02-01", "REF-F")
+        db.preload([early.uid])
+        db.save(early, stamp)
+        flags.refresh(db, early, stamp)
+    [flag] = [f for f in db.flags(last.uid) if f["flag"] == "repeat_vendor"]
+    assert flag["detail"].startswith("7th non-competed")
+    # a withdrawn record is no longer counted
+    with db.transaction():
+        db.mark_withdrawn(records[4].uid, "withdrawn by the source (test)", stamp)
+        db.preload([last.uid])
+        flags.refresh(db, last, stamp)
+    [flag] = [f for f in db.flags(last.uid) if f["flag"] == "repeat_vendor"]
+    assert flag["detail"] == ("6th non-competed award or J&A to Acme Widgets Ltd from DEPT OF THINGS › OFFICE in 365 days"
+                              " (also REF-B, REF-C, REF-E, …)")
+
+
+def test_repeat_vendor_queries_read_the_covering_index(tmp_path):
+    db = Database(str(tmp_path / "p.db"))
+    plans = []
+    real = db._execute
+
+    def explain(sql, params=()):
+        if "flag_vendors f" in sql:
+            plans.append(" | ".join(r[3] for r in real("EXPLAIN QUERY PLAN " + sql, params).fetchall()))
+        return real(sql, params)
+
+    db._execute = explain
+    notice = _award(1, "2026-03-01", "REF-A")
+    db.save(notice, "2026-10-02T12:00:00+00:00")
+    flags.refresh(db, notice, "2026-10-02T12:00:00+00:00")
+    assert len(plans) == 2  # the count of threads before it, the later records to recount
+    for plan in plans:
+        assert "SEARCH f USING COVERING INDEX idx_flag_vendors_threads (vendor=? AND agency=? AND day>" in plan
+        assert "SCAN f" not in plan
+        # withdrawn notices left out through their partial index, not a look-up of each row's notice
+        assert "SCAN notices USING INDEX idx_notices_withdrawn" in plan and "SEARCH n" not in plan
+
+
+@pytest.mark.parametrize("kind", ["tender", "intent", "other", "idv"])
+def test_only_awards_jas_and_modifications_read_their_thread(kind):
+    """refresh skips the thread lookup for other kinds: no flag of theirs may depend on it."""
+    assert kind not in flags.THREAD_KINDS
+    notice = Notice(source="sam", native_id="x", kind=kind, competition="sole_source", currency="USD",
+                    amount=None, posted_at="2026-09-01", awarded_at="2026-08-01", reference="R",
+                    codes={"extent_competed": ["C"], "notice_type": ["Presolicitation"]})
+    thread = [{"uid": "sam:j", "source": "sam", "kind": "justification", "amount": "100", "currency": "USD",
+               "competition": "sole_source", "posted_at": "2026-09-20", "awarded_at": "2026-08-01"},
+              {"uid": "sam:a", "source": "sam", "kind": "award", "amount": "100", "currency": "USD",
+               "competition": "sole_source", "posted_at": "2026-08-01", "awarded_at": "2026-08-01"}]
+    assert flags.evaluate(notice, thread, None, date(2026, 10, 2)) == flags.evaluate(notice, [], None, date(2026, 10, 2))
