@@ -13,9 +13,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-import urllib3
-
 from .errors import RetryLater, SourceError
 from .http import Http, retry_after, url_for_log
 
@@ -34,6 +31,8 @@ class Download:
 
 def fetch_file(http: Http, url: str, dest: Path, etag: str = "", last_modified: str = "") -> Download:
     """Download `url` to `dest`, resuming a partial file; (None, ...) when it has not changed."""
+    import requests  # with the first download, not with the source module (every command loads it)
+    import urllib3
     part, meta_path = dest.with_name(dest.name + ".part"), dest.with_name(dest.name + ".part.json")
     meta = _read_meta(meta_path) if part.exists() else {}
     resume = meta.get("url") == url and bool(meta.get("etag") or meta.get("last_modified"))

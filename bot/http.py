@@ -14,14 +14,18 @@ import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urljoin, urlsplit
-
-import requests
 
 from . import __version__
 from .errors import RetryLater, SourceError
-from .http_guard import Expired, GuardedAdapter, Watch, abort_all
+
+if TYPE_CHECKING:
+    from .http_guard import Watch
+
+# `requests` and the guard (bot/http_guard.py) are imported by the Http that uses them, not with this
+# module: every source module imports Response and the parsing helpers below, and loading a source is
+# part of every command's start-up (status, show, search never make a request).
 
 MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 60.0  # seconds for a whole request, body included
@@ -64,6 +68,9 @@ class Http:
     def __init__(self, contact: str = "", timeout: float = DEFAULT_TIMEOUT, retries: int = 2,
                  backoff: float = 2.0, max_bytes: int = MAX_BYTES,
                  sleep: Callable[[float], None] = time.sleep):
+        import requests
+
+        from .http_guard import GuardedAdapter
         self.session = requests.Session()
         adapter = GuardedAdapter()
         self.session.mount("http://", adapter)
@@ -95,6 +102,7 @@ class Http:
 
     def abort(self) -> None:
         """End every request in flight now (SIGTERM): their sockets are shut down."""
+        from .http_guard import abort_all
         self.aborted.set()
         abort_all()
 
@@ -144,6 +152,7 @@ class Http:
             if seconds <= 0:
                 raise SourceError(f"poll of {self.source} stopped: over its deadline of {self.poll_seconds:g}s",
                                   "the pages read so far are kept; the rest are read next time")
+        from .http_guard import Watch
         watch = Watch(seconds, self.allow_private)
         with watch:
             first = url
@@ -171,6 +180,9 @@ class Http:
 
     def _one(self, method: str, url: str, watch: Watch, limit: int, **kwargs) -> Response:
         """One hop: a timeout on connect and headers, the deadline on the body, the size cap."""
+        import requests
+
+        from .http_guard import Expired
         self.requests_made += 1
         try:
             with self.session.request(method, url, timeout=watch.timeouts(), stream=True,
@@ -189,6 +201,9 @@ class Http:
 
     def _failure(self, url: str, watch: Watch, exc: Exception) -> SourceError:
         """The one clear error for a failed hop: refused address, deadline, stop, or network."""
+        import requests
+
+        from .http_guard import Expired
         where = url_for_log(url)
         if watch.refused:
             return SourceError(f"refused {where}: {watch.refused}",

@@ -56,3 +56,9 @@ def test_loading_the_configuration_imports_no_html_parser_or_pipeline(tmp_path):
 def test_loading_the_configuration_leaves_the_cue_tables_unloaded(tmp_path):
     """The statement reader and its cue tables are the classifier's, loaded when a notice is read."""
     assert "bot.statements" not in loaded_by_config(tmp_path)
+
+
+def test_loading_the_configuration_imports_no_http_client(tmp_path):
+    """requests comes with the first request: status, show and search never make one."""
+    modules = loaded_by_config(tmp_path)
+    assert "requests" not in modules and "urllib3" not in modules
