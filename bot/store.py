@@ -60,7 +60,8 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
             if path != ":memory:":
                 refuse_foreign(path)  # under the lock: a file another opener just created is not "empty"
             self.db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
-            if not self.db.table_names():  # before the first write (WAL's included) or it needs a VACUUM
+            tables = self._tables(path)
+            if not tables:  # before the first write (WAL's included) or it needs a VACUUM
                 self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so `db prune` can shrink the file
             if path != ":memory:":
                 self.db.enable_wal()
@@ -69,12 +70,12 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
                 # FULL's fsync per page was 20 ms of every page at 20,000 notices (bench/ingest.py).
                 self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            if self.db.table_names() and "_sqlite_migrations" not in self.db.table_names():
+            if tables and "_sqlite_migrations" not in tables:
                 self.db.close()
                 raise BotError(f"{path} is an SQLite database but not procwatch's (it has no migrations table)",
-                               "point [bot] database in feeds.toml at procwatch's database, or move that file away")
+                               NOT_SQLITE)
             pending = [m.name for m in migrations.pending(self.db)]
-            if pending and self.db.table_names():
+            if pending and tables:
                 log.warning("upgrading the database %s (%s): on a large database this takes minutes (an"
                             " interrupted upgrade is rolled back and runs again next time)", path, ", ".join(pending))
             migrations.apply(self.db)
@@ -89,6 +90,16 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
         self._untrained: dict[str, int] = {}  # raw records stored without a dictionary, per source
         self._until_training: dict[str, int] = {}  # records to go before a source's count is checked again
         self._stamp = ""  # the last save's time, for a dictionary's created_at
+
+    def _tables(self, path: str) -> list[str]:
+        """The file's tables; a file that is not SQLite is refused with the path and the fix."""
+        try:
+            return self.db.table_names()
+        except sqlite3.DatabaseError as e:
+            if "not a database" not in str(e):
+                raise
+            self.db.close()
+            raise BotError(f"{path} is not an SQLite database", NOT_SQLITE) from None
 
     def close(self) -> None:
         self.db.close()
@@ -134,22 +145,20 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
 
 
 log = logging.getLogger("procwatch")
-SQLITE_HEADER = b"SQLite format 3\x00"
+NOT_SQLITE = "point [bot] database in feeds.toml at procwatch's database, or move that file away"
 
 
 def refuse_foreign(path: str) -> None:
-    """Refuse a 0-byte or non-SQLite file where the database should be: starting afresh over it
-    would store every notice as new and alert it again."""
+    """Refuse a 0-byte file or a directory where the database should be: starting afresh over it
+    would store every notice as new and alert it again. Only stat(): opening and closing the file
+    here would drop every SQLite lock this process holds on it (POSIX advisory locks belong to the
+    process, not the descriptor), letting another process checkpoint the WAL under a live connection.
+    A file that is not SQLite is refused by `Database` from SQLite's own answer."""
     if not os.path.isfile(path):
         if os.path.exists(path):
             raise BotError(f"{path} is not a file", "set [bot] database in feeds.toml to a file path")
         return
-    with open(path, "rb") as f:
-        head = f.read(len(SQLITE_HEADER))
-    if not head:
+    if os.path.getsize(path) == 0:
         raise BotError(f"the database {path} is an empty file (0 bytes)",
                        "restore it from a backup (`procwatch db backup PATH` makes one), or delete it to"
                        " start a new database: every notice would be new again and old alerts sent again")
-    if head != SQLITE_HEADER:
-        raise BotError(f"{path} is not an SQLite database",
-                       "point [bot] database in feeds.toml at procwatch's database, or move that file away")

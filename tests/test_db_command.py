@@ -112,6 +112,39 @@ def test_an_empty_or_foreign_file_is_refused_with_the_path_and_the_fix(tmp_path,
     assert path.read_bytes() == content  # left as it was
 
 
+LOCK_PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 510, 0x40000002)  # SQLite's shared-lock range
+    print("taken")
+except OSError:
+    print("held")
+"""
+
+
+def test_opening_the_database_again_keeps_the_locks_of_a_live_connection(tmp_path):
+    """The daemon opens the database per job while its connection reads; a second opener in the
+    process must not drop that connection's locks (closing any descriptor of the file drops all the
+    process's POSIX locks on it), or another process may checkpoint and remove the WAL under it."""
+    import subprocess
+    import sys
+    path = str(tmp_path / "procwatch.db")
+    live = Database(path)
+    live.db.execute("BEGIN")
+    live.rows("SELECT count(*) FROM notices")  # a read in progress: SQLite holds its shared lock
+
+    def probe() -> str:
+        return subprocess.run([sys.executable, "-c", LOCK_PROBE, path], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert probe() == "held"
+    Database(path).close()  # another opener in the same process
+    assert probe() == "held"
+    live.db.execute("COMMIT")
+    live.close()
+
+
 def test_another_programs_sqlite_file_is_refused(tmp_path, capsys):
     config = _config(tmp_path)
     path = tmp_path / "state" / "procwatch.db"
