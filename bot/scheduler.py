@@ -9,6 +9,7 @@ and the supervisor restarts us.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ import time
 from datetime import datetime, timezone
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES
+from apscheduler.executors.pool import BasePoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -35,6 +37,7 @@ HEARTBEAT_SECONDS = 60
 STOP_GRACE_SECONDS = 8  # after SIGTERM, running jobs get this long before the process exits anyway
 MAINTENANCE_SECONDS = 24 * 3600  # integrity check and retention (bot/retention.py)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+HOUSEKEEPING_JOBS = 4  # delivery, heartbeat, reload, maintenance
 OVERLAP_MESSAGE = "maximum number of running instances reached"
 
 
@@ -46,6 +49,28 @@ class _NoOverlapWarnings(logging.Filter):
 
 
 logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapWarnings())
+
+
+class FullPool(BasePoolExecutor):
+    """APScheduler's thread-pool executor with all its workers started at once: Python's pool adds
+    a thread only when jobs overlap, so the thread count crept up for hours and looked like a leak."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        super().__init__(concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="procwatch-job"))
+
+    def start(self, scheduler, alias) -> None:
+        """Start every worker now (no worker is free until all exist, so each submit starts one)."""
+        super().start(scheduler, alias)
+        barrier = threading.Barrier(self.workers)
+        for started in [self._pool.submit(barrier.wait, 10) for _ in range(self.workers)]:
+            started.result()
+
+
+def pool_size(config) -> int:
+    """One worker per job that can run at once: the housekeeping jobs and every configured source (a
+    source added later by a reload beyond that waits for a free worker)."""
+    return HOUSEKEEPING_JOBS + len(config.sources)
 
 
 def source_trigger(every: float) -> IntervalTrigger:
@@ -68,7 +93,8 @@ class Daemon:
         self.pending: tuple | None = None  # a changed stamp, waiting to settle
         self.pending_since = 0.0
         self.rejected: tuple | None = None
-        self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+        self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS,
+                                             executors={"default": FullPool(pool_size(app.config))})
         self.scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
         self.scheduler.add_listener(self._overlapped, EVENT_JOB_MAX_INSTANCES)
 
