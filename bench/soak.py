@@ -52,12 +52,17 @@ UID = re.compile(r"soak-\d{5}")
 class Sam(ThreadingHTTPServer):
     """SAM.gov search answering with every notice published so far (two more per interval)."""
 
-    def __init__(self, every: float):
+    def __init__(self, every: float, one_procurement: bool = False):
         super().__init__(("127.0.0.1", 0), SamHandler)
+        self.one_procurement = one_procurement
         self.started, self.every = time.monotonic(), every
         self.today = time.strftime("%Y-%m-%d", time.gmtime())
         self.frozen: int | None = None  # set when the soak ends: nothing new during the drain
         self.polls = 0  # first-page searches: one per poll of the source
+
+    def award_number(self, uid: str) -> str:
+        """Each notice its own procurement; with --one-procurement all share the template's award."""
+        return TEMPLATE["award"]["number"] if self.one_procurement else f"70B0OA26P{uid[5:]:0>8}"
 
     def published(self) -> list[str]:
         n = self.frozen or 2 * (1 + int((time.monotonic() - self.started) / self.every))
@@ -74,7 +79,9 @@ class SamHandler(BaseHTTPRequestHandler):
         if url.path.endswith("/noticedesc"):
             return self._json(404, {"message": "Description Not Found"})
         rows = [dict(TEMPLATE, noticeId=uid, title=f"Clearview AI licences {uid} - Justification",
-                     postedDate=self.server.today, solicitationNumber=uid) for uid in self.server.published()[-WINDOW:]]
+                     postedDate=self.server.today, solicitationNumber=uid,
+                     award=dict(TEMPLATE["award"], number=self.server.award_number(uid)))
+                for uid in self.server.published()[-WINDOW:]]
         offset, limit = int(args.get("offset", 0)), int(args.get("limit", 1000))
         self.server.polls += offset == 0
         self._json(200, {"totalRecords": len(rows), "limit": limit, "offset": offset,
@@ -216,11 +223,14 @@ def free_port() -> int:
 
 
 def sample(pid: int) -> dict:
-    """RSS (MB), threads and open fds of the daemon, from /proc."""
+    """RSS (MB; also split into heap and mapped files, which grow as new code is first run), threads
+    and open fds of the daemon, from /proc."""
     status = Path(f"/proc/{pid}/status").read_text()
-    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+    mb = {key: round(int(re.search(rf"{key}:\s+(\d+)", status).group(1)) / 1024, 1)
+          for key in ("VmRSS", "RssAnon", "RssFile")}
     threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))
-    return {"rss_mb": round(rss, 1), "threads": threads, "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+    return {"rss_mb": mb["VmRSS"], "anon_mb": mb["RssAnon"], "file_mb": mb["RssFile"], "threads": threads,
+            "fds": len(os.listdir(f"/proc/{pid}/fd"))}
 
 
 def thread_names(pid: int) -> list[str] | None:
@@ -272,9 +282,14 @@ subscribers = [{{ address = "desk@example.org" }}]
 
 
 def backlog(db_path: Path) -> int:
+    """Outbox rows not yet sent, read through a read-only connection: a read-write one, closing,
+    may checkpoint and remove the daemon's WAL (see the README's soak notes)."""
     try:
-        with sqlite3.connect(db_path, timeout=5) as db:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        try:
             return db.execute("SELECT count(*) FROM outbox WHERE state != 'sent'").fetchone()[0]
+        finally:
+            db.close()
     except sqlite3.Error:
         return -1
 
@@ -286,9 +301,12 @@ def main() -> None:
     parser.add_argument("--every", default="10s", help="the source's poll interval")
     parser.add_argument("--drain", type=float, default=900, help="longest calm wait for the outbox to empty")
     parser.add_argument("--warm-up", type=int, default=6, help="polls of the source before figures count")
+    parser.add_argument("--one-procurement", action="store_true",
+                        help="every notice in one procurement thread (one award number): per-notice work grows "
+                             "with the thread, as it did before each notice had its own")
     args = parser.parse_args()
     every = float(args.every.rstrip("s"))
-    sam, slack = Sam(every), Slack()
+    sam, slack = Sam(every, args.one_procurement), Slack()
     mailbox = Mailbox()
     smtpd = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtpd.start()
@@ -318,7 +336,8 @@ def main() -> None:
             names["warm"] = thread_names(proc.pid)
         if len(samples) % 6 == 1:
             s = samples[-1]
-            print(f"  t={s['t']:>4}s phase={slack_proxy.mode:8} rss={s['rss_mb']:.1f} MB threads={s['threads']} "
+            print(f"  t={s['t']:>4}s phase={slack_proxy.mode:8} rss={s['rss_mb']:.1f} MB (heap {s['anon_mb']:.1f}, "
+                  f"files {s['file_mb']:.1f}) threads={s['threads']} "
                   f"fds={s['fds']} polls={s['polls']} published={len(sam.published())} slack posts={len(slack.posts)}")
         time.sleep(5)
     if proc.poll() is None:
@@ -365,7 +384,7 @@ def report(published: set[str], slack: Slack, mailbox: Mailbox, samples: list[di
         "rss_growth_max": round(max(s["rss_mb"] for s in warm) / warm[0]["rss_mb"] - 1, 3),
         "rss_growth_from_first_poll": round(warm[-1]["rss_mb"] / running[0]["rss_mb"] - 1, 3),
     }
-    for key in ("rss_mb", "threads", "fds"):
+    for key in ("rss_mb", "anon_mb", "file_mb", "threads", "fds"):
         result[key] = {"at_warm_up": warm[0][key], "min_median_max": spread(warm, key), "last": warm[-1][key],
                        "at_first_poll": running[0][key]}
     result["thread_names"] = names
@@ -374,7 +393,7 @@ def report(published: set[str], slack: Slack, mailbox: Mailbox, samples: list[di
           f"{'; THE DAEMON EXITED EARLY' if crashed else ''}")
     print(f"warm-up: the first {warm_up} polls (ended at t={warm[0]['t']}s); {len(warm)} samples after it, "
           f"{result['polls']} polls in all")
-    for key, unit in (("rss_mb", " MB"), ("threads", ""), ("fds", "")):
+    for key, unit in (("rss_mb", " MB"), ("anon_mb", " MB"), ("file_mb", " MB"), ("threads", ""), ("fds", "")):
         r = result[key]
         print(f"{key:8} at first poll {r['at_first_poll']}{unit}, at warm-up end {r['at_warm_up']}{unit}, "
               f"after warm-up min/median/max {r['min_median_max']}, last {r['last']}{unit}")
