@@ -65,8 +65,7 @@ class FullPool(BasePoolExecutor):
         """Start every worker now (no worker is free until all exist, so each submit starts one)."""
         super().start(scheduler, alias)
         barrier = threading.Barrier(self.workers)
-        for started in [self._pool.submit(barrier.wait, 10) for _ in range(self.workers)]:
-            started.result()
+        concurrent.futures.wait([self._pool.submit(barrier.wait, 10) for _ in range(self.workers)])
 
 
 M_ARENA_MAX = -8  # glibc's mallopt option
