@@ -8,8 +8,11 @@ request landed, the confirmation is lost), slow drip, garbage. After the soak th
 until the outbox is drained (or `--drain` seconds pass).
 Counted: notices published, lost (published but never delivered, per channel), duplicate Slack
 posts (one uid in two posts), distinct emails per uid; the daemon's RSS, threads and open fds
-sampled over time (growth measured from the end of the first minute, after warm-up).
-Usage: .venv/bin/python bench/soak.py [--minutes 10] [--phase 30] [--every 10s]
+sampled every 5 s. Warm-up is the first `--warm-up` polls of the source (counted at the fake
+SAM.gov): min/median/max are over the samples after it, and growth is printed both from the end
+of warm-up and from the first poll. With py-spy installed, the daemon's threads are also listed by
+name at the end of warm-up and at the end.
+Usage: .venv/bin/python bench/soak.py [--minutes 10] [--phase 30] [--every 10s] [--warm-up 6]
 The last line is JSON.
 """
 
@@ -23,8 +26,10 @@ import json
 import os
 import re
 import signal
+import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,11 +52,17 @@ UID = re.compile(r"soak-\d{5}")
 class Sam(ThreadingHTTPServer):
     """SAM.gov search answering with every notice published so far (two more per interval)."""
 
-    def __init__(self, every: float):
+    def __init__(self, every: float, one_procurement: bool = False):
         super().__init__(("127.0.0.1", 0), SamHandler)
+        self.one_procurement = one_procurement
         self.started, self.every = time.monotonic(), every
         self.today = time.strftime("%Y-%m-%d", time.gmtime())
         self.frozen: int | None = None  # set when the soak ends: nothing new during the drain
+        self.polls = 0  # first-page searches: one per poll of the source
+
+    def award_number(self, uid: str) -> str:
+        """Each notice its own procurement; with --one-procurement all share the template's award."""
+        return TEMPLATE["award"]["number"] if self.one_procurement else f"70B0OA26P{uid[5:]:0>8}"
 
     def published(self) -> list[str]:
         n = self.frozen or 2 * (1 + int((time.monotonic() - self.started) / self.every))
@@ -68,8 +79,11 @@ class SamHandler(BaseHTTPRequestHandler):
         if url.path.endswith("/noticedesc"):
             return self._json(404, {"message": "Description Not Found"})
         rows = [dict(TEMPLATE, noticeId=uid, title=f"Clearview AI licences {uid} - Justification",
-                     postedDate=self.server.today, solicitationNumber=uid) for uid in self.server.published()[-WINDOW:]]
+                     postedDate=self.server.today, solicitationNumber=uid,
+                     award=dict(TEMPLATE["award"], number=self.server.award_number(uid)))
+                for uid in self.server.published()[-WINDOW:]]
         offset, limit = int(args.get("offset", 0)), int(args.get("limit", 1000))
+        self.server.polls += offset == 0
         self._json(200, {"totalRecords": len(rows), "limit": limit, "offset": offset,
                          "opportunitiesData": rows[offset:offset + limit]})
 
@@ -209,11 +223,26 @@ def free_port() -> int:
 
 
 def sample(pid: int) -> dict:
-    """RSS (MB), threads and open fds of the daemon, from /proc."""
+    """RSS (MB; also split into heap and mapped files, which grow as new code is first run), threads
+    and open fds of the daemon, from /proc."""
     status = Path(f"/proc/{pid}/status").read_text()
-    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+    mb = {key: round(int(re.search(rf"{key}:\s+(\d+)", status).group(1)) / 1024, 1)
+          for key in ("VmRSS", "RssAnon", "RssFile")}
     threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))
-    return {"rss_mb": round(rss, 1), "threads": threads, "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+    return {"rss_mb": mb["VmRSS"], "anon_mb": mb["RssAnon"], "file_mb": mb["RssFile"], "threads": threads,
+            "fds": len(os.listdir(f"/proc/{pid}/fd"))}
+
+
+def thread_names(pid: int) -> list[str] | None:
+    """The daemon's Python threads by name (py-spy), or None when py-spy is not installed or may not attach."""
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if not spy:
+        return None
+    try:
+        dump = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sorted(re.findall(r'^Thread \d+ \([^)]*\): "([^"]*)"', dump, re.M)) or None
 
 
 def config(folder: Path, sam: Sam, slack: FaultProxy, smtp: FaultProxy, every: str) -> Path:
@@ -253,9 +282,14 @@ subscribers = [{{ address = "desk@example.org" }}]
 
 
 def backlog(db_path: Path) -> int:
+    """Outbox rows not yet sent, read through a read-only connection: a read-write one, closing,
+    may checkpoint and remove the daemon's WAL (see the README's soak notes)."""
     try:
-        with sqlite3.connect(db_path, timeout=5) as db:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        try:
             return db.execute("SELECT count(*) FROM outbox WHERE state != 'sent'").fetchone()[0]
+        finally:
+            db.close()
     except sqlite3.Error:
         return -1
 
@@ -266,9 +300,13 @@ def main() -> None:
     parser.add_argument("--phase", type=float, default=30, help="seconds per phase (calm / one fault)")
     parser.add_argument("--every", default="10s", help="the source's poll interval")
     parser.add_argument("--drain", type=float, default=900, help="longest calm wait for the outbox to empty")
+    parser.add_argument("--warm-up", type=int, default=6, help="polls of the source before figures count")
+    parser.add_argument("--one-procurement", action="store_true",
+                        help="every notice in one procurement thread (one award number): per-notice work grows "
+                             "with the thread, as it did before each notice had its own")
     args = parser.parse_args()
     every = float(args.every.rstrip("s"))
-    sam, slack = Sam(every), Slack()
+    sam, slack = Sam(every, args.one_procurement), Slack()
     mailbox = Mailbox()
     smtpd = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtpd.start()
@@ -286,17 +324,24 @@ def main() -> None:
     started = time.monotonic()
     end = started + args.minutes * 60
     next_phase = started
-    print(f"soak: {args.minutes:g} min, phase {args.phase:g}s, poll every {args.every}; log {folder / 'run.log'}")
+    names: dict[str, list[str] | None] = {}
+    print(f"soak: {args.minutes:g} min, phase {args.phase:g}s, poll every {args.every}, warm-up {args.warm_up} "
+          f"polls; log {folder / 'run.log'}")
     while time.monotonic() < end and proc.poll() is None:
         if time.monotonic() >= next_phase:
             slack_proxy.mode = smtp_proxy.mode = next(phases)
             next_phase += args.phase
-        samples.append({"t": round(time.monotonic() - started), **sample(proc.pid)})
+        samples.append({"t": round(time.monotonic() - started), "polls": sam.polls, **sample(proc.pid)})
+        if "warm" not in names and sam.polls >= args.warm_up:
+            names["warm"] = thread_names(proc.pid)
         if len(samples) % 6 == 1:
             s = samples[-1]
-            print(f"  t={s['t']:>4}s phase={slack_proxy.mode:8} rss={s['rss_mb']:.1f} MB threads={s['threads']} "
-                  f"fds={s['fds']} published={len(sam.published())} slack posts={len(slack.posts)}")
+            print(f"  t={s['t']:>4}s phase={slack_proxy.mode:8} rss={s['rss_mb']:.1f} MB (heap {s['anon_mb']:.1f}, "
+                  f"files {s['file_mb']:.1f}) threads={s['threads']} "
+                  f"fds={s['fds']} polls={s['polls']} published={len(sam.published())} slack posts={len(slack.posts)}")
         time.sleep(5)
+    if proc.poll() is None:
+        names["end"] = thread_names(proc.pid)
     published = set(sam.published())
     sam.frozen = len(published)  # nothing new from here on: drain what is queued
     slack_proxy.mode = smtp_proxy.mode = "calm"
@@ -307,33 +352,55 @@ def main() -> None:
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
     smtpd.stop()
-    report(published, slack, mailbox, samples, crashed, time.monotonic() - started)
+    (folder / "samples.json").write_text(json.dumps(samples))
+    print(f"every sample: {folder / 'samples.json'}")
+    report(published, slack, mailbox, samples, crashed, time.monotonic() - started, args.warm_up, names)
+
+
+def spread(samples: list[dict], key: str) -> list[float]:
+    """[min, median, max] of one figure over samples."""
+    values = [s[key] for s in samples]
+    return [min(values), statistics.median(values), max(values)]
 
 
 def report(published: set[str], slack: Slack, mailbox: Mailbox, samples: list[dict], crashed: bool,
-           seconds: float) -> None:
+           seconds: float, warm_up: int, names: dict) -> None:
     posted = [uid for p in slack.posts for uid in (p.get("metadata") or {}).get("event_payload", {}).get("uids", [])]
     slack_uids = {u.split(":", 1)[1] for u in posted}
     per_uid: dict[str, set[str]] = {}
     for message_id, uids in mailbox.messages:
         for uid in uids:
             per_uid.setdefault(uid, set()).add(message_id)
-    warm = [s for s in samples if s["t"] >= 60] or samples
-    first, last = warm[0], warm[-1]
+    running = [s for s in samples if s["polls"] >= 1] or samples  # from the first poll
+    warm = [s for s in samples if s["polls"] >= warm_up] or running
     result = {
         "seconds": round(seconds), "published": len(published), "crashed": crashed,
         "slack_lost": len(published - slack_uids), "slack_duplicates": len(posted) - len(set(posted)),
         "email_lost": len(published - set(per_uid)),
         "email_duplicates": sum(len(ids) - 1 for ids in per_uid.values()),
-        "rss_growth": round(last["rss_mb"] / first["rss_mb"] - 1, 3),
-        "rss_mb": [first["rss_mb"], max(s["rss_mb"] for s in warm), last["rss_mb"]],
-        "threads": [first["threads"], max(s["threads"] for s in warm), last["threads"]],
-        "fds": [first["fds"], max(s["fds"] for s in warm), last["fds"]],
+        "warm_up": {"polls": warm_up, "ended_at_s": warm[0]["t"]}, "polls": samples[-1]["polls"],
+        "samples_after_warm_up": len(warm),
+        "rss_growth": round(warm[-1]["rss_mb"] / warm[0]["rss_mb"] - 1, 3),
+        "rss_growth_max": round(max(s["rss_mb"] for s in warm) / warm[0]["rss_mb"] - 1, 3),
+        "rss_growth_from_first_poll": round(warm[-1]["rss_mb"] / running[0]["rss_mb"] - 1, 3),
     }
+    for key in ("rss_mb", "anon_mb", "file_mb", "threads", "fds"):
+        result[key] = {"at_warm_up": warm[0][key], "min_median_max": spread(warm, key), "last": warm[-1][key],
+                       "at_first_poll": running[0][key]}
+    result["thread_names"] = names
     print(f"published {result['published']}; lost: slack {result['slack_lost']}, email {result['email_lost']}; "
-          f"duplicate Slack posts {result['slack_duplicates']}, duplicate emails {result['email_duplicates']}")
-    print(f"RSS MB first/max/last {result['rss_mb']} (growth {result['rss_growth']:+.1%}); threads "
-          f"{result['threads']}; fds {result['fds']}")
+          f"duplicate Slack posts {result['slack_duplicates']}, duplicate emails {result['email_duplicates']}"
+          f"{'; THE DAEMON EXITED EARLY' if crashed else ''}")
+    print(f"warm-up: the first {warm_up} polls (ended at t={warm[0]['t']}s); {len(warm)} samples after it, "
+          f"{result['polls']} polls in all")
+    for key, unit in (("rss_mb", " MB"), ("anon_mb", " MB"), ("file_mb", " MB"), ("threads", ""), ("fds", "")):
+        r = result[key]
+        print(f"{key:8} at first poll {r['at_first_poll']}{unit}, at warm-up end {r['at_warm_up']}{unit}, "
+              f"after warm-up min/median/max {r['min_median_max']}, last {r['last']}{unit}")
+    print(f"RSS growth from warm-up end {result['rss_growth']:+.1%} (max {result['rss_growth_max']:+.1%}); "
+          f"from first poll {result['rss_growth_from_first_poll']:+.1%}")
+    for when, listed in names.items():
+        print(f"threads at {when}: {', '.join(listed) if listed else '(py-spy not available)'}")
     print(json.dumps(result))
 
 

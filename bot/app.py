@@ -57,9 +57,14 @@ class App:
         return source
 
     def poll(self, name: str) -> RunResult:
-        """Poll one source once and log one line about it."""
+        """Poll one source once (not while its Retry-After wait runs) and log one line about it."""
         db = self.database()
         try:
+            if until := health.skip_if_rate_limited(db, name, self.clock()):
+                self.check_health(db)
+                log.info("%s: poll skipped: rate limited until %s UTC (the server's Retry-After); "
+                         "not counted as a failure", name, until[:19].replace("T", " "))
+                return RunResult(name)
             result = run_source(db, self.source(name, db, poll_deadline(self.config.sources[name], self.http)),
                                 self.matcher, self.routes,
                                 self.config.bot.first_run_alert_days, self.clock())

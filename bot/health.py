@@ -53,6 +53,24 @@ def rate_limited_until(db: Database, source: str) -> str | None:
     return db.meta(f"rate_limited_until:{source}")
 
 
+def waiting(db: Database, source: str, now: datetime) -> str | None:
+    """The end of a source's Retry-After wait when it is still running, else None."""
+    until = rate_limited_until(db, source)
+    return until if until and datetime.fromisoformat(until) > now else None
+
+
+def skip_if_rate_limited(db: Database, source: str, now: datetime) -> str | None:
+    """When the source's Retry-After wait still runs, count a skipped poll (not a failure: it opens no
+    `failing` incident) and return when the wait ends; else None and the poll goes ahead."""
+    until = waiting(db, source, now)
+    if until:
+        key = f"rate_limit_skips:{source}"
+        known = json.loads(db.meta(key) or "{}")
+        count = known.get("count", 0) + 1 if known.get("until") == until else 1  # counted per wait
+        db.set_meta(key, json.dumps({"until": until, "count": count, "last_at": now.isoformat(timespec="seconds")}))
+    return until
+
+
 def overlap(db: Database, source: str, now: datetime) -> bool:
     """Count a skipped poll (the previous one still running); True when it is time to log a line."""
     key = f"overlap:{source}"
@@ -65,9 +83,11 @@ def overlap(db: Database, source: str, now: datetime) -> bool:
     return tell
 
 
-def stalled(source: SourceConfig, row: dict | None, now: datetime, started: str | None = None) -> str | None:
+def stalled(source: SourceConfig, row: dict | None, now: datetime, started: str | None = None,
+            rate_limited: str | None = None) -> str | None:
     """A problem line when an enabled source has not completed a poll in 3× its interval (counted
-    from `started`, the daemon's start, when that is later: a restart after downtime is not a stall)."""
+    from `started`, the daemon's start, when that is later: a restart after downtime is not a stall);
+    a Retry-After wait that long (`rate_limited`, when it ends) is one too, and the line says so."""
     last = (row or {}).get("last_attempt_at")
     if not source.enabled or not last:
         return None
@@ -75,17 +95,21 @@ def stalled(source: SourceConfig, row: dict | None, now: datetime, started: str 
         tzinfo=now.tzinfo))
     if (now - since).total_seconds() <= STALLED_AFTER * source.every:
         return None
+    why = (f"rate limited until {rate_limited[:16]} by the server's Retry-After" if rate_limited
+           else "is a request hanging?")
     return (f"{source.name}: no poll has completed since {last[:16]} ({_days(now - datetime.fromisoformat(last))}); "
-            f"it is polled every {source.every:g}s — is a request hanging?")
+            f"it is polled every {source.every:g}s — {why}")
 
 
 def source_notes(db: Database, source: SourceConfig, now: datetime) -> dict:
-    """What `status` adds to a source's line: a Retry-After wait still running, skipped overlapping polls."""
-    until = rate_limited_until(db, source.name)
-    if until and datetime.fromisoformat(until) <= now:
-        until = None
+    """What `status` adds to a source's line: a Retry-After wait still running (and the polls it
+    skipped), skipped overlapping polls."""
+    until = waiting(db, source.name, now)
+    skips = json.loads(db.meta(f"rate_limit_skips:{source.name}") or "{}") if until else {}
+    skips = skips if skips.get("until") == until else {}
     overlaps = json.loads(db.meta(f"overlap:{source.name}") or "{}")
-    return {"rate_limited_until": until, "overlaps": overlaps.get("count", 0),
+    return {"rate_limited_until": until, "rate_limit_skips": skips.get("count", 0),
+            "last_rate_limit_skip": skips.get("last_at"), "overlaps": overlaps.get("count", 0),
             "last_overlap": overlaps.get("last_at")}
 
 
@@ -116,7 +140,7 @@ def problems(db: Database, source: SourceConfig, row: dict | None, now: datetime
         found["budget"] = f"{source.name}: the daily request budget of {spent[1]} is spent; polling resumes tomorrow (UTC)"
     if source.api_key_expires and now.date() >= source.api_key_expires - timedelta(days=KEY_WARNING_DAYS):
         found["key_expiring"] = f"{source.name}: API key {_expiry(source.api_key_expires, now.date())}; renew it"
-    if line := stalled(source, row, now, db.meta("started_at")):
+    if line := stalled(source, row, now, db.meta("started_at"), waiting(db, source.name, now)):
         found["stalled"] = line
     return found
 

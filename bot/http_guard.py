@@ -1,15 +1,17 @@
 """The HTTP client's guards, enforced on the socket itself: a wall-clock deadline and the address rule.
 
 A per-read timeout lets a server that drips one byte at a time hold a request for ever; so each
-request gets a `Watch` whose timer shuts its sockets down when the deadline passes (which wakes a
-thread blocked reading), and SIGTERM can cut every request in flight. The feed/page address rule
+request gets a `Watch`, and one shared deadline thread shuts its sockets down when the deadline
+passes (which wakes a thread blocked reading); SIGTERM can cut every request in flight. The feed/page address rule
 is checked on the peer a connection actually reached — the DNS answer, after every redirect and on
 kept-alive connections — not on the configured name.
 """
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import itertools
 import threading
 import time
 
@@ -50,7 +52,42 @@ class _Live:
             _cut(conn)
 
 
+class _Deadlines:
+    """One thread cutting the requests whose deadline passed (a timer thread per request made the
+    daemon's thread count jump with every fetch and post)."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.heap: list[tuple[float, int, "Watch"]] = []  # finished watches drop out when they reach the top
+        self.order = itertools.count()
+        self.thread: threading.Thread | None = None
+
+    def add(self, watch: "Watch") -> None:
+        with self.cond:
+            heapq.heappush(self.heap, (watch.ends, next(self.order), watch))
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="procwatch-deadlines", daemon=True)
+                self.thread.start()
+            self.cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while self.heap and self.heap[0][2].done:
+                    heapq.heappop(self.heap)
+                if not self.heap:
+                    self.cond.wait()
+                    continue
+                left = self.heap[0][0] - time.monotonic()
+                if left > 0:
+                    self.cond.wait(left)
+                    continue
+                watch = heapq.heappop(self.heap)[2]
+            _LIVE.shutdown(watch)
+
+
 _LIVE = _Live()
+_DEADLINES = _Deadlines()
 _CURRENT = threading.local()
 
 
@@ -65,22 +102,21 @@ def _cut(conn) -> None:
 
 
 class Watch:
-    """One request's deadline (a timer cuts its sockets when it passes) and address rule."""
+    """One request's deadline (its sockets are cut when it passes) and address rule."""
 
     def __init__(self, seconds: float, allow_private: bool):
         self.seconds, self.allow_private = seconds, allow_private
         self.ends = time.monotonic() + seconds
         self.refused: str | None = None
-        self.timer = threading.Timer(seconds, lambda: _LIVE.shutdown(self))
-        self.timer.daemon = True
+        self.done = False
 
     def __enter__(self):
         _CURRENT.watch = self
-        self.timer.start()
+        _DEADLINES.add(self)
         return self
 
     def __exit__(self, *exc):
-        self.timer.cancel()
+        self.done = True
         _CURRENT.watch = None
         _LIVE.drop(self)
 

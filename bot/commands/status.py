@@ -46,7 +46,8 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
     problems += outbox.channel_problems(channels)
     started = db.meta("started_at")
     problems += [line for s in config.sources.values()
-                 if (line := health.stalled(s, rows.get(s.name), now, started)) and line not in problems]
+                 if (line := health.stalled(s, rows.get(s.name), now, started, health.waiting(db, s.name, now)))
+                 and line not in problems]
     if backlog.get("dead"):
         problems.append(f"{backlog['dead']} alerts could not be delivered (dead letters)")
     if heartbeat and now - datetime.fromisoformat(heartbeat) > HEARTBEAT_STALE:
@@ -61,8 +62,10 @@ def collect(db: Database, config: Config, now: datetime) -> dict:
 def _source(db: Database, source, row: dict, incidents: list[dict], new_today: int, now: datetime) -> dict:
     attempt = row.get("last_attempt_at")
     mine = [i["kind"] for i in incidents if i["source"] == source.name]
+    notes = health.source_notes(db, source, now)
     state = ("disabled" if not source.enabled else ", ".join(mine) if mine else
-             "never polled" if not attempt else "failing" if row.get("consecutive_failures") else "ok")
+             "never polled" if not attempt else "rate limited" if notes["rate_limited_until"] else
+             "failing" if row.get("consecutive_failures") else "ok")
     due = (datetime.fromisoformat(attempt) + timedelta(seconds=source.every)).isoformat(timespec="seconds") \
         if attempt and source.enabled else None
     spent = health.budget(db, source, now) if source.enabled else None
@@ -71,7 +74,7 @@ def _source(db: Database, source, row: dict, incidents: list[dict], new_today: i
             "failures": row.get("consecutive_failures") or 0, "last_error": row.get("last_error"),
             "new_today": new_today, "budget_used": spent[0] if spent else None,
             "budget_limit": spent[1] if spent else None, "descriptions": _descriptions(db, source.name, now)} \
-        | health.source_notes(db, source, now)
+        | notes
 
 
 def _descriptions(db: Database, name: str, now: datetime) -> dict | None:
@@ -94,7 +97,8 @@ def render(facts: dict) -> str:
         if s["last_error"]:
             lines.append(f"{'':17}last error: {s['last_error'][:100]}")
         if s["rate_limited_until"]:
-            lines.append(f"{'':17}rate limited until {_t(s['rate_limited_until'])} (the server's Retry-After)")
+            skipped = f"; {s['rate_limit_skips']} polls skipped, not counted as failures" if s["rate_limit_skips"] else ""
+            lines.append(f"{'':17}rate limited until {_t(s['rate_limited_until'])} (the server's Retry-After){skipped}")
         if s["overlaps"]:
             lines.append(f"{'':17}polls overlap: {s['overlaps']} skipped while the previous poll ran "
                          f"(last {_t(s['last_overlap'])}); consider a longer `every` or a shorter `timeout`")
