@@ -7,7 +7,8 @@ a notice that seeks other capable sources, only when it states an intended award
 notice-of-intent wording ("not a request for competitive proposals") decides together with a
 sentence of intended award. Every cue that did not decide is kept with its reason.
 
-Speed: nothing is compiled at import; `tables()` compiles every pattern on first use. A cue branch
+Speed: nothing is compiled at import; `tables()` compiles every pattern on first use (the
+compiling and gating of cue rows is bot/cue_patterns.py). A cue branch
 runs only when its anchor (its longest mandatory literal, or its literal starts) occurs in the text,
 found for all branches and labels at once by one Aho-Corasick pass; the gate never drops a match
 (tests/test_classify.py checks it on the corpus).
@@ -19,17 +20,15 @@ import bisect
 import functools
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import ahocorasick
 
 from . import cues, cues_eu
+from .cue_patterns import ANCHOR_MIN, CueSet, automaton, compile_pattern, compile_rows, cue_set, fold, phrase
 from .eforms_labels import CODELIST_LABELS
 
 QUOTE_CHARS = 200
-ANCHOR_MIN = 3  # a shorter literal start is not worth a gate: such a branch always runs
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u024f])|\n\s*\n|\n(?=\S)")
 ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs|Art|Reg|para"
                           r"|Abs|Nr|pt|art|al)\.)$")
@@ -38,184 +37,7 @@ END_MATCH = 8  # the longest match of either: "Dept." (5), two pairs of "U.S." (
 SHORT_WORD_END = re.compile(r"(?<![\w.])[^\W\d]{1,4}\.$")  # "art. 116", "чл. 116", "Abs. 2", "No. 5": not an end
 
 
-def fold(text: str, lower: bool = True) -> str:
-    """Lower case without accents, one character for one (so positions match the original)."""
-    if not lower:
-        return text.translate(_KEEP_CASE)
-    text = text.replace("_", " ")  # file names as titles: "JOFOC_FAR_6_103" reads as words
-    return text.lower() if text.isascii() else text.translate(_LOWER)
-
-
-class _FoldTable(dict):
-    """str.translate table filled on first sight of each character."""
-
-    def __init__(self, lower: bool):
-        super().__init__()
-        self.lower = lower
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        base = base.lower() if self.lower else base
-        self[code] = folded = base if len(base) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
-        return folded
-
-
-_LOWER, _KEEP_CASE = _FoldTable(lower=True), _FoldTable(lower=False)
-
-
-def _pattern(pattern: str) -> re.Pattern:
-    """A pattern written in lower case, its accents folded (regex escapes such as \\W kept)."""
-    return re.compile(fold(pattern, lower=False))
-
-
-def _compile(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str]]:
-    return [(_pattern(pattern), label) for pattern, label in rows]
-
-
-def _phrase(text: str) -> str:
-    """A regex for an official label: its words in order, any whitespace or hyphen between them."""
-    words = re.findall(r"[^\s,\-–]+", fold(text))
-    word = lambda w: "".join("['’]" if c in "'’" else re.escape(c) for c in w)  # noqa: E731
-    return r"[\s,\-–]+".join(word(w) for w in words) + r"(?!\w)"
-
-
-def _alternatives(pattern: str) -> list[str]:
-    """The top-level `|` branches of a pattern (so each can start with a literal: much faster in `re`)."""
-    out, depth, cur, i = [], 0, "", 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            cur, i = cur + pattern[i:i + 2], i + 2
-            continue
-        if ch == "[":
-            j = pattern.index("]", i + 2)
-            cur, i = cur + pattern[i:j + 1], j + 1
-            continue
-        depth += (ch == "(") - (ch == ")")
-        if ch == "|" and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-        i += 1
-    return out + [cur]
-
-
-def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool, str]]:
-    """(branch, label, needs a word boundary before it, literal prefix) for every branch of every row.
-
-    A leading \\b is checked by hand after the match: with it, `re` cannot scan for the literal prefix.
-    A branch whose literal prefix is absent from the text is not run at all (a substring test)."""
-    out = []
-    for pattern, label in rows:
-        for branch in _alternatives(fold(pattern, lower=False)):
-            bounded = branch.startswith("\\b")
-            branch = branch[2:] if bounded else branch
-            out.append((re.compile(branch), label, bounded, _starts(branch)))
-    return out
-
-
-def _starts(branch: str) -> frozenset[str]:
-    """The literals one of which a match of the branch must contain: its longest mandatory literal when
-    that is longer than every start, else its starts (its prefix, or each choice of a leading
-    (?:a|b|c) group).
-
-    Empty when no such literal has ANCHOR_MIN characters: such a branch always runs."""
-    starts = _leading(branch)
-    needed = _mandatory(branch)
-    if len(needed) >= ANCHOR_MIN and (not starts or len(needed) > min(map(len, starts))):
-        return frozenset({needed})
-    return starts
-
-
-def _mandatory(branch: str) -> str:
-    """The longest run of plain characters every match of the branch contains ("" when none).
-
-    Read at the branch's top level: groups, classes, escapes such as \\s and anything a quantifier may
-    repeat zero times end a run, so what is left is certainly in the matched text."""
-    runs, cur, i = [], "", 0
-    while i < len(branch):
-        ch = branch[i]
-        if ch == "\\":
-            literal = branch[i + 1] if i + 1 < len(branch) and not branch[i + 1].isalnum() else None
-            i += 2
-            if literal is not None and (i >= len(branch) or branch[i] not in "?*{"):
-                cur += literal
-                if i < len(branch) and branch[i] == "+":
-                    runs, cur, i = runs + [cur], "", i + 1
-                continue
-        elif ch == "[":
-            j = i + 1
-            j += branch[j] == "^"
-            j += branch[j] == "]"
-            while branch[j] != "]":
-                j += 2 if branch[j] == "\\" else 1
-            i = j + 1
-        elif ch == "(":
-            depth, j = 0, i
-            while True:
-                if branch[j] == "\\":
-                    j += 2
-                    continue
-                if branch[j] == "[":
-                    j += 1
-                    j += branch[j] == "^"
-                    j += branch[j] == "]"
-                    while branch[j] != "]":
-                        j += 2 if branch[j] == "\\" else 1
-                depth += (branch[j] == "(") - (branch[j] == ")")
-                j += 1
-                if depth == 0:
-                    break
-            i = j
-        elif ch in "?*{":
-            cur = cur[:-1]  # the character before may be absent
-            i = branch.index("}", i) + 1 if ch == "{" else i + 1
-        elif ch in ".^$|)+":
-            i += 1
-        else:
-            cur, i = cur + ch, i + 1
-            continue
-        runs, cur = runs + [cur], ""
-        while i < len(branch) and branch[i] in "?*+":  # a quantifier of what ended the run
-            i += 1
-        if i < len(branch) and branch[i] == "{":
-            i = branch.index("}", i) + 1
-    return max(runs + [cur], key=len)
-
-
-def _leading(branch: str) -> frozenset[str]:
-    """The literal starts a branch can have: its prefix, or each choice of a leading (?:a|b|c) group.
-
-    Empty when some start is shorter than ANCHOR_MIN."""
-    if branch.startswith("(?:"):
-        depth, end = 0, 0
-        for end, ch in enumerate(branch):
-            depth += (ch == "(") - (ch == ")")
-            if depth == 0:
-                break
-        starts = {_literal_prefix(choice) for choice in _alternatives(branch[3:end])}
-    else:
-        starts = {_literal_prefix(branch)}
-    return frozenset(starts) if all(len(start) >= ANCHOR_MIN for start in starts) else frozenset()
-
-
-def _literal_prefix(branch: str) -> str:
-    """The plain characters a branch must start with ("" when it starts with a group or a class)."""
-    out, i = "", 0
-    while i < len(branch):
-        ch = branch[i]
-        if ch == "\\" and i + 1 < len(branch) and branch[i + 1] in ".-&()/§":
-            out, i = out + branch[i + 1], i + 2
-            continue
-        if ch in "\\.[](){}*+?|^$":
-            return out[:-1] if ch in "*?{" else out
-        out, i = out + ch, i + 1
-    return out
-
-
-def _label_cue(code: str, lang: str, label: str) -> tuple[str, tuple[str, ...], re.Pattern, str]:
+def label_cue(code: str, lang: str, label: str) -> tuple[str, tuple[str, ...], re.Pattern, str]:
     """(longest word, its other words, regex, name) for an official label's first sentence (text is
     read sentence by sentence).
 
@@ -224,26 +46,7 @@ def _label_cue(code: str, lang: str, label: str) -> tuple[str, tuple[str, ...], 
     first = sentences(label)[0]
     words = sorted({part for word in re.findall(r"[^\s,\-–]+", fold(first)) for part in re.split(r"['’]", word)
                     if len(part) >= ANCHOR_MIN}, key=lambda w: (-len(w), w))
-    return words[0], tuple(words[1:]), re.compile(_phrase(first)), f"{code} ({lang})"
-
-
-class CueSet(NamedTuple):
-    """Cue branches, and which of them to run: those whose anchor occurs in the text, and the few
-    that have no anchor."""
-
-    branches: list  # (branch, label, needs a word boundary, anchors)
-    by_anchor: dict[str, tuple[int, ...]]
-    always: tuple[int, ...]
-
-
-def _cue_set(rows: list[tuple[str, str]]) -> CueSet:
-    branches = _branches(rows)
-    by_anchor: dict[str, list[int]] = {}
-    for n, (*_, starts) in enumerate(branches):
-        for start in starts:
-            by_anchor.setdefault(start, []).append(n)
-    return CueSet(branches, {k: tuple(v) for k, v in by_anchor.items()},
-                  tuple(n for n, (*_, starts) in enumerate(branches) if not starts))
+    return words[0], tuple(words[1:]), re.compile(phrase(first)), f"{code} ({lang})"
 
 
 @dataclass(frozen=True)
@@ -271,23 +74,23 @@ class Tables:
 def tables() -> Tables:
     """The compiled patterns, compiled once on the first call (about 0.2 s; a CLI command that reads no
     notice text never pays it)."""
-    strong, title_only = _cue_set(cues.STRONG + cues_eu.NATIONAL), _cue_set(cues.TITLE_ONLY)
+    strong, title_only = cue_set(cues.STRONG + cues_eu.NATIONAL), cue_set(cues.TITLE_ONLY)
     labels: dict[str, list] = {}
     for code, by_lang in CODELIST_LABELS.items():
         for lang, label in by_lang.items():
-            word, *rest = _label_cue(code, lang, label)
+            word, *rest = label_cue(code, lang, label)
             labels.setdefault(word, []).append(tuple(rest))
     words = set(strong.by_anchor) | set(title_only.by_anchor) | set(labels)
     return Tables(
-        cues=strong, title_cues=title_only, labels=labels, anchors=_automaton(words),
-        before=_compile(cues.BEFORE), after=_compile(cues.AFTER), clause=_compile(cues.CLAUSE),
-        negation=_pattern(cues.NEGATION.pattern + "|" + cues_eu.NEGATION),
-        hedge=_pattern(cues.HEDGE + "|" + cues_eu.HEDGE),
-        design_contest=_pattern(cues_eu.DESIGN_CONTEST),
-        after_negation=_pattern(cues.AFTER_NEGATION.pattern + "|" + cues_eu.AFTER_NEGATION),
-        after_hedge=_pattern(cues_eu.AFTER_HEDGE),
-        not_a_procedure_that=_pattern(cues_eu.NOT_A_PROCEDURE_THAT),
-        reservation=_pattern(cues_eu.RESERVATION), future_option=_pattern(cues_eu.FUTURE_OPTION))
+        cues=strong, title_cues=title_only, labels=labels, anchors=automaton(words),
+        before=compile_rows(cues.BEFORE), after=compile_rows(cues.AFTER), clause=compile_rows(cues.CLAUSE),
+        negation=compile_pattern(cues.NEGATION.pattern + "|" + cues_eu.NEGATION),
+        hedge=compile_pattern(cues.HEDGE + "|" + cues_eu.HEDGE),
+        design_contest=compile_pattern(cues_eu.DESIGN_CONTEST),
+        after_negation=compile_pattern(cues.AFTER_NEGATION.pattern + "|" + cues_eu.AFTER_NEGATION),
+        after_hedge=compile_pattern(cues_eu.AFTER_HEDGE),
+        not_a_procedure_that=compile_pattern(cues_eu.NOT_A_PROCEDURE_THAT),
+        reservation=compile_pattern(cues_eu.RESERVATION), future_option=compile_pattern(cues_eu.FUTURE_OPTION))
 
 
 @dataclass
@@ -496,12 +299,3 @@ def trim(sentence: str, start: int, end: int) -> str:
     stop = cut + QUOTE_CHARS
     stop = max(sentence.rfind(" ", cut, stop), end) if stop < len(sentence) else len(sentence)
     return ("…" if cut else "") + sentence[cut:stop].strip() + ("…" if stop < len(sentence) else "")
-
-
-def _automaton(words: set[str]) -> ahocorasick.Automaton:
-    """An automaton finding any of `words` (cue anchors, label words) in folded text."""
-    automaton = ahocorasick.Automaton()
-    for word in words:
-        automaton.add_word(word, word)
-    automaton.make_automaton()
-    return automaton
