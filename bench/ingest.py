@@ -401,7 +401,7 @@ def bytes_per_notice(path: str, notices: int) -> float:
 
 STAGES = [  # (label, module, class or "", function): timed inclusively by `--stages`, in page order
     ("parse (source records to Notices)", "bot.sources.base", "Source", "parse"),
-    ("detail plan (ranks; classify's cues)", "bot.detail_plan", "", "choose"),
+    ("detail plan (ranks; classify's cues)", "bot.detail_plan", "", "ranks"),
     ("classify (bot/classify.py)", "bot.pipeline", "", "classify"),
     ("attachments (bot/documents.py)", "bot.documents", "", "attach"),
     ("store: save (notices, versions, raw)", "bot.store", "Database", "save"),

@@ -21,13 +21,15 @@ def rank_inputs(notice: Notice) -> tuple:
     return notice.title, notice.codes, notice.vendor_name, notice.vendor_ids, notice.agency_path
 
 
-def choose(source: Source, matcher: Matcher, notices: list[Notice], now: datetime,
-           ranks: dict[str, int | None] | None = None) -> tuple[set[str], int]:
-    """(uids whose description to read, candidates left unread for lack of budget); each notice's
-    rank is put in `ranks` when given (the pipeline reuses it rather than ranking the notice again)."""
-    ranks = {} if ranks is None else ranks
-    for n in notices:
-        ranks[n.uid] = source.detail_rank(n, matcher.prefilter(n))
+def ranks(source: Source, matcher: Matcher, notices: list[Notice]) -> dict[str, int | None]:
+    """Each notice's description rank (None: not worth a request); the pipeline keeps them, so a
+    notice that still reads the same is not ranked again."""
+    return {n.uid: source.detail_rank(n, matcher.prefilter(n)) for n in notices}
+
+
+def choose(source: Source, notices: list[Notice], ranks: dict[str, int | None],
+           now: datetime) -> tuple[set[str], int]:
+    """(uids whose description to read, candidates left unread for lack of budget), best rank first."""
     ranked = sorted((ranks[n.uid], i, n.uid) for i, n in enumerate(notices) if ranks[n.uid] is not None)
     allowance = source.detail_allowance(now)
     taken = ranked if allowance is None else ranked[:max(0, allowance)]

@@ -119,8 +119,8 @@ def ingest_page(db: Database, source: Source, matcher: Matcher, routes: list[Rou
     paid = source.detail_allowance(now) is not None  # descriptions cost budget: reuse any already stored
     known = {n.uid: _known_description(db, n, paid) for n in parsed}
     unread = [n for n in parsed if known[n.uid] is None and not _is_baseline(n, cutoff)]
-    ranks: dict[str, int | None] = {}
-    wanted, left = detail_plan.choose(source, matcher, unread, now, ranks)
+    ranks = detail_plan.ranks(source, matcher, unread)
+    wanted, left = detail_plan.choose(source, unread, ranks, now)
     inputs = {n.uid: detail_plan.rank_inputs(n) for n in unread}
     response = getattr(source.http, "last_response", None)  # the page's own, before any description request
     notices = [_prepare(db, source, matcher, n, known[n.uid], n.uid in wanted, cutoff, stamp,

@@ -162,7 +162,7 @@ def planned(left: int, watched: set[str] = frozenset(), every: float = 1800.0):
     rows = fixture_json("sam_opportunities", "synthetic_sam_opportunities_justification_ptype_u_window.json")
     notices = src.parse(rows)
     matcher = type("M", (), {"prefilter": staticmethod(lambda n: n.native_id[-1] in watched)})()
-    return detail_plan.choose(src, matcher, notices, NOW)
+    return detail_plan.choose(src, notices, detail_plan.ranks(src, matcher, notices), NOW)
 
 
 def test_description_plan_ranks_justifications_then_watched_then_intent_types_within_the_budget():
