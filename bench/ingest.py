@@ -367,9 +367,10 @@ def run_floor(folder: str, work: dict[str, list[bytes]], tables: dict[str, list[
         parse = etree.fromstring if not kind.records else json.loads
         for body in work[kind.source]:
             parse(body)
-    conn = db.db.conn
+    conn = db.db
     for first in range(0, len(notices), FLOOR_BATCH):
-        with conn:
+        with conn:  # commits the batch (the store's connection autocommits a statement alone)
+            conn.execute("BEGIN")
             batch = notices[first:first + FLOOR_BATCH]
             conn.executemany(sql["notices"], [tuple(r.values()) for r in batch])
             for t, share in per_notice.items():
@@ -410,7 +411,8 @@ STAGES = [  # (label, module, class or "", function): timed inclusively by `--st
     ("outbox (enqueue)", "bot.outbox", "", "enqueue"),
     ("evidence (a page that alerted, kept)", "bot.evidence", "", "keep"),
     ("store: full-text index, once per page", "bot.store", "Database", "_index_new"),
-    ("store: commit", "sqlite_utils", "Database", "commit"),
+    ("store: commit", "bot.store", "Database", "_commit"),
+    ("store: commit", "sqlite_utils", "Database", "commit"),  # an older checkout's store committed through it
     ("store: raw dictionary trained (once a source)", "bot.store", "Database", "_train"),
     ("a modification threaded under its award", "bot.pipeline", "", "_as_thread_update"),
     ("descriptions already stored (looked up)", "bot.pipeline", "", "_known_description"),

@@ -1,8 +1,57 @@
-"""Schema migrations (sqlite-utils' built-in `Migrations`): each runs once, in order, in a transaction."""
+"""Schema migrations (sqlite-utils' built-in `Migrations`): each runs once, in order, in a transaction.
 
-from sqlite_utils import Database, Migrations
+The functions are registered in a plain list, and sqlite-utils is imported only to apply one: every
+command opens the database, and checking that nothing is pending is one SELECT, not the ~50 ms of
+importing sqlite-utils (click, dateutil, pluggy)."""
 
-migrations = Migrations("procwatch")
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class Steps:
+    """The migrations in order, registered as sqlite-utils' `Migrations` registers them
+    (`@migrations()`), and applied by it."""
+
+    table = "_sqlite_migrations"  # sqlite-utils' record of the applied ones
+
+    def __init__(self, name: str):
+        self.name = name
+        self.registered: list[tuple] = []  # (function, sqlite-utils' decorator options)
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True):
+        """The decorator: the function is the next migration."""
+        def register(fn):
+            self.registered.append((fn, {"name": name, "transactional": transactional}))
+            return fn
+        return register
+
+    def names(self) -> list[str]:
+        return [options["name"] or fn.__name__ for fn, options in self.registered]
+
+    def pending(self, conn: sqlite3.Connection) -> list[str]:
+        """The names not applied yet to the database on `conn`, in order (one read, no writes)."""
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (self.table,)).fetchone():
+            return self.names()
+        done = {name for name, in conn.execute(f"SELECT name FROM {self.table} WHERE migration_set = ?", (self.name,))}
+        return [name for name in self.names() if name not in done]
+
+    def apply(self, db: Database | sqlite3.Connection, *, stop_before: str | None = None) -> None:
+        """Apply the pending ones with sqlite-utils' `Migrations`, which owns creating the schema."""
+        import sqlite_utils
+        if isinstance(db, sqlite3.Connection):
+            db = sqlite_utils.Database(db)
+        runner = sqlite_utils.Migrations(self.name)
+        for fn, options in self.registered:
+            runner(**options)(fn)
+        runner.apply(db, stop_before=stop_before)
+
+
+migrations = Steps("procwatch")
 
 
 @migrations()

@@ -89,8 +89,8 @@ def claim(db: Database, channel: str, recipient: str, now: str) -> tuple[str, li
                           f" owner = ?, lease_until = ? WHERE id IN ({','.join('?' * len(ids))})",
                           [digest_id, me(), lease, *ids])
             if not retry:
-                db.db["digests"].insert({"id": digest_id, "channel": channel, "recipient": recipient,
-                                         "created_at": now, "items": len(rows)})
+                db.db.execute("INSERT INTO digests (id, channel, recipient, created_at, items) VALUES (?, ?, ?, ?, ?)",
+                              (digest_id, channel, recipient, now, len(rows)))
     return digest_id, rows
 
 

@@ -11,7 +11,9 @@ a mixin of `Database` (DESIGN §6):
   store_search    search, show, counts, the notices-since stream
   store_upkeep    retention, vacuum, integrity check, backup
 
-One `Database` per thread (sqlite3 connections are not shared).
+One `Database` per thread (sqlite3 connections are not shared). It is a plain sqlite3 connection
+in autocommit mode (a statement outside `transaction()` commits itself); sqlite-utils, which owns the
+schema and its migrations (bot/migrations.py), is imported only when one is pending.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ import logging
 import os
 import sqlite3
 from contextlib import contextmanager
-
-import sqlite_utils
 
 from .errors import BotError
 from .filelock import exclusive
@@ -59,12 +59,15 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
         with _schema_lock(path):  # one opener at a time creates, checks and migrates the file
             if path != ":memory:":
                 refuse_foreign(path)  # under the lock: a file another opener just created is not "empty"
-            self.db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
+            self.db = sqlite3.connect(path, timeout=30)
+            self.db.isolation_level = None  # autocommit: transaction() says BEGIN IMMEDIATE itself
+            self.db.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils set it: REPLACE fires delete triggers
             tables = self._tables(path)
             if not tables:  # before the first write (WAL's included) or it needs a VACUUM
                 self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so `db prune` can shrink the file
             if path != ":memory:":
-                self.db.enable_wal()
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.db.execute("PRAGMA journal_mode = WAL")
                 # WAL + NORMAL: a commit is atomic and survives a crash of the process; only a power cut
                 # can roll back the last commits (the page is read again: its cursor rolls back with it).
                 # FULL's fsync per page was 20 ms of every page at 20,000 notices (bench/ingest.py).
@@ -74,13 +77,14 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
                 self.db.close()
                 raise BotError(f"{path} is an SQLite database but not procwatch's (it has no migrations table)",
                                NOT_SQLITE)
-            pending = [m.name for m in migrations.pending(self.db)]
+            pending = migrations.pending(self.db)
             if pending and tables:
                 log.warning("upgrading the database %s (%s): on a large database this takes minutes (an"
                             " interrupted upgrade is rolled back and runs again next time)", path, ", ".join(pending))
-            migrations.apply(self.db)
+            if pending:
+                migrations.apply(self.db)
         self._in_transaction = False
-        self._execute = self.db.execute  # sqlite3's own inside transaction(): sqlite-utils' wrapper only autocommits
+        self._execute = self.db.execute
         self._fresh: set[str] = set()  # uids first inserted in this transaction, no flag rows written yet
         self._unindexed: set[int] = set()  # notices inserted but not yet in the full-text index
         self._known: dict[str, tuple | None] = {}  # the page's preloaded uids (see preload)
@@ -94,7 +98,7 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
     def _tables(self, path: str) -> list[str]:
         """The file's tables; a file that is not SQLite is refused with the path and the fix."""
         try:
-            return self.db.table_names()
+            return [name for name, in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         except sqlite3.DatabaseError as e:
             if "not a database" not in str(e):
                 raise
@@ -108,7 +112,7 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
     def transaction(self):
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
         self.db.execute("BEGIN IMMEDIATE")
-        self._in_transaction, self._execute = True, self.db.conn.execute
+        self._in_transaction = True
         try:
             yield self
             self._index_new()
@@ -119,12 +123,16 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
             self._dictionaries.clear()  # a dictionary trained in this transaction is gone with it
             raise
         finally:
-            self._in_transaction, self._execute = False, self.db.execute
+            self._in_transaction = False
             self._fresh.clear()
             self._unindexed.clear()
             self._known.clear()
             self._details.clear()
             self._untrained.clear()
+        self._commit()
+
+    def _commit(self) -> None:
+        """COMMIT (its own method: bench/ingest.py --stages times it)."""
         self.db.commit()
 
     def rows(self, sql: str, params=()) -> list[dict]:
@@ -134,14 +142,15 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def count(self, table: str) -> int:
-        return self.db[table].count
+        return self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
 
     def meta(self, key: str) -> str | None:
         rows = self.rows("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0]["value"] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?)"
+                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
 
 log = logging.getLogger("procwatch")

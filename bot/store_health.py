@@ -50,7 +50,10 @@ class SourceState:
                     "last_error": f"warning: {warning}" if warning else None}
             if new:
                 row["last_new_at"] = now
-        self.db["source_health"].upsert(row, pk="source")
+        columns = ", ".join(f"[{c}]" for c in row)
+        self.db.execute(f"INSERT INTO source_health ({columns}) VALUES ({', '.join('?' * len(row))}) ON CONFLICT(source)"
+                        f" DO UPDATE SET {', '.join(f'[{c}] = excluded.[{c}]' for c in row if c != 'source')}",
+                        list(row.values()))
 
     def health(self) -> list[dict]:
         return self.rows("SELECT * FROM source_health ORDER BY source")
@@ -76,8 +79,8 @@ class SourceState:
         return self.rows(sql + " ORDER BY id", args)
 
     def open_incident(self, source: str, kind: str, message: str, now: str) -> None:
-        self.db["health_incidents"].insert({"source": source, "kind": kind, "message": message,
-                                            "opened_at": now})
+        self.db.execute("INSERT INTO health_incidents (source, kind, message, opened_at) VALUES (?, ?, ?, ?)",
+                        (source, kind, message, now))
 
     def close_incident(self, incident_id: int, now: str) -> None:
         self.db.execute("UPDATE health_incidents SET closed_at = ? WHERE id = ?", (now, incident_id))

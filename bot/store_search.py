@@ -6,7 +6,11 @@ A mixin of `store.Database`.
 
 from __future__ import annotations
 
+import re
+
 from .store_notices import notice_from_row
+
+_TOKENS = re.compile(r'\s+|(".*?")')  # whitespace separates words; a "quoted phrase" is one
 
 
 class ReaderQueries:
@@ -20,7 +24,7 @@ class ReaderQueries:
         index from its newest row and stops at `limit`, however common the word. `best` > 0 ranks
         instead (bm25), within the newest `best` matches. `before`: posted before that date."""
         phrases = [query] if isinstance(query, str) else query
-        fts = " OR ".join(f"({self.db.quote_fts(p)})" for p in phrases)
+        fts = " OR ".join(f"({quote_fts(p)})" for p in phrases)
         where, args = ["notices_fts MATCH :query"], {"query": fts, "limit": limit, "best": best}
         for column, value, op, name in (("source", source, "=", "source"), ("posted_at", since, ">=", "since"),
                                         ("posted_at", before, "<", "before"),
@@ -81,3 +85,13 @@ class ReaderQueries:
         return {r["source"]: r["n"] for r in self.rows(
             "SELECT source, count(*) AS n FROM notices INDEXED BY idx_notices_first_seen_at"
             " WHERE first_seen_at >= ? GROUP BY source", (since,))}  # not the (source, …) index: a full walk
+
+
+def quote_fts(text: str) -> str:
+    """Each word of `text` in double quotes, a quoted phrase kept whole and an unbalanced quote
+    closed, so FTS5 reads OR, NOT, * and : as words (what sqlite-utils' `quote_fts` does; the
+    store reads without importing sqlite-utils)."""
+    if text.count('"') % 2:
+        text += '"'
+    words = [w for w in _TOKENS.split(text) if w and w != '""']
+    return " ".join(w if w.startswith('"') else f'"{w}"' for w in words)

@@ -54,9 +54,9 @@ class Upkeep:
     def shrink(self, full: bool = False) -> str:
         """Give freed pages back to the file system: incremental vacuum when the database was created
         with it; otherwise a full VACUUM (which also turns incremental vacuum on) only when `full`."""
-        self.db.conn.commit()
+        self.db.commit()
         if self.incremental_vacuum():
-            self.db.conn.executescript("PRAGMA incremental_vacuum;")  # execute() would free one page
+            self.db.executescript("PRAGMA incremental_vacuum;")  # execute() would free one page
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             return "incremental vacuum"
         if not full:
@@ -78,6 +78,6 @@ class Upkeep:
         """Copy the database to `target` with SQLite's online backup (safe while the daemon writes)."""
         out = sqlite3.connect(target)
         try:
-            self.db.conn.backup(out, pages=4096, progress=progress)
+            self.db.backup(out, pages=4096, progress=progress)
         finally:
             out.close()

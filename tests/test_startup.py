@@ -62,3 +62,43 @@ def test_loading_the_configuration_imports_no_http_client(tmp_path):
     """requests comes with the first request: status, show and search never make one."""
     modules = loaded_by_config(tmp_path)
     assert "requests" not in modules and "urllib3" not in modules
+
+
+def loaded_by_command(config: str, *argv: str) -> tuple[int, set[str]]:
+    """(exit code, modules held) after one command run in a fresh interpreter."""
+    code = ("import contextlib, io, json, sys; from bot.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): code = main(sys.argv[1:])\n"
+            "print(json.dumps([code, sorted(sys.modules)]))")
+    out = subprocess.run([sys.executable, "-c", code, "--config", config, *argv], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    code, modules = json.loads(out.stdout.splitlines()[-1])
+    return code, set(modules)
+
+
+def test_reading_a_migrated_database_does_not_import_sqlite_utils(make_app, fake_sam):
+    """sqlite-utils (click, dateutil, pluggy: ~50 ms) creates and migrates the schema; search,
+    show and status on an up-to-date database open it with sqlite3 alone."""
+    app = make_app()
+    app.once()  # the database exists, migrated, with notices
+    for argv in (("search", "clearview"), ("show", "aa000000000000000000000000000001"), ("status",)):
+        code, modules = loaded_by_command(app.config.path, *argv)
+        assert code == 0, argv
+        assert "bot.store" in modules and "sqlite_utils" not in modules, argv
+
+
+def test_a_database_with_a_pending_migration_is_still_upgraded_on_open(tmp_path):
+    """The plain-SQL pending check still hands a missing migration to sqlite-utils to apply."""
+    import sqlite3
+
+    from bot.migrations import migrations
+    path = str(tmp_path / "procwatch.db")
+    last = migrations.names()[-1]
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrations.apply(conn, stop_before=last)  # a database one release behind
+    assert migrations.pending(conn) == [last]
+    conn.close()
+    code = ("import sys; from bot.store import Database; Database(sys.argv[1]).close();"
+            " print('sqlite_utils' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "True" and f"upgrading the database {path} ({last})" in out.stderr
+    assert migrations.pending(sqlite3.connect(path)) == []

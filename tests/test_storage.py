@@ -190,9 +190,9 @@ def test_a_modification_finds_its_award_through_the_thread_index_not_every_notic
     for i in range(30):
         db.save(Notice(source="fpds", native_id=f"a{i}", kind="award", reference=f"P{i}"), "2026-01-10T00:00:00+00:00")
     statements: list[str] = []
-    db.db.conn.set_trace_callback(statements.append)
+    db.db.set_trace_callback(statements.append)
     found = db.related("P3", "fpds:m3", ("award", "idv", "modification"), source="fpds", idv=None, newest=True)
-    db.db.conn.set_trace_callback(None)
+    db.db.set_trace_callback(None)
     assert found["uid"] == "fpds:a3"
     plan = " ".join(r[-1] for r in db.db.execute("EXPLAIN QUERY PLAN " + statements[-1]))
     assert "idx_notices_reference_kind_first_seen_at" in plan, plan
