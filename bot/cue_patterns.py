@@ -1,7 +1,7 @@
 """Cue rows compiled for the statement reader (bot/statements.py): folded text, one pattern per
 row, each branch gated by its anchor (its longest mandatory literal, or its literal starts) so that
 one Aho-Corasick pass over a text says which branches can match at all. Pure; nothing is compiled
-at import.
+at import, and a pattern is compiled on its first search (`Deferred`).
 """
 
 from __future__ import annotations
@@ -41,20 +41,41 @@ class _FoldTable(dict):
 _LOWER, _KEEP_CASE = _FoldTable(lower=True), _FoldTable(lower=False)
 
 
-def compile_pattern(pattern: str) -> re.Pattern:
+class Deferred:
+    """A regex compiled on its first search: `show` reads one notice, whose text can reach a few of
+    the ~600 cue branches and label phrases (their anchors say which), and compiling all of them
+    took 0.2 s. After the first use `finditer` and `search` are the compiled pattern's own."""
+
+    __slots__ = ("pattern", "finditer", "search")
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+
+    def __getattr__(self, name: str):
+        """Only reached while the slots are empty: compile, fill them, answer."""
+        if name not in ("finditer", "search"):
+            raise AttributeError(name)
+        compiled = re.compile(self.pattern)
+        self.finditer, self.search = compiled.finditer, compiled.search
+        return getattr(compiled, name)
+
+
+def compile_pattern(pattern: str) -> Deferred:
     """A pattern written in lower case, its accents folded (regex escapes such as \\W kept)."""
-    return re.compile(fold(pattern, lower=False))
+    return Deferred(fold(pattern, lower=False))
 
 
-def compile_rows(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str]]:
+def compile_rows(rows: list[tuple[str, str]]) -> list[tuple[Deferred, str]]:
     return [(compile_pattern(pattern), label) for pattern, label in rows]
 
 
 def phrase(text: str) -> str:
     """A regex for an official label: its words in order, any whitespace or hyphen between them."""
     words = re.findall(r"[^\s,\-–]+", fold(text))
-    word = lambda w: "".join("['’]" if c in "'’" else re.escape(c) for c in w)  # noqa: E731
-    return r"[\s,\-–]+".join(word(w) for w in words) + r"(?!\w)"
+    return r"[\s,\-–]+".join(re.escape(w).translate(_EITHER_APOSTROPHE) for w in words) + r"(?!\w)"
+
+
+_EITHER_APOSTROPHE = str.maketrans({"'": "['’]", "’": "['’]"})  # neither is escaped by re.escape
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -79,7 +100,7 @@ def _alternatives(pattern: str) -> list[str]:
     return out + [cur]
 
 
-def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool, str]]:
+def _branches(rows: list[tuple[str, str]]) -> list[tuple[Deferred, str, bool, str]]:
     """(branch, label, needs a word boundary before it, literal prefix) for every branch of every row.
 
     A leading \\b is checked by hand after the match: with it, `re` cannot scan for the literal prefix.
@@ -89,7 +110,7 @@ def _branches(rows: list[tuple[str, str]]) -> list[tuple[re.Pattern, str, bool, 
         for branch in _alternatives(fold(pattern, lower=False)):
             bounded = branch.startswith("\\b")
             branch = branch[2:] if bounded else branch
-            out.append((re.compile(branch), label, bounded, _starts(branch)))
+            out.append((Deferred(branch), label, bounded, _starts(branch)))
     return out
 
 

@@ -7,8 +7,8 @@ a notice that seeks other capable sources, only when it states an intended award
 notice-of-intent wording ("not a request for competitive proposals") decides together with a
 sentence of intended award. Every cue that did not decide is kept with its reason.
 
-Speed: nothing is compiled at import; `tables()` compiles every pattern on first use (the
-compiling and gating of cue rows is bot/cue_patterns.py). A cue branch
+Speed: nothing is compiled at import; `tables()` gates every pattern on first use and each is
+compiled on its first search (the compiling and gating of cue rows is bot/cue_patterns.py). A cue branch
 runs only when its anchor (its longest mandatory literal, or its literal starts) occurs in the text,
 found for all branches and labels at once by one Aho-Corasick pass; the gate never drops a match
 (tests/test_classify.py checks it on the corpus).
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from . import cues, cues_eu
-from .cue_patterns import ANCHOR_MIN, CueSet, automaton, compile_pattern, compile_rows, cue_set, fold, phrase
+from .cue_patterns import ANCHOR_MIN, CueSet, Deferred, automaton, compile_pattern, compile_rows, cue_set, fold, phrase
 from .eforms_labels import CODELIST_LABELS
 
 QUOTE_CHARS = 200
@@ -37,7 +37,7 @@ END_MATCH = 8  # the longest match of either: "Dept." (5), two pairs of "U.S." (
 SHORT_WORD_END = re.compile(r"(?<![\w.])[^\W\d]{1,4}\.$")  # "art. 116", "чл. 116", "Abs. 2", "No. 5": not an end
 
 
-def label_cue(code: str, lang: str, label: str) -> tuple[str, tuple[str, ...], re.Pattern, str]:
+def label_cue(code: str, lang: str, label: str) -> tuple[str, tuple[str, ...], Deferred, str]:
     """(longest word, its other words, regex, name) for an official label's first sentence (text is
     read sentence by sentence).
 
@@ -46,12 +46,13 @@ def label_cue(code: str, lang: str, label: str) -> tuple[str, tuple[str, ...], r
     first = sentences(label)[0]
     words = sorted({part for word in re.findall(r"[^\s,\-–]+", fold(first)) for part in re.split(r"['’]", word)
                     if len(part) >= ANCHOR_MIN}, key=lambda w: (-len(w), w))
-    return words[0], tuple(words[1:]), re.compile(phrase(first)), f"{code} ({lang})"
+    return words[0], tuple(words[1:]), Deferred(phrase(first)), f"{code} ({lang})"
 
 
 @dataclass(frozen=True)
 class Tables:
-    """Every compiled pattern of the reader, built on first use (importing the module compiles nothing)."""
+    """Every pattern of the reader, built on first use (importing the module compiles nothing), each
+    compiled on its first search."""
 
     cues: CueSet  # of cues.STRONG and cues_eu.NATIONAL
     title_cues: CueSet  # of cues.TITLE_ONLY
@@ -60,14 +61,14 @@ class Tables:
     before: list
     after: list
     clause: list
-    negation: re.Pattern
-    hedge: re.Pattern
-    design_contest: re.Pattern
-    after_negation: re.Pattern
-    after_hedge: re.Pattern
-    not_a_procedure_that: re.Pattern
-    reservation: re.Pattern
-    future_option: re.Pattern
+    negation: Deferred
+    hedge: Deferred
+    design_contest: Deferred
+    after_negation: Deferred
+    after_hedge: Deferred
+    not_a_procedure_that: Deferred
+    reservation: Deferred
+    future_option: Deferred
 
 
 @functools.cache
