@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import NamedTuple
 
 import ahocorasick
@@ -44,12 +45,17 @@ _LOWER, _KEEP_CASE = _FoldTable(lower=True), _FoldTable(lower=False)
 class Deferred:
     """A regex compiled on its first search: `show` reads one notice, whose text can reach a few of
     the ~600 cue branches and label phrases (their anchors say which), and compiling all of them
-    took 0.2 s. After the first use `finditer` and `search` are the compiled pattern's own."""
+    took 0.2 s. After the first use `finditer` and `search` are the compiled pattern's own.
+    `source` is the pattern, or a function returning it (a label's phrase is built when needed)."""
 
-    __slots__ = ("pattern", "finditer", "search")
+    __slots__ = ("_source", "finditer", "search")
 
-    def __init__(self, pattern: str):
-        self.pattern = pattern
+    def __init__(self, source: str | Callable[[], str]):
+        self._source = source
+
+    @property
+    def pattern(self) -> str:
+        return self._source() if callable(self._source) else self._source
 
     def __getattr__(self, name: str):
         """Only reached while the slots are empty: compile, fill them, answer."""

@@ -44,9 +44,9 @@ def label_cue(code: str, lang: str, label: str) -> tuple[str, tuple[str, ...], D
     The regex can only match where every word occurs (words split at apostrophes, which the regex
     lets be either ' or ’): the longest is looked for with the cue anchors, the others with `in`."""
     first = sentences(label)[0]
-    words = sorted({part for word in re.findall(r"[^\s,\-–]+", fold(first)) for part in re.split(r"['’]", word)
+    words = sorted({part for word in re.findall(r"[^\s,\-–]+", fold(first)) for part in word.replace("’", "'").split("'")
                     if len(part) >= ANCHOR_MIN}, key=lambda w: (-len(w), w))
-    return words[0], tuple(words[1:]), Deferred(phrase(first)), f"{code} ({lang})"
+    return words[0], tuple(words[1:]), Deferred(functools.partial(phrase, first)), f"{code} ({lang})"
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,13 @@ RECORDS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").split
 @pytest.fixture
 def compiled_up_front(monkeypatch):
     """The reader as it was: every pattern compiled when its tables are built."""
+    def compiled(source):
+        return re.compile(source() if callable(source) else source)
+
     def switch(on: bool) -> None:
         if on:
-            monkeypatch.setattr(cue_patterns, "Deferred", re.compile)
-            monkeypatch.setattr(statements, "Deferred", re.compile)
+            monkeypatch.setattr(cue_patterns, "Deferred", compiled)
+            monkeypatch.setattr(statements, "Deferred", compiled)
         else:
             monkeypatch.undo()
         statements.tables.cache_clear()
