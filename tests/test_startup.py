@@ -84,6 +84,7 @@ def test_reading_a_migrated_database_does_not_import_sqlite_utils(make_app, fake
         code, modules = loaded_by_command(app.config.path, *argv)
         assert code == 0, argv
         assert "bot.store" in modules and "sqlite_utils" not in modules, argv
+        assert "bot.evidence" not in modules and "bot.documents" not in modules, argv  # show --evidence's
 
 
 def test_a_database_with_a_pending_migration_is_still_upgraded_on_open(tmp_path):

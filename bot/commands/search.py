@@ -89,12 +89,12 @@ def _check_source(config: Config, source: str | None) -> None:
 
 
 def show(args, config: Config, out) -> int:
-    from .. import evidence  # show's own: the classifier and the evidence store are not search's
-    from ..classify import explain
+    from ..classify import explain  # show's own: the classifier is not search's
     db = Database(config.bot.database)
     try:
         uid = _resolve(db, args.uid)
         if args.evidence:
+            from .. import evidence  # --evidence's own (attachments, email parsing): not every show's
             return evidence.command(db, uid, args.evidence, out)
         notice, versions, matches, deliveries = db.notice(uid), db.versions(uid), db.matches(uid), db.deliveries(uid)
         raised = db.flags(uid)
