@@ -32,7 +32,9 @@ class ReaderQueries:
             if value:
                 where.append(f"n.{column} {op} :{name}")
                 args[name] = value
-        sql = ("SELECT n.*, f.rank AS rank FROM notices_fts f JOIN notices n ON n.rowid = f.rowid"
+        # rank (bm25) only when ranking: it reads the word's every match for its document count, 25 ms
+        # of a newest-first search of "services" (885,839 matches at 1.5M notices) that takes 0.1 ms without
+        sql = (f"SELECT n.*{', f.rank AS rank' if best else ''} FROM notices_fts f JOIN notices n ON n.rowid = f.rowid"
                f" WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT {':best' if best else ':limit'}")
         rows = self.rows(sql, args)
         return sorted(rows, key=lambda r: r["rank"])[:limit] if best else rows
