@@ -192,3 +192,16 @@ def m010_flag_vendor_threads(db: Database) -> None:
     db["flag_vendors"].create_index(["vendor", "agency", "day", "reference", "uid"],
                                     index_name="idx_flag_vendors_threads")
     db.execute("CREATE INDEX idx_notices_withdrawn ON notices (uid) WHERE withdrawn")
+
+
+@migrations()
+def m012_outbox_queue_indexes(db: Database) -> None:
+    """The delivery queue's indexes hold only unsent rows (partial, `state != 'sent'`), so a delivery
+    reads and updates two small b-trees instead of indexes over every row ever sent: at 1.5M notices
+    the (state, next_attempt_at) and digest_id indexes were three levels deep, and a cold delivery
+    read about a dozen of their pages (claiming, marking sent, taking over stale claims). A sent
+    row leaves them; bot/outbox.py's queries name the condition."""
+    db.execute("CREATE INDEX idx_outbox_unsent ON outbox (state, next_attempt_at) WHERE state != 'sent'")
+    db.execute("CREATE INDEX idx_outbox_unsent_digest ON outbox (digest_id) WHERE state != 'sent'")
+    db.execute("DROP INDEX IF EXISTS idx_outbox_state_next_attempt_at")
+    db.execute("DROP INDEX IF EXISTS idx_outbox_digest_id")
