@@ -163,7 +163,7 @@ def last_sent(db: Database, channel: str, recipient: str) -> str | None:
 
 def backlog(db: Database) -> dict[str, int]:
     """Row counts per state, for status output: the unsent through their partial index, the sent as
-    the rest of the table's count (SQLite counts it from its smallest index)."""
+    the rest of the table's count (read from its narrowest index, idx_outbox_count: migration m012)."""
     counts = {r["state"]: r["n"] for r in db.rows(f"SELECT state, count(*) AS n FROM outbox WHERE {UNSENT}"
                                                   " GROUP BY state")}
     sent = db.rows("SELECT count(*) AS n FROM outbox")[0]["n"] - sum(counts.values())

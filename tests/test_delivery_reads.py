@@ -79,6 +79,7 @@ def test_every_queue_query_reads_the_unsent_rows_index_not_the_sent_history(tmp_
     outbox.backlog(db), outbox.channel_health(db, ["team"]), outbox.dead_letters(db), db.dead_letters()
     outbox.queued(db, "team", ""), outbox.rows(db), outbox.rows(db, "dead"), outbox.requeue(db, None, "team")
     db.db.conn.set_trace_callback(None)
+    assert "SCAN outbox USING COVERING INDEX idx_outbox_count" in _plan(db, "SELECT count(*) AS n FROM outbox")
     queue = [sql for sql in seen if "outbox" in sql and not sql.startswith("INSERT") and not re.search(r" WHERE id (IN \(|= )", sql)
              and sql != "SELECT count(*) AS n FROM outbox"]  # by rowid; the total count (its smallest index)
     assert len(queue) >= 14
@@ -97,6 +98,7 @@ def test_m012_moves_the_queue_to_partial_indexes_in_place(tmp_path):
     _queue(db, _notice(4))
     db.db.execute("DROP INDEX idx_outbox_unsent")
     db.db.execute("DROP INDEX idx_outbox_unsent_digest")
+    db.db.execute("DROP INDEX idx_outbox_count")
     db.db.execute("CREATE INDEX idx_outbox_state_next_attempt_at ON outbox (state, next_attempt_at)")
     db.db.execute("CREATE INDEX idx_outbox_digest_id ON outbox (digest_id)")
     db.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_outbox_queue_indexes'")
@@ -108,6 +110,7 @@ def test_m012_moves_the_queue_to_partial_indexes_in_place(tmp_path):
     assert "idx_outbox_state_next_attempt_at" not in indexes and "idx_outbox_digest_id" not in indexes
     assert indexes["idx_outbox_unsent"].endswith("WHERE state != 'sent'")
     assert indexes["idx_outbox_unsent_digest"].endswith("WHERE state != 'sent'")
+    assert "idx_outbox_count" in indexes
     assert outbox.backlog(db) == {"sent": 3, "pending": 1}
     assert db.rows("SELECT count(*) AS n FROM outbox INDEXED BY idx_outbox_unsent WHERE state != 'sent'")[0]["n"] == 1
     digest_id, rows = outbox.claim(db, "team", "", STAMP)
