@@ -13,7 +13,9 @@ Delivery: a poll of 300 new SAM notices (matching bench/match.py's watchlists) i
        then the console delivery of what it queued, timed with the file's pages evicted; the same
        on a fresh, empty database, the two alternating over `--rounds` (default 3) after one untimed
        delivery that compiles the digest template; min / median / max and the ratio of the medians
-       (target ≤ 1.3×). `--skip-commands` times delivery only.
+       (target ≤ 1.3×), and the median bytes each side read from the disk (Linux /proc/self/io: the
+       cold reads themselves, which the machine's load does not change, where the times swing 2×
+       with it). `--skip-commands` times delivery only.
 The build's queued alerts (~12% of notices) are counted as delivered before the commands run, as
        a running daemon would have sent them (`--backlog` keeps them pending: `status` then counts
        181,000 unsent rows at 1.5M). `watch test --days 366` is the issue's year of notices: posted
@@ -100,8 +102,19 @@ def settle(db) -> int:
                              " WHERE state != 'sent'").rowcount
 
 
-def poll_then_deliver(folder: str, first: int) -> tuple[float, int]:
-    """(seconds, notices delivered) for delivery after a 300-notice poll, the database cold."""
+def read_bytes() -> int:
+    """Bytes this process has had read from storage (Linux /proc/self/io; page-cache hits not
+    counted): the cold delivery's disk reads, which the machine's load does not change; -1 elsewhere."""
+    try:
+        with open("/proc/self/io") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("read_bytes:"))
+    except OSError:
+        return -1
+
+
+def poll_then_deliver(folder: str, first: int) -> tuple[float, int, int]:
+    """(seconds, notices delivered, bytes read from storage) for delivery after a 300-notice poll,
+    the database cold."""
     import io
     from bot.config import ChannelConfig, load
     from bot.delivery import deliver
@@ -120,11 +133,12 @@ def poll_then_deliver(folder: str, first: int) -> tuple[float, int]:
     evict(cfg.bot.database)
     out = io.StringIO()
     console = Console(ChannelConfig("console", "console", tuple(routes[0].watchlists)), out=out)
-    started = time.perf_counter()
+    before, started = read_bytes(), time.perf_counter()
     db = Database(cfg.bot.database)
     lines = deliver(db, [console], ingest.NOW)
     db.close()
-    return time.perf_counter() - started, sum(int(x) for x in re.findall(r"delivered (\d+) notice", " ".join(lines)))
+    seconds, read = time.perf_counter() - started, read_bytes() - before
+    return seconds, sum(int(x) for x in re.findall(r"delivered (\d+) notice", " ".join(lines))), read
 
 
 def delivery(folder: str, n: int, rounds: int) -> dict:
@@ -133,20 +147,24 @@ def delivery(folder: str, n: int, rounds: int) -> dict:
     with tempfile.TemporaryDirectory() as empty:
         ingest.config(empty)
         poll_then_deliver(empty, 10**7)
-    small, big, items = [], [], 0
+    small, big, items, read_small, read_big = [], [], 0, [], []
     for r in range(rounds):
         with tempfile.TemporaryDirectory() as empty:
             ingest.config(empty)
-            small.append(poll_then_deliver(empty, 10**7)[0])
-        seconds, items = poll_then_deliver(folder, 5 * 10**7 + 10 * n + 1000 * r)  # ids never stored before
-        big.append(seconds)
-    small.sort(), big.sort()
+            seconds, _, read = poll_then_deliver(empty, 10**7)
+            small.append(seconds), read_small.append(read)
+        seconds, items, read = poll_then_deliver(folder, 5 * 10**7 + 10 * n + 1000 * r)  # ids never stored before
+        big.append(seconds), read_big.append(read)
+    small.sort(), big.sort(), read_small.sort(), read_big.sort()
     ratio = big[len(big) // 2] / small[len(small) // 2]
     print(f"delivery after a 300-notice poll ({items} notices in the digest), cold, {rounds} rounds alternating: "
           f"{big[0]:.3f} / {big[len(big) // 2]:.3f} / {big[-1]:.3f} s on this database, {small[0]:.3f} / "
           f"{small[len(small) // 2]:.3f} / {small[-1]:.3f} s on an empty one: {ratio:.2f}× (medians; target ≤ 1.3×)")
+    kib = [r[len(r) // 2] // 1024 for r in (read_big, read_small)]
+    print(f"  read from the disk (the machine's load does not change it), medians: {kib[0]:,} KiB on this database,"
+          f" {kib[1]:,} KiB on an empty one")
     return {"delivery_s": round(big[len(big) // 2], 3), "delivery_empty_s": round(small[len(small) // 2], 3),
-            "delivery_ratio": round(ratio, 2)}
+            "delivery_ratio": round(ratio, 2), "delivery_read_kib": kib[0], "delivery_empty_read_kib": kib[1]}
 
 
 def one_of_each(db: str) -> dict[str, str]:

@@ -75,16 +75,18 @@ def build(db: Database, digest_id: str, channel: str, recipient: str, rows: list
           held_back: dict[str, int] | None = None, now: str = "") -> Digest:
     """A Digest from outbox rows: each notice once (its versions merged), updates with their thread."""
     items = []
-    for uid, versions in _by_notice(rows).items():
-        notice = db.notice(uid)
-        if notice is None:
+    grouped = _by_notice(rows)
+    stored = db.digest_notices(list(grouped))
+    for uid, versions in grouped.items():
+        if uid not in stored:
             continue
+        notice, withdrawn = stored[uid]
         changes = _merged_changes(versions)
         thread = outbox.thread_for(db, channel, recipient, uid, notice.reference) if changes else ""
         watchlists = sorted({w for r in versions for w in json.loads(r["watchlists"])})
         hits = {w: h for r in versions for w, h in json.loads(r["hits"] or "{}").items()}
         items.append(Item(notice, versions[-1]["version"], watchlists, hits, changes, thread,
-                          _follow_up(db, notice), db.is_withdrawn(uid), flag_lines(db, uid, _today(now))))
+                          _follow_up(db, notice), withdrawn, flag_lines(db, uid, _today(now))))
     resend = any(r["attempts"] or r["digest_id"] for r in rows)  # attempted before: it may have arrived
     return Digest(digest_id, channel, recipient, items, held_back or {}, now, resend)
 

@@ -18,6 +18,11 @@ from . import redact
 from .store import Database
 
 MAX_ATTEMPTS = 8
+# Every query of the queue names the partial indexes' condition (migration m012) word for word, so
+# SQLite reads the few unsent rows through them, never the year of sent history: a row leaves
+# them when it is sent.
+UNSENT = "state != 'sent'"
+WAITING = f"{UNSENT} AND state IN ('pending', 'sending', 'dead')"  # to send or dead: not unsubscribed
 LEASE = timedelta(minutes=10)  # a claim no one confirms or fails within this is taken over
 _INCARNATION = uuid.uuid4().hex[:8]  # tells this process from an earlier one with the same pid (PID 1 in Docker)
 
@@ -62,7 +67,7 @@ def recover(db: Database, now: str) -> int:
     """Rows left `sending` by a dead process, or whose lease ran out, go back to pending under their
     digest id (so the resend is recognisable); rows a live process is sending are left alone."""
     with db.transaction():
-        stale = [r["id"] for r in db.rows("SELECT id, owner, lease_until FROM outbox WHERE state = 'sending'")
+        stale = [r["id"] for r in db.rows(f"SELECT id, owner, lease_until FROM outbox WHERE {UNSENT} AND state = 'sending'")
                  if (r["lease_until"] or "") < now or not _alive(r["owner"])]
         for chunk in range(0, len(stale), 500):
             ids = stale[chunk:chunk + 500]
@@ -96,8 +101,8 @@ def claim(db: Database, channel: str, recipient: str, now: str) -> tuple[str, li
 
 def peek(db: Database, channel: str, recipient: str, now: str) -> list[dict]:
     """The pending rows of one recipient that are due, oldest first (nothing is changed)."""
-    return db.rows("SELECT * FROM outbox WHERE channel = ? AND recipient = ? AND state = 'pending'"
-                   " AND next_attempt_at <= ? ORDER BY id", (channel, recipient, now))
+    return db.rows(f"SELECT * FROM outbox WHERE {UNSENT} AND state = 'pending' AND next_attempt_at <= ?"
+                   " AND channel = ? AND recipient = ? ORDER BY id", (now, channel, recipient))
 
 
 def mark_sent(db: Database, digest_id: str, now: str, message_ref: str = "",
@@ -105,7 +110,7 @@ def mark_sent(db: Database, digest_id: str, now: str, message_ref: str = "",
     """Confirm a digest; `threads` maps each alerted uid to the message that announced it."""
     with db.transaction():
         db.db.execute("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, owner = NULL,"
-                      " lease_until = NULL WHERE digest_id = ?", (now, digest_id))
+                      f" lease_until = NULL WHERE digest_id = ? AND {UNSENT}", (now, digest_id))
         db.db.execute("UPDATE digests SET sent_at = ?, message_ref = ? WHERE id = ?",
                       (now, message_ref, digest_id))
         digest = db.rows("SELECT channel, recipient FROM digests WHERE id = ?", (digest_id,))
@@ -134,7 +139,7 @@ def mark_failed(db: Database, digest_id: str, error: str, now: str, retry_after:
     """Back off (or honour retry_after); rows past MAX_ATTEMPTS become dead and stay visible."""
     error = redact.mask(error)  # a channel's error may echo its token or password
     with db.transaction():
-        for row in db.rows("SELECT id, attempts FROM outbox WHERE digest_id = ? AND state = 'sending'"
+        for row in db.rows(f"SELECT id, attempts FROM outbox WHERE digest_id = ? AND {UNSENT} AND state = 'sending'"
                            " AND owner = ?", (digest_id, me())):
             delay = retry_after if retry_after is not None else min(3600, 30 * 2 ** (row["attempts"] - 1))
             due = (datetime.fromisoformat(now) + timedelta(seconds=delay)).isoformat(timespec="seconds")
@@ -146,7 +151,7 @@ def mark_failed(db: Database, digest_id: str, error: str, now: str, retry_after:
 def bury(db: Database, digest_id: str, reason: str) -> None:
     """Rows that can never be rendered (their notice is gone) become dead at once, with the reason."""
     with db.transaction():
-        db.db.execute("UPDATE outbox SET state = 'dead', last_error = ? WHERE digest_id = ?"
+        db.db.execute(f"UPDATE outbox SET state = 'dead', last_error = ? WHERE digest_id = ? AND {UNSENT}"
                       " AND state = 'sending'", (reason, digest_id))
 
 
@@ -157,18 +162,24 @@ def last_sent(db: Database, channel: str, recipient: str) -> str | None:
 
 
 def backlog(db: Database) -> dict[str, int]:
-    """Row counts per state, for status output."""
-    return {r["state"]: r["n"] for r in db.rows("SELECT state, count(*) AS n FROM outbox GROUP BY state")}
+    """Row counts per state, for status output: the unsent through their partial index, the sent as
+    the rest of the table's count (read from its narrowest index, idx_outbox_count: migration m012)."""
+    counts = {r["state"]: r["n"] for r in db.rows(f"SELECT state, count(*) AS n FROM outbox WHERE {UNSENT}"
+                                                  " GROUP BY state")}
+    sent = db.rows("SELECT count(*) AS n FROM outbox")[0]["n"] - sum(counts.values())
+    return counts | ({"sent": sent} if sent else {})
 
 
 def rows(db: Database, state: str | None = None, channel: str | None = None, limit: int = 50) -> list[dict]:
     """Outbox rows for `procwatch outbox`, newest first; without `state`, every row not yet sent."""
-    where, args = ["state = ?" if state else "state != 'sent'"], [state] if state else []
+    sent = state == "sent"  # the history, newest first by id; anything else through the unsent rows' index
+    where, args = ([UNSENT], []) if not state else (["state = ?" if sent else f"{UNSENT} AND state = ?"], [state])
     if channel:
         where.append("channel = ?")
         args.append(channel)
     return db.rows("SELECT id, state, channel, recipient, uid, version, attempts, next_attempt_at, last_error,"
-                   f" digest_id, created_at, sent_at FROM outbox WHERE {' AND '.join(where)} ORDER BY id DESC"
+                   f" digest_id, created_at, sent_at FROM outbox{'' if sent else ' INDEXED BY idx_outbox_unsent'}"
+                   f" WHERE {' AND '.join(where)} ORDER BY id DESC"
                    " LIMIT ?", (*args, limit))
 
 
@@ -178,7 +189,7 @@ def requeue(db: Database, ids: list[int] | None, channel: str | None) -> tuple[i
     They keep their digest id, so a resend still looks for them in Slack first and email reuses
     the Message-ID."""
     with db.transaction():
-        where, args = ["state = 'dead'"], []
+        where, args = [f"{UNSENT} AND state = 'dead'"], []
         problems = []
         if ids:
             found = {r["id"]: r["state"] for r in db.rows(
@@ -196,14 +207,14 @@ def requeue(db: Database, ids: list[int] | None, channel: str | None) -> tuple[i
 
 
 def queued(db: Database, channel: str, recipient: str) -> list[dict]:
-    """What one recipient has queued, grouped: state, attempts, due time, count, last error."""
+    """What one recipient has queued, grouped: state, attempts, due time, count, last error (`+channel`:
+    through the unsent rows' index, not the recipient's whole history)."""
     return db.rows("SELECT state, attempts, max(next_attempt_at) AS next_attempt_at, count(*) AS n,"
-                   " max(last_error) AS last_error FROM outbox WHERE channel = ? AND recipient = ?"
-                   " AND state IN ('pending', 'sending', 'dead') GROUP BY state, attempts, digest_id"
+                   f" max(last_error) AS last_error FROM outbox WHERE {WAITING} AND +channel = ? AND +recipient = ?"
+                   " GROUP BY state, attempts, digest_id"
                    " ORDER BY min(id)", (channel, recipient))
 
 
-WAITING = "state IN ('pending', 'sending', 'dead')"  # not yet sent: a few rows, however long the history
 
 
 def channel_health(db: Database, channels=()) -> list[dict]:
@@ -221,7 +232,7 @@ def channel_health(db: Database, channels=()) -> list[dict]:
         row = found.get(name) or {"channel": name, "pending": 0, "retrying": 0, "sending": 0, "dead": 0,
                                   "next_retry": None}
         # `+channel`: through the state index (unsent rows), not the channel's whole history
-        failed = db.rows("SELECT last_error FROM outbox WHERE state IN ('pending', 'dead') AND +channel = ?"
+        failed = db.rows(f"SELECT last_error FROM outbox WHERE {UNSENT} AND state IN ('pending', 'dead') AND +channel = ?"
                          " AND attempts > 0 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1", (name,)) \
             if name in found else []
         out.append(row | {"last_error": failed[0]["last_error"] if failed else None})
@@ -246,4 +257,4 @@ def describe(channel: dict) -> str:
 def dead_letters(db: Database) -> list[dict]:
     """Rows that will not be retried, with their last error (for status output)."""
     return db.rows("SELECT channel, recipient, uid, version, attempts, last_error FROM outbox"
-                   " WHERE state = 'dead' ORDER BY id")
+                   f" WHERE {UNSENT} AND state = 'dead' ORDER BY id")
