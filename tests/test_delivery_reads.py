@@ -28,7 +28,7 @@ def _notice(n: int, **fields) -> Notice:
 
 def _traced(db: Database) -> list[str]:
     seen: list[str] = []
-    db.db.conn.set_trace_callback(seen.append)
+    db.db.set_trace_callback(seen.append)
     return seen
 
 
@@ -40,7 +40,7 @@ def test_a_digest_reads_its_notices_in_one_query_without_their_raw_records(tmp_p
     digest_id, rows = outbox.claim(db, "team", "", STAMP)
     seen = _traced(db)
     built = digest.build(db, digest_id, "team", "", rows, {}, STAMP)
-    db.db.conn.set_trace_callback(None)
+    db.db.set_trace_callback(None)
     assert [(i.notice.uid, i.notice.title, i.notice.amount, i.withdrawn) for i in built.items] == [
         ("sam:n1", "Award 1", Decimal("225000"), False), ("sam:n2", "Award 2", Decimal("225000"), True),
         ("sam:n3", "Award 3", Decimal("225000"), False)]
@@ -78,7 +78,7 @@ def test_every_queue_query_reads_the_unsent_rows_index_not_the_sent_history(tmp_
     outbox.bury(db, digest_id, "gone")
     outbox.backlog(db), outbox.channel_health(db, ["team"]), outbox.dead_letters(db), db.dead_letters()
     outbox.queued(db, "team", ""), outbox.rows(db), outbox.rows(db, "dead"), outbox.requeue(db, None, "team")
-    db.db.conn.set_trace_callback(None)
+    db.db.set_trace_callback(None)
     assert "SCAN outbox USING COVERING INDEX idx_outbox_count" in _plan(db, "SELECT count(*) AS n FROM outbox")
     queue = [sql for sql in seen if "outbox" in sql and not sql.startswith("INSERT") and not re.search(r" WHERE id (IN \(|= )", sql)
              and sql != "SELECT count(*) AS n FROM outbox"]  # by rowid; the total count (its smallest index)
@@ -102,7 +102,7 @@ def test_m012_moves_the_queue_to_partial_indexes_in_place(tmp_path):
     db.db.execute("CREATE INDEX idx_outbox_state_next_attempt_at ON outbox (state, next_attempt_at)")
     db.db.execute("CREATE INDEX idx_outbox_digest_id ON outbox (digest_id)")
     db.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_outbox_queue_indexes'")
-    db.db.conn.commit()
+    db.db.commit()
     db.close()
     db = Database(path)
     indexes = {r["name"]: r["sql"] for r in db.rows("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'outbox'"
