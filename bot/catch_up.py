@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from . import flags, outbox
 from .config import Config, Watchlist
 from .match import Matcher
+from .match_query import candidates
 from .store import Database
 
 if TYPE_CHECKING:  # the pipeline (every parser) is imported only by the daemon, not by `status`
@@ -50,7 +51,7 @@ def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int
             names = [w.name for w in todo]
             seen = {(r["uid"], r["watchlist"]) for r in db.rows(
                 f"SELECT uid, watchlist FROM matches WHERE watchlist IN ({','.join('?' * len(names))})", names)}
-            for notice, version in _stored(db, since):
+            for notice, version in _stored(db, since, todo):
                 for match in matcher.match(notice, flags.codes(db, notice.uid)):
                     if (notice.uid, match.watchlist) not in seen:  # alerted (or held back) already
                         queued += _queue(db, routes, notice.uid, version, match, stamp)
@@ -58,13 +59,14 @@ def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int
     return queued
 
 
-def _stored(db: Database, since: str):
-    """(notice, current version) of stored, not withdrawn notices in the window (one query for the
-    versions and withdrawals, not one per notice)."""
+def _stored(db: Database, since: str, watchlists: list[Watchlist]):
+    """(notice, current version) of stored, not withdrawn notices in the window that `watchlists`
+    may match (those the full-text index finds, when it can tell; bot/match_query.py), with one
+    query for the versions and withdrawals, not one per notice."""
     versions = {r["uid"]: r["version"] for r in db.rows(
-        "SELECT uid, version FROM notices WHERE coalesce(posted_at, first_seen_at) >= ?"
-        " AND NOT coalesce(withdrawn, 0)", (since,))}
-    for notice in db.notices_since(since):
+        "SELECT uid, version FROM notices WHERE (posted_at >= ? OR (posted_at IS NULL AND first_seen_at >= ?))"
+        " AND NOT coalesce(withdrawn, 0)", (since, since))}  # the window's indexes, not a table scan
+    for notice in candidates(db, watchlists, since):
         if notice.uid in versions:
             yield notice, versions[notice.uid]
 

@@ -11,6 +11,7 @@ from ..config_check import BARE_KEY
 from ..errors import BotError
 from ..digest import clean, money, plural, why
 from ..match import Matcher
+from ..match_query import candidates
 from ..routing import receivers
 from ..store import Database
 
@@ -120,7 +121,8 @@ def _test(args, config: Config, out) -> int:
     try:
         total = db.count_since(since)
         found = 0
-        for notice in db.notices_since(since, watchlist.competition, watchlist.sources, watchlist.min_amount):
+        for notice in candidates(db, [watchlist], since, watchlist.competition, watchlist.sources,
+                                 watchlist.min_amount):
             raised = flags.codes(db, notice.uid) if watchlist.flags else frozenset()
             for match in matcher.match(notice, raised):
                 found += 1
