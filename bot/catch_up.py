@@ -3,7 +3,8 @@
 Without it a term added the day the news breaks never sees the J&A stored that morning. Each
 watchlist's definition is remembered (as a fingerprint in `meta`); when it differs, the current
 versions of notices posted (or, undated, first seen) in the last `catch_up_days` are matched
-against the changed watchlists, and each newly matching version is queued once per recipient,
+against the changed watchlists (only those the full-text index says they may match, when it can
+tell: bot/match_query.py), and each newly matching version is queued once per recipient,
 its hits marked `after_change` so every channel says it was found after a watchlist change.
 A watchlist that a reload dropped and a later one brings back (bot/reconcile.py tells when) also
 gets the material updates stored while it was gone, as updates (`while_absent`).
