@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta, timezone
 
 from .. import config_edit, flags
@@ -138,7 +137,7 @@ def _print_hit(notice, match, out) -> None:
     print(f"\n{notice.posted_at or '?':10}  {clean(notice.title)}", file=out)
     print(f"  {notice.uid} · {clean(' › '.join(notice.agency_path))} · {clean(notice.vendor_name) or 'vendor not stated'}"
           f" · {money(notice.amount, notice.currency)} · {notice.competition.replace('_', ' ')}", file=out)
-    for line in why({match.watchlist: [dataclasses.asdict(h) for h in match.hits]}):
+    for line in why({match.watchlist: [dict(vars(h)) for h in match.hits]}):  # flat: asdict copies deeply, 4 µs a hit
         print(f"  matched: {clean(line)}", file=out)
 
 
