@@ -130,12 +130,15 @@ def _window(since: str, competition, sources, min_amount: float, table: str = ""
 def _read_ahead(path: str, sql: str, args: list, stop: threading.Event) -> None:
     """Read rows (their last column: every page of the record) on a read-only connection of its
     own, so the OS has them cached when the reader's cursor gets there; stops when told."""
-    conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return  # read-ahead only: the reader's own query reports any real error
     try:
         for _ in conn.execute(sql, args):
             if stop.is_set():
                 break
     except sqlite3.Error:
-        pass  # read-ahead only: the reader's own query reports any real error
+        pass
     finally:
         conn.close()
