@@ -21,6 +21,8 @@ The build's queued alerts (~12% of notices) are counted as delivered before the 
        181,000 unsent rows at 1.5M). `watch test --days 366` is the issue's year of notices: posted
        (or, undated, first seen) in the 366 days before the machine's clock.
 Also: bytes per stored notice (file size, WAL checkpointed, over notices) and `procwatch --version`.
+`--only "watch test --days 366"` times that command alone (repeatable) and writes nothing (no
+       delivery, the build's alerts left as they are): for a database another run also reads.
 Build once, time later: `--folder DIR --build-only`, then `--db DIR/procwatch.db`.
 Another checkout (for the old figures): BENCH_CODE=/tmp/pw-old (as bench/ingest.py); a command it
 does not have is shown as n/a.
@@ -194,6 +196,8 @@ def main() -> int:
     parser.add_argument("--backlog", action="store_true",
                         help="leave the build's queued alerts pending (status then counts them: a channel down for days)")
     parser.add_argument("--skip-commands", action="store_true", help="time delivery only")
+    parser.add_argument("--only", action="append", default=[], metavar="COMMAND",
+                        help='time only this command (repeatable, e.g. "watch test --days 366"); no delivery, nothing written')
     parser.add_argument("--build-only", action="store_true", help="build into --folder and stop (time it later with --db)")
     args = parser.parse_args()
     if args.build_only and not args.folder:
@@ -214,7 +218,7 @@ def main() -> int:
     if "[watchlists.surveillance]" not in Path(config).read_text():
         with open(config, "a") as f:
             f.write(WATCHLIST)
-    if not args.backlog:
+    if not (args.backlog or args.only):
         from bot.store import Database
         store = Database(db)
         settled = settle(store)
@@ -238,14 +242,20 @@ def main() -> int:
         "db check": ["--config", config, "db", "check"],
     }
     print(f"{'command':28}{'cold s':>8}{'warm s min/med/max':>22}{'peak RSS MB':>13}")
+    unknown = set(args.only) - set(commands)
+    if unknown:
+        parser.error(f"--only: no command {', '.join(sorted(unknown))} (one of: {', '.join(commands)})")
     for name, argv in ({} if args.skip_commands else commands).items():
+        if args.only and name not in args.only:
+            continue
         evict(db)
         cold, rss, _ = timed(argv)
         warm = sorted(timed(argv)[0] for _ in range(args.warm))
         print(f"{name:28}{cold:>8.2f}{warm[0]:>10.2f} {warm[len(warm) // 2]:>5.2f} {warm[-1]:>5.2f}{rss:>13,.0f}")
         if cold == cold:  # not NaN: the command exists in this checkout
             line[name] = {"cold": round(cold, 3), "warm": round(warm[len(warm) // 2], 3), "rss_mb": round(rss)}
-    line |= delivery(folder, n, args.rounds)
+    if not args.only:
+        line |= delivery(folder, n, args.rounds)
     print(json.dumps(line))
     if keep:
         keep.cleanup()

@@ -3,7 +3,8 @@
 Without it a term added the day the news breaks never sees the J&A stored that morning. Each
 watchlist's definition is remembered (as a fingerprint in `meta`); when it differs, the current
 versions of notices posted (or, undated, first seen) in the last `catch_up_days` are matched
-against the changed watchlists, and each newly matching version is queued once per recipient,
+against the changed watchlists (only those the full-text index says they may match, when it can
+tell: bot/match_query.py), and each newly matching version is queued once per recipient,
 its hits marked `after_change` so every channel says it was found after a watchlist change.
 A watchlist that a reload dropped and a later one brings back (bot/reconcile.py tells when) also
 gets the material updates stored while it was gone, as updates (`while_absent`).
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from . import flags, outbox
 from .config import Config, Watchlist
 from .match import Matcher
+from .match_query import candidates
 from .store import Database
 
 if TYPE_CHECKING:  # the pipeline (every parser) is imported only by the daemon, not by `status`
@@ -50,7 +52,7 @@ def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int
             names = [w.name for w in todo]
             seen = {(r["uid"], r["watchlist"]) for r in db.rows(
                 f"SELECT uid, watchlist FROM matches WHERE watchlist IN ({','.join('?' * len(names))})", names)}
-            for notice, version in _stored(db, since):
+            for notice, version in _stored(db, since, todo):
                 for match in matcher.match(notice, flags.codes(db, notice.uid)):
                     if (notice.uid, match.watchlist) not in seen:  # alerted (or held back) already
                         queued += _queue(db, routes, notice.uid, version, match, stamp)
@@ -58,13 +60,14 @@ def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int
     return queued
 
 
-def _stored(db: Database, since: str):
-    """(notice, current version) of stored, not withdrawn notices in the window (one query for the
-    versions and withdrawals, not one per notice)."""
+def _stored(db: Database, since: str, watchlists: list[Watchlist]):
+    """(notice, current version) of stored, not withdrawn notices in the window that `watchlists`
+    may match (those the full-text index finds, when it can tell; bot/match_query.py), with one
+    query for the versions and withdrawals, not one per notice."""
     versions = {r["uid"]: r["version"] for r in db.rows(
-        "SELECT uid, version FROM notices WHERE coalesce(posted_at, first_seen_at) >= ?"
-        " AND NOT coalesce(withdrawn, 0)", (since,))}
-    for notice in db.notices_since(since):
+        "SELECT uid, version FROM notices WHERE (posted_at >= ? OR (posted_at IS NULL AND first_seen_at >= ?))"
+        " AND NOT coalesce(withdrawn, 0)", (since, since))}  # the window's indexes, not a table scan
+    for notice in candidates(db, watchlists, since):
         if notice.uid in versions:
             yield notice, versions[notice.uid]
 

@@ -7,10 +7,14 @@ A mixin of `store.Database`.
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
+from urllib.parse import quote
 
 from .store_notices import notice_from_row
 
 _TOKENS = re.compile(r'\s+|(".*?")')  # whitespace separates words; a "quoted phrase" is one
+_READERS = 2  # threads reading `notices_matching`'s rows ahead into the OS cache (2 halved it cold here)
 
 
 class ReaderQueries:
@@ -66,14 +70,7 @@ class ReaderQueries:
     def notices_since(self, since: str, competition=(), sources=(), min_amount: float = 0.0):
         """Current versions (without raw records) of notices posted (or, undated, first seen) on or
         after `since`, newest stored first, streamed; the optional filters are a watchlist's own."""
-        where, args = ["(posted_at >= ? OR (posted_at IS NULL AND first_seen_at >= ?))"], [since, since]
-        for column, values in (("competition", competition), ("source", sources)):
-            if values:
-                where.append(f"{column} IN ({', '.join('?' * len(values))})")
-                args += list(values)
-        if min_amount:
-            where.append("(amount IS NULL OR amount >= ?)")
-            args.append(float(min_amount))
+        where, args = _window(since, competition, sources, min_amount)
         # newest stored first, reading the table in its own order: no index, whose random reads
         # of every row are many times slower on a cold cache than one pass (bench/scale.py)
         cursor = self.db.execute(f"SELECT * FROM notices NOT INDEXED WHERE {' AND '.join(where)} ORDER BY rowid DESC",
@@ -87,6 +84,68 @@ class ReaderQueries:
         return {r["source"]: r["n"] for r in self.rows(
             "SELECT source, count(*) AS n FROM notices INDEXED BY idx_notices_first_seen_at"
             " WHERE first_seen_at >= ? GROUP BY source", (since,))}  # not the (source, …) index: a full walk
+
+    def index_tokens(self, prefix: str) -> list[str]:
+        """The full-text index's tokens that start with `prefix` followed by a non-ASCII character
+        (a term range of a temporary fts5vocab table: only that part of the vocabulary is read)."""
+        self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.notices_vocabulary USING fts5vocab(main, notices_fts, row)")
+        low, high = prefix.encode() + b"\xc2", prefix.encode() + b"\xf5"  # UTF-8 lead bytes of U+0080…U+10FFFF
+        return [r[0] for r in self.db.execute(
+            "SELECT term FROM temp.notices_vocabulary WHERE term >= CAST(? AS TEXT) AND term < CAST(? AS TEXT)",
+            (low, high))]
+
+    def notices_matching(self, query: str, since: str, competition=(), sources=(), min_amount: float = 0.0):
+        """As `notices_since`, but only those the full-text `query` finds ("" finds none): the index
+        gives the rowids newest first and each row is read by its rowid, not the whole table."""
+        if not query:
+            return
+        where, args = _window(since, competition, sources, min_amount, "n.")
+        sql = ("SELECT {} FROM notices_fts f JOIN notices n ON n.rowid = f.rowid"
+               f" WHERE notices_fts MATCH ? AND {' AND '.join(where)}{{}} ORDER BY f.rowid DESC")
+        path = self.db.execute("PRAGMA database_list").fetchone()[2]
+        stop = threading.Event()
+        for k in range(_READERS if path else 0):  # on a cold cache the rows are random reads: several in flight
+            threading.Thread(target=_read_ahead, args=(path, sql.format("n.amount", f" AND f.rowid % {_READERS} = {k}"),
+                                                       [query, *args], stop), daemon=True).start()
+        try:
+            cursor = self.db.execute(sql.format("n.*", ""), [query, *args])
+            names = [d[0] for d in cursor.description]
+            for row in cursor:
+                yield notice_from_row(dict(zip(names, row)), "")
+        finally:
+            stop.set()
+
+
+def _window(since: str, competition, sources, min_amount: float, table: str = "") -> tuple[list[str], list]:
+    """WHERE terms and arguments for notices posted (or, undated, first seen) on or after `since`
+    that meet a watchlist's own verdict, source and amount filters."""
+    t = table
+    where, args = [f"({t}posted_at >= ? OR ({t}posted_at IS NULL AND {t}first_seen_at >= ?))"], [since, since]
+    for column, values in (("competition", competition), ("source", sources)):
+        if values:
+            where.append(f"{t}{column} IN ({', '.join('?' * len(values))})")
+            args += list(values)
+    if min_amount:
+        where.append(f"({t}amount IS NULL OR {t}amount >= ?)")
+        args.append(float(min_amount))
+    return where, args
+
+
+def _read_ahead(path: str, sql: str, args: list, stop: threading.Event) -> None:
+    """Read rows (their last column: every page of the record) on a read-only connection of its
+    own, so the OS has them cached when the reader's cursor gets there; stops when told."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return  # read-ahead only: the reader's own query reports any real error
+    try:
+        for _ in conn.execute(sql, args):
+            if stop.is_set():
+                break
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
 
 
 def quote_fts(text: str) -> str:

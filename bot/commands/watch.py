@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta, timezone
 
 from .. import config_edit, flags
@@ -11,6 +10,7 @@ from ..config_check import BARE_KEY
 from ..errors import BotError
 from ..digest import clean, money, plural, why
 from ..match import Matcher
+from ..match_query import candidates
 from ..routing import receivers
 from ..store import Database
 
@@ -120,7 +120,8 @@ def _test(args, config: Config, out) -> int:
     try:
         total = db.count_since(since)
         found = 0
-        for notice in db.notices_since(since, watchlist.competition, watchlist.sources, watchlist.min_amount):
+        for notice in candidates(db, [watchlist], since, watchlist.competition, watchlist.sources,
+                                 watchlist.min_amount):
             raised = flags.codes(db, notice.uid) if watchlist.flags else frozenset()
             for match in matcher.match(notice, raised):
                 found += 1
@@ -136,7 +137,7 @@ def _print_hit(notice, match, out) -> None:
     print(f"\n{notice.posted_at or '?':10}  {clean(notice.title)}", file=out)
     print(f"  {notice.uid} · {clean(' › '.join(notice.agency_path))} · {clean(notice.vendor_name) or 'vendor not stated'}"
           f" · {money(notice.amount, notice.currency)} · {notice.competition.replace('_', ' ')}", file=out)
-    for line in why({match.watchlist: [dataclasses.asdict(h) for h in match.hits]}):
+    for line in why({match.watchlist: [dict(vars(h)) for h in match.hits]}):  # flat: asdict copies deeply, 4 µs a hit
         print(f"  matched: {clean(line)}", file=out)
 
 

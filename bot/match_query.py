@@ -1,0 +1,98 @@
+"""The full-text query a watchlist's text matches imply (DESIGN §7, beside bot/match.py): `watch test`
+and catch-up let the index find the candidate notices and judge only those with the real `Matcher`.
+
+A watchlist with vendor or keyword terms matches a notice only if one of them hits title or
+description (a vendor also vendor_name) in `normalize`d form (`Matcher._verdict`), so the OR of
+the terms' phrases, each limited to those columns, is a necessary condition. The index (FTS5,
+unicode61, diacritics removed) splits and lowercases ASCII exactly as `normalize` does; it keeps
+what `normalize` folds elsewhere (ß, ligatures, fullwidth letters, ², Greek accents), so each term
+word's alternatives are its ASCII self plus every non-ASCII token of the index's vocabulary whose
+normal form is that word. Such a token's ASCII prefix is a prefix of the word, so the vocabulary
+is read only in the ranges "prefix of a word, then a non-ASCII character" (tokens starting with a
+non-ASCII character are one range), never whole. A token whose normal form is several words (a
+private-use or fraction character inside it) sharing one with a term, or none (between a phrase's
+words), and a phrase with too many spellings, leave the watchlist to the full scan.
+Known gap, by design of the two tokenisers (tests/test_match_query.py pins the list): 1,543
+characters unicode61 treats as separators but `normalize` spells out (™ → tm, Ⓐ → a, ㎏ → kg) or
+deletes (some Hebrew, Arabic and Thai marks, joining the words around them); a term word written
+with one of those inside it, or glued by one, is not found through the index; nor is a term word
+that follows such a splitting character inside one token that starts with another ASCII word.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+from typing import Callable, Iterable, Sequence
+
+from bot.config_types import Watchlist
+from bot.match import _id_key, normalize, vendor_key
+
+KEYWORD_COLUMNS = "{title description}"  # where a keyword hit counts (match._FIELD_KINDS)
+VENDOR_COLUMNS = "{title description vendor_name}"
+_SPELLINGS = 64  # spellings of one phrase the query may list before the full scan is cheaper
+
+Tokens = Callable[[str], Iterable[str]]  # ASCII prefix -> index tokens: that prefix, then non-ASCII
+
+
+def phrases(watchlist: Watchlist) -> list[tuple[str, tuple[str, ...]]] | None:
+    """(columns, normalised words) of each text term; None when the watchlist can match without a
+    text hit in those columns (no vendor or keyword term, or a vendor given by id)."""
+    if not (watchlist.vendors or watchlist.keywords) or any(_id_key(v) for v in watchlist.vendors):
+        return None
+    found = [(VENDOR_COLUMNS, tuple(vendor_key(v).split())) for v in watchlist.vendors]
+    found += [(KEYWORD_COLUMNS, tuple(normalize(k).split())) for k in watchlist.keywords]
+    return [(columns, words) for columns, words in found if words]  # an empty term never hits
+
+
+def index_query(watchlists: Sequence[Watchlist], tokens: Tokens) -> str | None:
+    """An FTS5 query every notice matched by any of `watchlists` satisfies; "" when no notice in
+    the index can match (a word no token spells); None when only the full scan can tell."""
+    terms = []
+    for watchlist in watchlists:
+        found = phrases(watchlist)
+        if found is None:
+            return None
+        terms += found
+    if not terms:
+        return None
+    spellings = _spellings({w for _, words in terms for w in words}, tokens, any(len(w) > 1 for _, w in terms))
+    if spellings is None:
+        return None
+    parts = []
+    for columns in (VENDOR_COLUMNS, KEYWORD_COLUMNS):
+        listed = []
+        for _, words in ((c, w) for c, w in terms if c == columns):
+            if not all(spellings[w] for w in words):
+                continue  # a word no indexed token spells: the phrase hits nothing stored
+            combos = list(product(*(sorted(spellings[w]) for w in words)))
+            if len(combos) > _SPELLINGS:
+                return None
+            listed += ['"' + " ".join(combo) + '"' for combo in combos]
+        if listed:
+            parts.append(f"{columns}: ({' OR '.join(dict.fromkeys(listed))})")
+    return " OR ".join(f"({p})" for p in parts)
+
+
+def _spellings(words: set[str], tokens: Tokens, phrases_of_many: bool) -> dict[str, set[str]] | None:
+    """word -> the index tokens that normalise to it; None if a token normalises to several words
+    one of which is a term word, or to none while a phrase has several words."""
+    found = {w: {w} if w.isascii() else set() for w in words}
+    prefixes = {w[:i] for w in words for i in range(len(w) + 1) if w[:i].isascii()}
+    for prefix in sorted(prefixes):
+        for token in tokens(prefix):
+            image = normalize(token).split()
+            if len(image) == 1:
+                if image[0] in found:
+                    found[image[0]].add(token)
+            elif (phrases_of_many if not image else words & set(image)):
+                return None
+    return found
+
+
+def candidates(db, watchlists: Sequence[Watchlist], since: str, competition=(), sources=(), min_amount=0):
+    """The stored notices in the window (`Database.notices_since`'s filters and order) that
+    `watchlists` may match: those the index finds when it can tell, else every one."""
+    query = index_query(watchlists, db.index_tokens)
+    if query is None:
+        return db.notices_since(since, competition, sources, min_amount)
+    return db.notices_matching(query, since, competition, sources, min_amount)
