@@ -265,7 +265,7 @@ def test_real_world_notice_texts_in_place(tmp_path):
 def _tokens_of(chars: list[str]) -> dict[int, list[str]]:
     """unicode61 (as the notices index is built: procwatch's own migrations) on "x<c>y" per character."""
     db = Database(":memory:")
-    conn = db.db.conn
+    conn = db.db
     conn.executemany("INSERT INTO notices_fts (rowid, title) VALUES (?, ?)", ((ord(c), f"x{c}y") for c in chars))
     conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, notices_fts, instance)")
     found: dict[int, list[str]] = {}
@@ -305,7 +305,7 @@ def test_a_stored_token_queried_finds_itself(unicode_chars):
     """The query tokeniser turns a quoted stored token back into that one token."""
     chars, tokens = unicode_chars
     db = Database(":memory:")
-    conn = db.db.conn
+    conn = db.db
     conn.executemany("INSERT INTO notices_fts (rowid, title) VALUES (?, ?)", ((ord(c), f"x{c}y") for c in chars))
     single = {ord(c): tokens[ord(c)][0] for c in chars if len(tokens.get(ord(c), [])) == 1 and not tokens[ord(c)][0].isascii()}
     for doc, token in random.Random(3).sample(sorted(single.items()), 3000):
