@@ -385,7 +385,10 @@ def run_floor(folder: str, work: dict[str, list[bytes]], tables: dict[str, list[
 def stored_tables(folder: str) -> dict[str, list[dict]]:
     """Every row procwatch wrote, per table, as the floor's input (read back, not timed)."""
     db = Database(str(Path(folder) / "procwatch.db"))
-    tables = {t: db.rows(f"SELECT * FROM {t} ORDER BY rowid") for t in TABLES}
+    tables = {t: db.rows(f"SELECT * FROM {t} ORDER BY rowid") for t in TABLES if t != "notice_versions"}
+    # no rowid (m011): in the order procwatch wrote them, each notice's versions as it was stored
+    tables["notice_versions"] = db.rows("SELECT v.* FROM notice_versions v JOIN notices n USING (uid)"
+                                        " ORDER BY n.rowid, v.version")
     db.close()
     return tables
 

@@ -192,3 +192,21 @@ def m010_flag_vendor_threads(db: Database) -> None:
     db["flag_vendors"].create_index(["vendor", "agency", "day", "reference", "uid"],
                                     index_name="idx_flag_vendors_threads")
     db.execute("CREATE INDEX idx_notices_withdrawn ON notices (uid) WHERE withdrawn")
+
+
+@migrations()
+def m011_lean_versions(db: Database) -> None:
+    """Fewer B-trees per notice (issue 12: bytes per notice, and cheaper ingest commits): versions in
+    one tree keyed by (uid, version) (WITHOUT ROWID: no separate unique index beside the table), their
+    `id` the raw_records row they own (NULL: none, the previous version's record, or pruned; a raw
+    record's id is no longer the version's rowid); and no native_id index (a native id is found
+    through the uid primary key as `source:native_id`, see store_search.uids_like)."""
+    db.execute("CREATE TABLE notice_versions_new (id INTEGER, uid TEXT NOT NULL, version INTEGER NOT NULL,"
+               " content_hash TEXT, seen_at TEXT, changes TEXT, material INTEGER, PRIMARY KEY (uid, version))"
+               " WITHOUT ROWID")
+    db.execute("INSERT INTO notice_versions_new (id, uid, version, content_hash, seen_at, changes, material)"
+               " SELECT CASE WHEN EXISTS (SELECT 1 FROM raw_records r WHERE r.id = v.id) THEN v.id END, uid, version,"
+               " content_hash, seen_at, changes, material FROM notice_versions v ORDER BY uid, version")
+    db.execute("DROP TABLE notice_versions")
+    db.execute("ALTER TABLE notice_versions_new RENAME TO notice_versions")
+    db.execute("DROP INDEX IF EXISTS idx_notices_native_id")

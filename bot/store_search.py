@@ -44,12 +44,10 @@ class ReaderQueries:
 
     def uids_like(self, prefix: str, limit: int = 5) -> list[str]:
         """Stored uids starting with `prefix`, or whose native id or reference (award number or
-        PIID: the `ref` every alert prints) is `prefix`; all index lookups (the uid range scan on the
-        primary key, native_id's and reference's indexes)."""
-        return [r["uid"] for r in self.rows(
-            "SELECT uid FROM notices WHERE uid >= ? AND uid < ? UNION SELECT uid FROM notices WHERE native_id = ?"
-            " UNION SELECT uid FROM notices WHERE reference = ? ORDER BY uid LIMIT ?",
-            (prefix, prefix + "\U0010ffff", prefix, prefix, limit))]
+        PIID: the `ref` every alert prints) is `prefix`; all index lookups: the uid range scan and
+        `source:prefix` for each stored source on the primary key (a uid is `source:native_id`; the
+        sources are read by skipping along the (source, posted_at) index), reference's index."""
+        return [r["uid"] for r in self.rows(UIDS_LIKE, (prefix, prefix + "\U0010ffff", prefix, prefix, limit))]
 
     def count_since(self, since: str) -> int:
         """How many notices were posted (or, undated, first seen) on or after `since` (index only)."""
@@ -81,3 +79,10 @@ class ReaderQueries:
         return {r["source"]: r["n"] for r in self.rows(
             "SELECT source, count(*) AS n FROM notices INDEXED BY idx_notices_first_seen_at"
             " WHERE first_seen_at >= ? GROUP BY source", (since,))}  # not the (source, …) index: a full walk
+
+
+UIDS_LIKE = ("WITH RECURSIVE sources(name) AS (SELECT min(source) FROM notices UNION ALL"
+             " SELECT (SELECT min(source) FROM notices WHERE source > name) FROM sources WHERE name IS NOT NULL)"
+             " SELECT uid FROM notices WHERE uid >= ? AND uid < ?"
+             " UNION SELECT uid FROM notices WHERE uid IN (SELECT name || ':' || ? FROM sources WHERE name IS NOT NULL)"
+             " UNION SELECT uid FROM notices WHERE reference = ? ORDER BY uid LIMIT ?")  # see uids_like
