@@ -271,3 +271,16 @@ def test_an_interrupted_m011_is_rolled_back_and_runs_again(tmp_path):
     assert [v["raw"] for v in db.evidence_versions("sam:a")] == ['{"v": "a1"}', '{"v": "a1"}']
     assert [m.name for m in migrations.pending(db.db)] == []
     db.close()
+
+
+def test_a_pruned_raw_record_id_taken_again_is_never_read_as_the_pruned_notice_s(tmp_path):
+    db = Database(str(tmp_path / "p.db"))
+    db.save(Notice(source="sam", native_id="kept", title="t", raw='{"v": "kept"}'), "2026-01-10")
+    db.save(Notice(source="sam", native_id="old", title="t", raw='{"v": "old"}'), "2026-01-10")
+    db.save_match("sam:kept", 1, "surveillance", [], "2026-01-10")  # matched: its raw record stays
+    assert [dropped for _, _, dropped in db.prune_raw("2026-02-01")] == [1]
+    db.save(Notice(source="sam", native_id="new", title="t", raw='{"v": "new"}'), "2026-02-02")
+    assert db.rows("SELECT max(id) AS id FROM raw_records")[0]["id"] == 2  # the freed id, taken again
+    assert [v["raw"] for v in db.evidence_versions("sam:old")] == [None] and db.notice("sam:old").raw == ""
+    assert db.notice("sam:new").raw == '{"v": "new"}' and db.notice("sam:kept").raw == '{"v": "kept"}'
+    db.close()
