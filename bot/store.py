@@ -62,6 +62,7 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
             self.db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
             tables = self._tables(path)
             if not tables:  # before the first write (WAL's included) or it needs a VACUUM
+                self.db.execute("PRAGMA page_size = 8192")  # rows of ~1.2 KB: 4 KB pages left 15% of notices' unused
                 self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # so `db prune` can shrink the file
             if path != ":memory:":
                 self.db.enable_wal()

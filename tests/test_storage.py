@@ -206,7 +206,7 @@ def _m010_database(path) -> None:
     """A database as m010 left it: versions keyed by their rowid, which was also their raw record's id
     (sam:a: v1 with a raw record, v2 a withdrawal without one; sam:b: v1 pruned, v2 kept)."""
     db = sqlite_utils.Database(sqlite3.connect(path))
-    migrations.apply(db, stop_before="m011_lean_versions")
+    migrations.apply(db, stop_before="m011_fewer_trees")
     for key, version in (("a", 2), ("b", 2), ("c", 1)):
         db["notices"].insert({"uid": f"sam:{key}", "source": "sam", "native_id": key, "title": f"Licences {key}",
                               "version": version, "content_hash": f"h{key}", "withdrawn": int(key == "a"),
@@ -217,6 +217,10 @@ def _m010_database(path) -> None:
                    " VALUES (?, ?, ?, ?, ?, '{}', 0)", (i, f"sam:{key}", version, f"h{key}", f"2026-01-1{i}"))
         if raw:
             db.execute("INSERT INTO raw_records (id, raw) VALUES (?, ?)", (i, pack(raw)))
+    db["matches"].insert({"uid": "sam:c", "version": 1, "watchlist": "surveillance", "hits": "[]", "matched_at": "d"})
+    db["flags"].insert({"uid": "sam:c", "flag": "one_bid", "detail": "one bid", "raised_at": "d"})
+    db["flag_vendors"].insert({"uid": "sam:c", "vendor": "uei:X", "agency": "DHS", "day": "2026-01-02", "reference": "R-c"})
+    db["evidence_links"].insert({"uid": "sam:c", "version": 1, "sha256": "ab" * 32})
     db.conn.commit()
     db.close()
 
@@ -238,7 +242,15 @@ def test_m011_keeps_every_version_and_raw_record_in_one_tree_without_the_native_
     plain = sqlite3.connect(path)
     names = {n for n, in plain.execute("SELECT name FROM sqlite_master")}
     assert "idx_notices_native_id" not in names and "sqlite_autoindex_notice_versions_1" not in names
-    assert "WITHOUT ROWID" in plain.execute("SELECT sql FROM sqlite_master WHERE name = 'notice_versions'").fetchone()[0]
+    for table in ("notice_versions", "matches", "flags", "flag_vendors", "evidence_links"):
+        assert "WITHOUT ROWID" in plain.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        assert f"sqlite_autoindex_{table}_1" not in names
+    assert {"idx_flags_flag_cleared_at", "idx_flag_vendors_threads"} <= names
+    assert "idx_flag_vendors_vendor_agency_day" not in names
+    assert plain.execute("SELECT uid, watchlist FROM matches").fetchall() == [("sam:c", "surveillance")]
+    assert plain.execute("SELECT uid, flag, detail FROM flags").fetchall() == [("sam:c", "one_bid", "one bid")]
+    assert plain.execute("SELECT vendor, reference FROM flag_vendors").fetchall() == [("uei:X", "R-c")]
+    assert plain.execute("SELECT uid, version FROM evidence_links").fetchall() == [("sam:c", 1)]
     assert plain.execute("SELECT count(*) FROM notice_versions WHERE id IS NOT NULL AND id NOT IN"
                          " (SELECT id FROM raw_records)").fetchone()[0] == 0
     assert plain.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
