@@ -386,9 +386,18 @@ def run_floor(folder: str, work: dict[str, list[bytes]], tables: dict[str, list[
 def stored_tables(folder: str) -> dict[str, list[dict]]:
     """Every row procwatch wrote, per table, as the floor's input (read back, not timed)."""
     db = Database(str(Path(folder) / "procwatch.db"))
-    tables = {t: db.rows(f"SELECT * FROM {t} ORDER BY rowid") for t in TABLES}
+    tables = {t: db.rows(f"SELECT * FROM {t} ORDER BY {_write_order(db, t)}") for t in TABLES}
     db.close()
     return tables
+
+
+def _write_order(db: Database, table: str) -> str:
+    """ORDER BY for a table's rows as procwatch wrote them: by rowid, or for a table without one
+    (m011) by its notice's rowid, then its key (each notice's rows as it was stored, not sorted)."""
+    if db.db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0].endswith("WITHOUT ROWID"):
+        key = [c[1] for c in sorted(db.db.execute(f"PRAGMA table_info({table})"), key=lambda c: c[5]) if c[5]]
+        return f"(SELECT n.rowid FROM notices n WHERE n.uid = {table}.uid), " + ", ".join(key)
+    return "rowid"
 
 
 def bytes_per_notice(path: str, notices: int) -> float:

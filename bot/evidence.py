@@ -1,8 +1,9 @@
 """Citation-ready evidence: what a reporter needs to cite a notice (`procwatch show UID --evidence DIR`).
 
-At ingest, the HTTP response of every page that produced an alert is kept as received (zlib-
-compressed, once per SHA-256 of its body, the URL with any key removed, the retrieval time) and
-linked to the notice versions it carried. `write` puts those responses, each stored version's
+At ingest, the HTTP response of every page that produced an alert is kept as received (zstd-
+compressed; responses kept zlib-compressed by earlier releases are read alike; once per SHA-256
+of its body, the URL with any key removed, the retrieval time) and linked to the notice versions
+it carried. `write` puts those responses, each stored version's
 record, a provenance text and a SHA256SUMS file in a folder; `verify` re-checks a folder.
 """
 
@@ -15,6 +16,8 @@ import zlib
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import zstandard
+
 from . import __version__, documents
 from .errors import BotError
 
@@ -22,6 +25,9 @@ SECRET_PARAM = re.compile(r"key|token|secret|password|signature|auth", re.IGNORE
 KEPT_HEADERS = ("content-type", "date", "last-modified", "etag", "content-length")
 EXTENSIONS = {"json": ".json", "xml": ".xml", "atom": ".xml", "html": ".html", "csv": ".csv", "text": ".txt"}
 SUMS = "SHA256SUMS"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# zstd level 3 on the bench's pages: 5-45% smaller than zlib level 6 and 7-15x faster (0.2-0.8 ms a page)
+_compress = zstandard.ZstdCompressor(level=3, write_content_size=True).compress
 
 
 def without_secrets(url: str) -> str:
@@ -38,8 +44,16 @@ def keep(db, response, uids: list[str], stamp: str) -> None:
     digest = hashlib.sha256(response.body).hexdigest()
     headers = {k.lower(): v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
     db.keep_response(digest, without_secrets(response.url), stamp, response.status,
-                     json.dumps(headers, sort_keys=True), zlib.compress(response.body, 6))
+                     json.dumps(headers, sort_keys=True), _compress(response.body))
     db.link_response(uids, digest)
+
+
+def body(blob: bytes) -> bytes:
+    """A kept response's bytes: zstd-compressed, or zlib as kept before (a zlib stream never starts
+    with zstd's frame magic)."""
+    if blob[:4] == ZSTD_MAGIC:
+        return zstandard.ZstdDecompressor().decompress(blob)
+    return zlib.decompress(blob)
 
 
 def write(db, uid: str, folder: str) -> list[str]:
@@ -60,7 +74,7 @@ def write(db, uid: str, folder: str) -> list[str]:
     responses = db.evidence_responses(uid)
     for r in responses:
         r["file"] = f"response-{r['sha256'][:12]}{_extension(r['headers'])}"
-        files[r["file"]] = zlib.decompress(r["body"])
+        files[r["file"]] = body(r["body"])
     files["notice.json"] = json.dumps(_summary(db, uid, notice), ensure_ascii=False, indent=2).encode("utf-8")
     files["PROVENANCE.txt"] = provenance(notice, versions, responses, attached, files).encode("utf-8")
     for name, data in files.items():

@@ -244,6 +244,44 @@ def m010_flag_vendor_threads(db: Database) -> None:
 
 
 @migrations()
+def m011_fewer_trees(db: Database) -> None:
+    """Fewer B-trees per notice (issue 12: bytes per notice, and cheaper ingest commits). Versions in
+    one tree keyed by (uid, version) (WITHOUT ROWID: no unique index beside the table), their `id`
+    the raw_records row they own (NULL: none, as the previous version's, or pruned; a raw record's
+    id is no longer the version's rowid). Matches, flags, vendor filings and evidence links the same
+    way (no rowid was ever read; each had a table and a unique index of nearly the same bytes). No
+    (vendor, agency, day) index: m010's covering index starts with it. No native_id index: a native
+    id is found through the uid primary key as `source:native_id` (store_search.uids_like)."""
+    db.execute("CREATE TABLE notice_versions_new (id INTEGER, uid TEXT NOT NULL, version INTEGER NOT NULL,"
+               " content_hash TEXT, seen_at TEXT, changes TEXT, material INTEGER, PRIMARY KEY (uid, version))"
+               " WITHOUT ROWID")
+    db.execute("INSERT INTO notice_versions_new (id, uid, version, content_hash, seen_at, changes, material)"
+               " SELECT CASE WHEN EXISTS (SELECT 1 FROM raw_records r WHERE r.id = v.id) THEN v.id END, uid, version,"
+               " content_hash, seen_at, changes, material FROM notice_versions v ORDER BY uid, version")
+    db.execute("DROP TABLE notice_versions")
+    db.execute("ALTER TABLE notice_versions_new RENAME TO notice_versions")
+    db.execute("DROP INDEX IF EXISTS idx_notices_native_id")
+    db.execute("DROP INDEX IF EXISTS idx_flag_vendors_vendor_agency_day")
+    for table in ("matches", "flags", "flag_vendors", "evidence_links"):
+        _without_rowid(db, table)
+
+
+def _without_rowid(db: Database, table: str) -> None:
+    """Rebuild a table keyed by its PRIMARY KEY alone (WITHOUT ROWID), same columns, rows and indexes."""
+    create, = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    indexes = [sql for sql, in db.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                                          " AND sql IS NOT NULL", (table,))]
+    db.execute(create.replace(f'CREATE TABLE "{table}"', f'CREATE TABLE "{table}_new"', 1) + " WITHOUT ROWID")
+    key = ", ".join(f'"{c[1]}"' for c in sorted(db.execute(f'PRAGMA table_info("{table}")'), key=lambda c: c[5])
+                    if c[5])
+    db.execute(f'INSERT INTO "{table}_new" SELECT * FROM "{table}" ORDER BY {key}')  # in key order: full pages
+    db.execute(f'DROP TABLE "{table}"')
+    db.execute(f'ALTER TABLE "{table}_new" RENAME TO "{table}"')
+    for sql in indexes:
+        db.execute(sql)
+
+
+@migrations()
 def m012_outbox_queue_indexes(db: Database) -> None:
     """The delivery queue's indexes hold only unsent rows (partial, `state != 'sent'`), so a delivery
     reads and updates two small b-trees instead of indexes over every row ever sent: at 1.5M notices

@@ -74,16 +74,20 @@ class NoticeRows:
                 self._index_new()
         self._known[notice.uid] = (rowid, version, digest)
         material = is_material(changes)
-        version_id = self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
-            "uid": notice.uid, "version": version, "content_hash": digest, "seen_at": now,
-            "changes": _text(changes), "material": int(material)})
-        if notice.raw:
-            raw, dictionary = self._pack(notice.source, notice.raw)
-            previous = self._raw_blob(notice.uid, version) if old else None
-            if previous != (raw, dictionary):  # else "as the previous version's"
-                self._execute("INSERT INTO raw_records (id, raw, dictionary) VALUES (?, ?, ?)",
-                              (version_id, raw, dictionary))
+        self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
+            "id": self._keep_raw(notice, version if old else None), "uid": notice.uid, "version": version,
+            "content_hash": digest, "seen_at": now, "changes": _text(changes), "material": int(material)})
         return Saved(notice.uid, version, "updated" if old else "new", changes, material)
+
+    def _keep_raw(self, notice: Notice, below: int | None) -> int | None:
+        """Store a version's raw record compressed and return its raw_records id; None when it has
+        none or it is the previous version's (below `below`), "as before"."""
+        if not notice.raw:
+            return None
+        packed = self._pack(notice.source, notice.raw)
+        if below is not None and self._raw_blob(notice.uid, below) == packed:
+            return None
+        return self._execute("INSERT INTO raw_records (raw, dictionary) VALUES (?, ?)", packed).lastrowid
 
     def _index_new(self) -> None:
         """Add the notices inserted since the last call to the full-text index: one INSERT … SELECT

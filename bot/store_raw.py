@@ -57,7 +57,7 @@ class RawRecords:
                 continue
             rows = self.db.execute(
                 "SELECT r.raw, r.dictionary FROM raw_records r WHERE r.id IN (SELECT v.id FROM notice_versions v"
-                " WHERE v.uid >= ? AND v.uid < ? LIMIT ?)", (source + ":", source + ";", DICTIONARY_SAMPLES)).fetchall()
+                " WHERE v.uid >= ? AND v.uid < ? AND v.id IS NOT NULL LIMIT ?)", (source + ":", source + ";", DICTIONARY_SAMPLES)).fetchall()
             self._until_training[source] = DICTIONARY_SAMPLES - len(rows)
             if self._until_training[source] > 0:
                 continue

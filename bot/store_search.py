@@ -54,12 +54,10 @@ class ReaderQueries:
 
     def uids_like(self, prefix: str, limit: int = 5) -> list[str]:
         """Stored uids starting with `prefix`, or whose native id or reference (award number or
-        PIID: the `ref` every alert prints) is `prefix`; all index lookups (the uid range scan on the
-        primary key, native_id's and reference's indexes)."""
-        return [r["uid"] for r in self.rows(
-            "SELECT uid FROM notices WHERE uid >= ? AND uid < ? UNION SELECT uid FROM notices WHERE native_id = ?"
-            " UNION SELECT uid FROM notices WHERE reference = ? ORDER BY uid LIMIT ?",
-            (prefix, prefix + "\U0010ffff", prefix, prefix, limit))]
+        PIID: the `ref` every alert prints) is `prefix`; all index lookups: the uid range scan and
+        `source:prefix` for each stored source on the primary key (a uid is `source:native_id`; the
+        sources are read by skipping along the (source, posted_at) index), reference's index."""
+        return [r["uid"] for r in self.rows(UIDS_LIKE, (prefix, prefix + "\U0010ffff", prefix, prefix, limit))]
 
     def count_since(self, since: str) -> int:
         """How many notices were posted (or, undated, first seen) on or after `since` (index only)."""
@@ -156,3 +154,9 @@ def quote_fts(text: str) -> str:
         text += '"'
     words = [w for w in _TOKENS.split(text) if w and w != '""']
     return " ".join(w if w.startswith('"') else f'"{w}"' for w in words)
+
+UIDS_LIKE = ("WITH RECURSIVE sources(name) AS (SELECT min(source) FROM notices UNION ALL"
+             " SELECT (SELECT min(source) FROM notices WHERE source > name) FROM sources WHERE name IS NOT NULL)"
+             " SELECT uid FROM notices WHERE uid >= ? AND uid < ?"
+             " UNION SELECT uid FROM notices WHERE uid IN (SELECT name || ':' || ? FROM sources WHERE name IS NOT NULL)"
+             " UNION SELECT uid FROM notices WHERE reference = ? ORDER BY uid LIMIT ?")  # see uids_like

@@ -22,9 +22,13 @@ class Upkeep:
                                        " AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.uid = n.uid)"
                                        " ORDER BY rowid LIMIT ?", (last, before, batch)).fetchall()
                 last = uids[-1][0] if uids else top
+                marks, args = ", ".join("?" * len(uids)), [u for _, u in uids]
                 dropped = self.db.execute(
-                    "DELETE FROM raw_records WHERE id IN (SELECT id FROM notice_versions WHERE uid IN"
-                    f" ({', '.join('?' * len(uids))}))", [u for _, u in uids]).rowcount if uids else 0
+                    f"DELETE FROM raw_records WHERE id IN (SELECT id FROM notice_versions WHERE uid IN ({marks}))",
+                    args).rowcount if uids else 0
+                if dropped:  # a version never points at a freed id (a later raw record may take it)
+                    self.db.execute(f"UPDATE notice_versions SET id = NULL WHERE uid IN ({marks}) AND id IS NOT NULL",
+                                    args)
             yield last, top, dropped
 
     def prune_history(self, before: str) -> dict[str, int]:

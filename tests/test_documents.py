@@ -233,3 +233,11 @@ def test_real_contracts_finder_releases_list_their_files_not_their_notice_pages(
                         if d.get("format") == "text/html" and d["url"] not in found]
     assert kept and dropped
     assert all("/Notice/Attachment/" in u or u.lower().endswith((".pdf", ".docx")) for u in kept), kept[:5]
+
+
+def test_links_reads_non_empty_lists_however_spaced_and_skips_empty_ones():
+    from bot.documents import links
+    assert links('{"resourceLinks": null, "title": "documents"}') == []
+    assert links('{"resourceLinks": [ ], "documents": []}') == []
+    assert links('{"resourceLinks":[\n  "https://sam.gov/a.pdf"]}') == ["https://sam.gov/a.pdf"]
+    assert links('{"awards": [{"documents" :  [{"url": "https://x.gov/b.pdf"}]}]}') == ["https://x.gov/b.pdf"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import zlib
 
 import pytest
 from conftest import fixture_bytes
@@ -85,3 +86,20 @@ def test_a_notice_that_alerted_nobody_still_gets_its_stored_records(stored, tmp_
 def test_keys_are_removed_from_urls():
     assert evidence.without_secrets("https://api.sam.gov/x?api_key=SECRET&limit=5&token=t") == \
         "https://api.sam.gov/x?limit=5"
+
+
+def test_a_response_kept_zlib_compressed_by_an_earlier_release_is_written_as_received(stored, tmp_path):
+    """Responses are kept zstd-compressed now; one an earlier release kept with zlib reads the same."""
+    from bot.config import load
+    from bot.store import Database
+    config = load(stored[1])
+    db = Database(config.bot.database)
+    [(blob,)] = db.db.execute("SELECT body FROM evidence_responses").fetchall()
+    assert blob[:4] == evidence.ZSTD_MAGIC and evidence.body(blob) == PAGE
+    db.db.execute("UPDATE evidence_responses SET body = ?", (zlib.compress(PAGE, 6),))
+    db.db.conn.commit()
+    db.close()
+    folder = tmp_path / "old"
+    assert main(stored + ["show", JA, "--evidence", str(folder)]) == 0
+    [response] = folder.glob("response-*.json")
+    assert response.read_bytes() == PAGE and evidence.verify(str(folder)) == []

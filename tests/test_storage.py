@@ -11,6 +11,8 @@ import sqlite_utils
 from bot.migrations import migrations
 from bot.notice import Notice
 from bot.store import Database
+from bot.store_search import UIDS_LIKE
+from bot.store_raw import pack
 
 OLD_AMOUNTS = {"a": "225000.00", "b": "487500", "c": "99500.0", "d": None, "e": "1200000.5"}
 
@@ -128,10 +130,12 @@ def test_show_finds_a_notice_by_uid_prefix_and_native_id_through_indexes(tmp_pat
     db.save(_notice("ABD-2"), "2026-01-10T00:00:00+00:00")
     assert db.uids_like("sam:AB") == ["sam:ABC-1", "sam:ABD-2"]
     assert db.uids_like("ABD-2") == ["sam:ABD-2"] and db.uids_like("sam:ABC") == ["sam:ABC-1"]
-    plan = " ".join(r[-1] for r in db.db.execute(
-        "EXPLAIN QUERY PLAN SELECT uid FROM notices WHERE uid >= 'a' AND uid < 'b'"
-        " UNION SELECT uid FROM notices WHERE native_id = 'x'"))
-    assert "SCAN notices" not in plan and "native_id" in plan
+    db.save(Notice(source="ted", native_id="ABD-2", title="t"), "2026-01-10T00:00:00+00:00")
+    db.save(Notice(source="au", native_id="X-9", title="t", reference="ABD-2"), "2026-01-10T00:00:00+00:00")
+    assert db.uids_like("ABD-2") == ["au:X-9", "sam:ABD-2", "ted:ABD-2"]  # its native id in every source, its ref
+    assert db.uids_like("X-9") == ["au:X-9"] and db.uids_like("nothing") == []
+    plan = " ".join(r[-1] for r in db.db.execute("EXPLAIN QUERY PLAN " + UIDS_LIKE, ("a", "b", "a", "a", 5)))
+    assert "SCAN notices" not in plan and "sqlite_autoindex_notices_1 (uid=?)" in plan, plan
     db.close()
 
 
@@ -196,3 +200,99 @@ def test_a_modification_finds_its_award_through_the_thread_index_not_every_notic
     assert found["uid"] == "fpds:a3"
     plan = " ".join(r[-1] for r in db.db.execute("EXPLAIN QUERY PLAN " + statements[-1]))
     assert "idx_notices_reference_kind_first_seen_at" in plan, plan
+
+
+def _m010_database(path) -> None:
+    """A database as m010 left it: versions keyed by their rowid, which was also their raw record's id
+    (sam:a: v1 with a raw record, v2 a withdrawal without one; sam:b: v1 pruned, v2 kept)."""
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    migrations.apply(db, stop_before="m011_fewer_trees")
+    for key, version in (("a", 2), ("b", 2), ("c", 1)):
+        db["notices"].insert({"uid": f"sam:{key}", "source": "sam", "native_id": key, "title": f"Licences {key}",
+                              "version": version, "content_hash": f"h{key}", "withdrawn": int(key == "a"),
+                              "reference": f"R-{key}", "posted_at": "2026-01-02"})
+    rows = [("a", 1, '{"v": "a1"}'), ("a", 2, None), ("b", 1, None), ("b", 2, '{"v": "b2"}'), ("c", 1, '{"v": "c1"}')]
+    for i, (key, version, raw) in enumerate(rows, start=1):
+        db.execute("INSERT INTO notice_versions (id, uid, version, content_hash, seen_at, changes, material)"
+                   " VALUES (?, ?, ?, ?, ?, '{}', 0)", (i, f"sam:{key}", version, f"h{key}", f"2026-01-1{i}"))
+        if raw:
+            db.execute("INSERT INTO raw_records (id, raw) VALUES (?, ?)", (i, pack(raw)))
+    db["matches"].insert({"uid": "sam:c", "version": 1, "watchlist": "surveillance", "hits": "[]", "matched_at": "d"})
+    db["flags"].insert({"uid": "sam:c", "flag": "one_bid", "detail": "one bid", "raised_at": "d"})
+    db["flag_vendors"].insert({"uid": "sam:c", "vendor": "uei:X", "agency": "DHS", "day": "2026-01-02", "reference": "R-c"})
+    db["evidence_links"].insert({"uid": "sam:c", "version": 1, "sha256": "ab" * 32})
+    db.conn.commit()
+    db.close()
+
+
+def test_m011_keeps_every_version_and_raw_record_in_one_tree_without_the_native_id_index(tmp_path):
+    path = str(tmp_path / "m010.db")
+    _m010_database(path)
+    db = Database(path)
+    assert [(v["version"], v["raw"]) for v in db.evidence_versions("sam:a")] == [(1, '{"v": "a1"}'), (2, '{"v": "a1"}')]
+    assert [(v["version"], v["raw"]) for v in db.evidence_versions("sam:b")] == [(1, None), (2, '{"v": "b2"}')]
+    assert db.notice("sam:c").raw == '{"v": "c1"}' and db.uids_like("b") == ["sam:b"]
+    # a new raw record takes a fresh id: no version that had none (a withdrawal, a pruned one) points at it
+    db.save(Notice(source="sam", native_id="d", title="Licences d", raw='{"v": "d1"}'), "2026-01-20")
+    db.save(Notice(source="sam", native_id="c", title="Licences c2", raw='{"v": "c2"}'), "2026-01-20")
+    assert [(v["version"], v["raw"]) for v in db.evidence_versions("sam:c")] == [(1, '{"v": "c1"}'), (2, '{"v": "c2"}')]
+    assert [(v["version"], v["raw"]) for v in db.evidence_versions("sam:b")] == [(1, None), (2, '{"v": "b2"}')]
+    assert db.notice("sam:d").raw == '{"v": "d1"}'
+    db.close()
+    plain = sqlite3.connect(path)
+    names = {n for n, in plain.execute("SELECT name FROM sqlite_master")}
+    assert "idx_notices_native_id" not in names and "sqlite_autoindex_notice_versions_1" not in names
+    for table in ("notice_versions", "matches", "flags", "flag_vendors", "evidence_links"):
+        assert "WITHOUT ROWID" in plain.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        assert f"sqlite_autoindex_{table}_1" not in names
+    assert {"idx_flags_flag_cleared_at", "idx_flag_vendors_threads"} <= names
+    assert "idx_flag_vendors_vendor_agency_day" not in names
+    assert plain.execute("SELECT uid, watchlist FROM matches").fetchall() == [("sam:c", "surveillance")]
+    assert plain.execute("SELECT uid, flag, detail FROM flags").fetchall() == [("sam:c", "one_bid", "one bid")]
+    assert plain.execute("SELECT vendor, reference FROM flag_vendors").fetchall() == [("uei:X", "R-c")]
+    assert plain.execute("SELECT uid, version FROM evidence_links").fetchall() == [("sam:c", 1)]
+    assert plain.execute("SELECT count(*) FROM notice_versions WHERE id IS NOT NULL AND id NOT IN"
+                         " (SELECT id FROM raw_records)").fetchone()[0] == 0
+    assert plain.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+class _Interrupted(sqlite_utils.Database):
+    """A connection that fails as m011 drops the old versions table (as a kill would, mid-upgrade)."""
+
+    def execute(self, sql, *args, **kwargs):
+        if sql.startswith("DROP TABLE notice_versions"):
+            raise KeyboardInterrupt
+        return super().execute(sql, *args, **kwargs)
+
+
+def test_an_interrupted_m011_is_rolled_back_and_runs_again(tmp_path):
+    path = str(tmp_path / "m010.db")
+    _m010_database(path)
+    interrupted = _Interrupted(sqlite3.connect(path))
+    try:
+        migrations.apply(interrupted)
+    except KeyboardInterrupt:
+        pass
+    interrupted.close()
+    plain = sqlite3.connect(path)
+    names = {n for n, in plain.execute("SELECT name FROM sqlite_master")}
+    assert {"idx_notices_native_id", "sqlite_autoindex_notice_versions_1"} <= names and "notice_versions_new" not in names
+    assert plain.execute("SELECT count(*) FROM notice_versions").fetchone()[0] == 5
+    plain.close()
+    db = Database(path)
+    assert [v["raw"] for v in db.evidence_versions("sam:a")] == ['{"v": "a1"}', '{"v": "a1"}']
+    assert [m.name for m in migrations.pending(db.db)] == []
+    db.close()
+
+
+def test_a_pruned_raw_record_id_taken_again_is_never_read_as_the_pruned_notice_s(tmp_path):
+    db = Database(str(tmp_path / "p.db"))
+    db.save(Notice(source="sam", native_id="kept", title="t", raw='{"v": "kept"}'), "2026-01-10")
+    db.save(Notice(source="sam", native_id="old", title="t", raw='{"v": "old"}'), "2026-01-10")
+    db.save_match("sam:kept", 1, "surveillance", [], "2026-01-10")  # matched: its raw record stays
+    assert [dropped for _, _, dropped in db.prune_raw("2026-02-01")] == [1]
+    db.save(Notice(source="sam", native_id="new", title="t", raw='{"v": "new"}'), "2026-02-02")
+    assert db.rows("SELECT max(id) AS id FROM raw_records")[0]["id"] == 2  # the freed id, taken again
+    assert [v["raw"] for v in db.evidence_versions("sam:old")] == [None] and db.notice("sam:old").raw == ""
+    assert db.notice("sam:new").raw == '{"v": "new"}' and db.notice("sam:kept").raw == '{"v": "kept"}'
+    db.close()
