@@ -97,7 +97,7 @@ def test_a_response_kept_zlib_compressed_by_an_earlier_release_is_written_as_rec
     [(blob,)] = db.db.execute("SELECT body FROM evidence_responses").fetchall()
     assert blob[:4] == evidence.ZSTD_MAGIC and evidence.body(blob) == PAGE
     db.db.execute("UPDATE evidence_responses SET body = ?", (zlib.compress(PAGE, 6),))
-    db.db.conn.commit()
+    db.db.commit()
     db.close()
     folder = tmp_path / "old"
     assert main(stored + ["show", JA, "--evidence", str(folder)]) == 0
