@@ -161,7 +161,7 @@ def vendor_key(term: str) -> str:
     return " " + " ".join(words) + " "
 
 
-def _id_key(text: str) -> str | None:
+def id_key(text: str) -> str | None:
     """"scheme:id" in canonical case-insensitive form, or None if `text` is not one."""
     m = _ID.match(text)
     return f"{m.group(1).lower()}:{m.group(2).casefold()}" if m else None
@@ -241,7 +241,7 @@ class Matcher:
     def _compile(self, i: int, wl: Watchlist, table: Mapping[str, list[str]]) -> None:
         """Add one watchlist's terms to the automaton and the id/code tables."""
         for term in wl.vendors:
-            key = _id_key(term)
+            key = id_key(term)
             if key:
                 self._ids.setdefault(key, []).append((i, term))
             else:
@@ -308,7 +308,7 @@ class Matcher:
                             locate = locate or _locator(original, norm)
                             hits[kind, term, field] = (kind, term, field, (locate, end, pattern))
         for vid in notice.vendor_ids:
-            for i, term in self._ids.get(_id_key(vid) or "", ()):
+            for i, term in self._ids.get(id_key(vid) or "", ()):
                 found.setdefault(i, {}).setdefault(("vendor", term, "vendor_ids"),
                                                    Hit("vendor", term, "vendor_ids", vid))
         for scheme, values in notice.codes.items() if self._codes else ():
@@ -364,7 +364,7 @@ class Matcher:
             for _, (_, payload) in self._auto.iter(normalize(text)) if text else ():
                 if any(kind in allowed for _, kind, _ in payload):
                     return True
-        return any(_id_key(v) in self._ids for v in notice.vendor_ids)
+        return any(id_key(v) in self._ids for v in notice.vendor_ids)
 
     def explain(self, notice: Notice) -> dict[str, list[Hit]]:
         """All hits per watchlist name (every watchlist listed), ignoring the verdict filters."""

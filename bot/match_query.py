@@ -25,7 +25,7 @@ from itertools import product
 from typing import Callable, Iterable, Sequence
 
 from bot.config_types import Watchlist
-from bot.match import _id_key, normalize, vendor_key
+from bot.match import id_key, normalize, vendor_key
 
 KEYWORD_COLUMNS = "{title description}"  # where a keyword hit counts (match._FIELD_KINDS)
 VENDOR_COLUMNS = "{title description vendor_name}"
@@ -37,7 +37,7 @@ Tokens = Callable[[str], Iterable[str]]  # ASCII prefix -> index tokens: that pr
 def phrases(watchlist: Watchlist) -> list[tuple[str, tuple[str, ...]]] | None:
     """(columns, normalised words) of each text term; None when the watchlist can match without a
     text hit in those columns (no vendor or keyword term, or a vendor given by id)."""
-    if not (watchlist.vendors or watchlist.keywords) or any(_id_key(v) for v in watchlist.vendors):
+    if not (watchlist.vendors or watchlist.keywords) or any(id_key(v) for v in watchlist.vendors):
         return None
     found = [(VENDOR_COLUMNS, tuple(vendor_key(v).split())) for v in watchlist.vendors]
     found += [(KEYWORD_COLUMNS, tuple(normalize(k).split())) for k in watchlist.keywords]
