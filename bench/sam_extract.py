@@ -21,7 +21,6 @@ import argparse
 import csv
 import io
 import json
-import os
 import resource
 import statistics
 import subprocess

@@ -215,8 +215,6 @@ def queued(db: Database, channel: str, recipient: str) -> list[dict]:
                    " ORDER BY min(id)", (channel, recipient))
 
 
-
-
 def channel_health(db: Database, channels=()) -> list[dict]:
     """Per channel (those with rows waiting, and `channels` even with none): pending, retrying
     (pending after a failure) with the next retry, sending, dead, and the last error while the

@@ -37,7 +37,8 @@ class DeliveryQueries:
 
     def dead_letters(self, limit: int = 5) -> list[dict]:
         return self.rows("SELECT channel, recipient, uid, attempts, last_error FROM outbox"
-                         " WHERE state != 'sent' AND state = 'dead' ORDER BY id DESC LIMIT ?", (limit,))
+                         " WHERE state != 'sent' AND state = 'dead' ORDER BY id DESC LIMIT ?",  # outbox.UNSENT: m012's index
+                         (limit,))
 
     def last_digests(self) -> list[dict]:
         """The latest sent digest per channel and recipient."""
