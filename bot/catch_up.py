@@ -67,7 +67,8 @@ def _stored(db: Database, since: str, watchlists: list[Watchlist]):
     versions = {r["uid"]: r["version"] for r in db.rows(
         "SELECT uid, version FROM notices WHERE (posted_at >= ? OR (posted_at IS NULL AND first_seen_at >= ?))"
         " AND NOT coalesce(withdrawn, 0)", (since, since))}  # the window's indexes, not a table scan
-    for notice in candidates(db, watchlists, since):
+    notices, _ = candidates(db, watchlists, since)
+    for notice in notices:
         if notice.uid in versions:
             yield notice, versions[notice.uid]
 

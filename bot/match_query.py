@@ -90,9 +90,9 @@ def _spellings(words: set[str], tokens: Tokens, phrases_of_many: bool) -> dict[s
 
 
 def candidates(db, watchlists: Sequence[Watchlist], since: str, competition=(), sources=(), min_amount=0):
-    """The stored notices in the window (`Database.notices_since`'s filters and order) that
-    `watchlists` may match: those the index finds when it can tell, else every one."""
+    """(notices, through the index?): the stored notices in the window (`Database.notices_since`'s
+    filters and order) that `watchlists` may match: those the index finds when it can tell, else every one."""
     query = index_query(watchlists, db.index_tokens)
     if query is None:
-        return db.notices_since(since, competition, sources, min_amount)
-    return db.notices_matching(query, since, competition, sources, min_amount)
+        return db.notices_since(since, competition, sources, min_amount), False
+    return db.notices_matching(query, since, competition, sources, min_amount), True

@@ -148,7 +148,7 @@ def _both(db: Database, watchlist: Watchlist) -> tuple[list, list, str | None]:
     if key not in _SCANNED:
         _SCANNED[key] = list(db.notices_since(*window))
     full = _found(db, _SCANNED[key], watchlist)
-    fast = _found(db, candidates(db, [watchlist], *window), watchlist)
+    fast = _found(db, candidates(db, [watchlist], *window)[0], watchlist)
     return full, fast, index_query([watchlist], db.index_tokens)
 
 
@@ -227,10 +227,14 @@ def test_watch_test_prints_the_same_with_and_without_the_index(tmp_path, capsys,
                       'keywords = ["surveillance", "Straße", "financial", "επιτήρηση", "services"]\n'
                       'vendors = ["Clearview AI"]\ncompetition = ["sole_source", "limited", "competed", "unknown"]\n')
     assert main(["--config", str(config), "watch", "test", "w", "--days", "36500"]) == 0
-    fast = capsys.readouterr().out
+    printed = capsys.readouterr()
+    fast = printed.out
+    assert "the full-text index finds for w's vendors and keywords" in printed.err  # the user is told how
     monkeypatch.setattr("bot.match_query.index_query", lambda *a: None)
     assert main(["--config", str(config), "watch", "test", "w", "--days", "36500"]) == 0
-    assert capsys.readouterr().out == fast and fast.count("matched:") > 20
+    printed = capsys.readouterr()
+    assert printed.out == fast and fast.count("matched:") > 20
+    assert "reading every notice stored since" in printed.err and "takes longer" in printed.err
 
 
 def test_catch_up_streams_the_same_matches_from_the_index(corpus, monkeypatch):

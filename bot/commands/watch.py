@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta, timezone
 
 from .. import config_edit, flags
@@ -120,8 +121,10 @@ def _test(args, config: Config, out) -> int:
     try:
         total = db.count_since(since)
         found = 0
-        for notice in candidates(db, [watchlist], since, watchlist.competition, watchlist.sources,
-                                 watchlist.min_amount):
+        notices, indexed = candidates(db, [watchlist], since, watchlist.competition, watchlist.sources,
+                                      watchlist.min_amount)
+        print(_READING[indexed].format(name=args.name, since=since), file=sys.stderr)
+        for notice in notices:
             raised = flags.codes(db, notice.uid) if watchlist.flags else frozenset()
             for match in matcher.match(notice, raised):
                 found += 1
@@ -141,6 +144,11 @@ def _print_hit(notice, match, out) -> None:
         print(f"  matched: {clean(line)}", file=out)
 
 
+_READING = {  # on stderr: how much is read, so a slow run is expected rather than a surprise
+    True: "reading the notices since {since} that the full-text index finds for {name}'s vendors and keywords",
+    False: "reading every notice stored since {since}: the full-text index cannot narrow {name}'s terms"
+           " (agencies, codes or vendor ids only, or too many spellings), which takes longer on a large database",
+}
 _FLAGS = {"vendors": "--vendor", "keywords": "--keyword", "agencies": "--agency"}
 _NO_ONE = "no one (no channel or subscriber receives it)"
 
