@@ -7,7 +7,7 @@ A mixin of `store.Database`.
 from __future__ import annotations
 
 from .notice import Notice
-from .store_notices import notice_from_row
+from .store_notices import in_batches, notice_from_row
 
 
 class DeliveryQueries:
@@ -18,8 +18,7 @@ class DeliveryQueries:
         no channel shows the record as received, and reading it cost three more b-trees (versions,
         raw records, the source's dictionary) per delivery, cold."""
         found = {}
-        for i in range(0, len(uids), 500):
-            chunk = uids[i:i + 500]
+        for chunk in in_batches(uids):
             for row in self.rows(f"SELECT * FROM notices WHERE uid IN ({','.join('?' * len(chunk))})", chunk):
                 found[row["uid"]] = (notice_from_row(row, ""), bool(row["withdrawn"]))
         return found

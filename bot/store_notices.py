@@ -33,8 +33,7 @@ class NoticeRows:
     def preload(self, uids) -> None:
         """Look a page's notices up in one query per 500, for `save` (the ingest hot path)."""
         wanted = [u for u in dict.fromkeys(uids) if u not in self._known]
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
+        for chunk in in_batches(wanted):
             self._known |= dict.fromkeys(chunk)
             for uid, rowid, version, digest in self._execute(
                     f"SELECT uid, rowid, version, content_hash FROM notices WHERE uid IN ({', '.join('?' * len(chunk))})",
@@ -210,6 +209,13 @@ class NoticeRows:
 
 _STATEMENTS: dict[tuple, str] = {}  # see NoticeRows._write
 _text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), its encoder made once
+
+
+def in_batches(items: list, size: int = 500):
+    """`items` in slices of `size`: a look-up of many uids is one `IN (…)` query per slice, inside
+    SQLite's limit on bound parameters."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def _notice_row(n: Notice, content: dict) -> dict:

@@ -71,11 +71,8 @@ class ReaderQueries:
         where, args = _window(since, competition, sources, min_amount)
         # newest stored first, reading the table in its own order: no index, whose random reads
         # of every row are many times slower on a cold cache than one pass (bench/scale.py)
-        cursor = self.db.execute(f"SELECT * FROM notices NOT INDEXED WHERE {' AND '.join(where)} ORDER BY rowid DESC",
-                                 args)
-        names = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield notice_from_row(dict(zip(names, row)), "")
+        yield from _notices(self.db.execute(
+            f"SELECT * FROM notices NOT INDEXED WHERE {' AND '.join(where)} ORDER BY rowid DESC", args))
 
     def new_since(self, since: str) -> dict[str, int]:
         """Notices first seen at or after `since`, per source."""
@@ -106,12 +103,16 @@ class ReaderQueries:
             threading.Thread(target=_read_ahead, args=(path, sql.format("n.amount", f" AND f.rowid % {_READERS} = {k}"),
                                                        [query, *args], stop), daemon=True).start()
         try:
-            cursor = self.db.execute(sql.format("n.*", ""), [query, *args])
-            names = [d[0] for d in cursor.description]
-            for row in cursor:
-                yield notice_from_row(dict(zip(names, row)), "")
+            yield from _notices(self.db.execute(sql.format("n.*", ""), [query, *args]))
         finally:
             stop.set()
+
+
+def _notices(cursor):
+    """Notices (without raw records) from a cursor over whole notices rows, one at a time."""
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield notice_from_row(dict(zip(names, row)), "")
 
 
 def _window(since: str, competition, sources, min_amount: float, table: str = "") -> tuple[list[str], list]:
