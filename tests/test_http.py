@@ -64,3 +64,37 @@ def test_error_messages_never_carry_the_query_string():
     with pytest.raises(SourceError) as caught:
         parse_json(Response(200, b"<html>api_key=SECRET</html>", {}, "http://127.0.0.1/x?api_key=SECRET"))
     assert "SECRET" not in str(caught.value)
+
+
+STANDARD = dict(parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)),
+                parse_float=lambda t: float(t) if float(t) not in (float("inf"), float("-inf")) else t)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"id": 12345678901234567890123, "n": 1}',  # beyond 64 bits: an int, not a rounded float
+    b'{"id": 9223372036854775808}',  # 19 digits, just past a signed 64-bit integer
+    b"123456789012345678901234",  # a body that is only a long number
+    b'{"a": 1, "a": 2}',  # a repeated key: the last one
+    "\ufeff{\"title\": \"caf\u00e9\"}".encode("utf-8"),  # a UTF-8 byte-order mark
+    '{"title": "Stra\u00dfe"}'.encode("utf-16"),  # another encoding json detects
+    b'{"s": "\\ud800"}',  # a lone surrogate escape
+    b'{"x": [-1e9999, 1E400, 0.1, -0.0, 1e16]}',
+    b'{"deep": ' + b"[" * 500 + b"]" * 500 + b"}",
+])
+def test_json_bodies_decode_exactly_as_the_standard_decoder_does(body):
+    expected = __import__("json").loads(body, **STANDARD)
+    got = parse_json(Response(200, body, {}, "u"))
+    assert got == expected and repr(got) == repr(expected)
+
+
+def test_the_fast_decoder_reads_a_recorded_page_as_the_standard_one(tmp_path):
+    from pathlib import Path
+    for path in sorted((Path(__file__).parent / "fixtures").rglob("*.json")):
+        body = path.read_bytes()
+        try:
+            expected = __import__("json").loads(body, **STANDARD)
+        except ValueError:
+            continue
+        if not body.lstrip()[:1] in (b"{", b"["):
+            continue
+        assert repr(parse_json(Response(200, body, {}, "u"))) == repr(expected), path.name
