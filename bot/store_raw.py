@@ -61,7 +61,7 @@ class RawRecords:
             self._until_training[source] = DICTIONARY_SAMPLES - len(rows)
             if self._until_training[source] > 0:
                 continue
-            samples = [self._unpack(raw, d).encode("utf-8") for raw, d in rows]
+            samples = self._samples(rows)
             try:
                 trained = zstandard.train_dictionary(DICTIONARY_BYTES, samples, level=RAW_LEVEL, **FAST_COVER)
             except zstandard.ZstdError:
@@ -72,6 +72,18 @@ class RawRecords:
                 (source, trained.as_bytes(), now)).lastrowid
         self._untrained.clear()
 
+    def _samples(self, rows: list[tuple]) -> list[bytes]:
+        """The records a dictionary is trained on: in order, up to SAMPLE_BYTES (zstd's guidance is
+        about 100× the dictionary's size; 2,000 FPDS entries are 36 MB and took 4× as long to train
+        on for sizes within 1%)."""
+        samples, total = [], 0
+        for raw, dictionary in rows:
+            samples.append(self._unpack(raw, dictionary).encode("utf-8"))
+            total += len(samples[-1])
+            if total >= SAMPLE_BYTES:
+                break
+        return samples
+
 
 def pack(raw: str | None) -> bytes | None:
     """A raw record compressed without a dictionary (the migration's; `RawRecords._pack` uses one)."""
@@ -81,6 +93,7 @@ def pack(raw: str | None) -> bytes | None:
 RAW_LEVEL = 3  # zstd: ~25 µs per 4 KB record; zlib needs ~80 µs for the same size (README Performance)
 DICTIONARY_SAMPLES = 2000
 DICTIONARY_BYTES = 32 * 1024
+SAMPLE_BYTES = 4 << 20
 # fastCover's segment and d-mer sizes fixed, not searched: the search took 4.4× as long (3.5 s for the
 # bench's five sources, 10% of a 20,000-notice ingest) for sizes within ±5% on the bench's records
 # and 0.1–0.9% on real Contracts Finder and Sell2Wales releases (trained on half, measured on the rest).
