@@ -31,7 +31,7 @@ def text(value) -> str:
     if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return ""
     out = str(value).strip()
-    return "" if out.lower() == "null" else out
+    return "" if len(out) == 4 and out.lower() == "null" else out  # not a lowercased copy of every description
 
 
 def amount(value) -> Decimal | None:
