@@ -19,7 +19,7 @@ procwatch: `bot.pipeline.run_source` per source over those pages, with the sourc
 old:       the same, with `bot` imported from `--old PATH` (a checkout of an earlier commit, e.g.
            `git archive 85142f6 | tar -x -C /tmp/pw-old`); its own schema, and only the stages that
            commit had (85142f6 has no red flags, attachments or evidence).
-floor:     the same bytes parsed with json.loads / lxml, then every row procwatch wrote (notices,
+floor:     the same bytes parsed with orjson / lxml, then every row procwatch wrote (notices,
            notice_versions, raw_records, matches, outbox, flags, flag_vendors, evidence_responses,
            evidence_links) written again with executemany into a fresh
            database of the same schema, one transaction and one full-text INSERT … SELECT per 250
@@ -356,8 +356,9 @@ FLOOR_BATCH = 250
 
 
 def run_floor(folder: str, work: dict[str, list[bytes]], tables: dict[str, list[dict]]) -> float:
-    """Seconds to parse every page with json/lxml and write the rows procwatch wrote into the same
+    """Seconds to parse every page with orjson/lxml and write the rows procwatch wrote into the same
     tables, a transaction and a full-text INSERT … SELECT per FLOOR_BATCH notices."""
+    import orjson
     from lxml import etree
     db = Database(str(Path(folder) / "floor.db"))
     sql = {t: f"INSERT INTO {t} ({', '.join(rows[0])}) VALUES ({', '.join('?' * len(rows[0]))})"
@@ -366,7 +367,7 @@ def run_floor(folder: str, work: dict[str, list[bytes]], tables: dict[str, list[
     per_notice = {t: len(tables[t]) / len(notices) for t in sql if t != "notices"}
     started = time.perf_counter()
     for kind in KINDS:
-        parse = etree.fromstring if not kind.records else json.loads
+        parse = etree.fromstring if not kind.records else orjson.loads  # the fastest decoder, as procwatch's
         for body in work[kind.source]:
             parse(body)
     conn = db.db
@@ -600,7 +601,7 @@ def main() -> int:
                  "old_bytes_per_notice": round(old[0]["bytes_per_notice"]),
                  "ratio_old": round(sorted(ratios)[len(ratios) // 2], 2)}
     floor = [rate(r, "floor_seconds") for r in new]
-    print(f"{'floor: json/lxml + executemany, same tables':44}{spread(floor):>24}")
+    print(f"{'floor: orjson/lxml + executemany, same tables':44}{spread(floor):>24}")
     of_floor = [rate(r) / rate(r, "floor_seconds") for r in new]
     print(f"procwatch runs at {' '.join(f'{x:.2f}' for x in of_floor)} of the floor's speed (target ≥ 0.35)")
     line |= {"floor_per_s": sorted(floor)[len(floor) // 2], "ratio_floor": round(sorted(of_floor)[len(of_floor) // 2], 3)}
