@@ -8,8 +8,8 @@ USAspending award ids; OCDS ocids and PIIDs vary with the ids) shared by 3 conse
 stay a few notices long, as real ones are, instead of one thread growing with the corpus), the
 vendor (names and UEIs) shared by one thread's copies and, for one group in four, by the next
 thread's too (rare repeat vendors: see `_vendor`), and
-every SAM and OCDS title given one word drawn Zipf-like from the fixtures' vocabulary (rare words
-exist), up to `--notices` notices (default 30,000) in the mix below, as the bytes a server sends.
+every record's title (SAM, OCDS, TED) or requirement text (Contract Awards, USAspending, FPDS) given
+one word drawn Zipf-like from the fixtures' vocabulary (rare words exist; no two copies read the same), up to `--notices` notices (default 30,000) in the mix below, as the bytes a server sends.
 Each side builds its pages in its own subprocess before anything is timed.
 procwatch: `bot.pipeline.run_source` per source over those pages, with the sources' own fetch
            decoding and parse, classify, red flags, store (notices, versions, raw records, FTS,
@@ -76,6 +76,7 @@ _VENDOR_KEYS = {"ueiSAM", "uniqueEntityId", "awardeeName", "legalBusinessName", 
                 "Recipient Name", "Recipient UEI", "recipient_name", "winner-name", "organisation-name-tenderer"}
 _FPDS_VENDOR = re.compile(r"(<ns1:(?:vendorName|UEILegalBusinessName|UEI|contractorName|vendorDoingAsBusinessName)>)"
                           r"([^<]+)")
+_FPDS_WORD = re.compile(r"(<ns1:descriptionOfContractRequirement>)([^<]+)")
 
 
 @dataclass
@@ -112,6 +113,21 @@ def _thread(*path: str) -> Callable[[dict], None]:
     return vary
 
 
+def _worded(*path: str) -> Callable[[dict], None]:
+    """A `vary` that appends a WORD to the text at `path` (dotted keys; every language's when it
+    is a {language: text} object) when the record has it: no two copies read the same text."""
+    def vary(record: dict) -> None:
+        node = record
+        for key in path[:-1]:
+            node = node.get(key) or {}
+        value = node.get(path[-1])
+        if isinstance(value, str):
+            node[path[-1]] = f"{value} {WORD}"
+        elif isinstance(value, dict):
+            node[path[-1]] = {lang: f"{text} {WORD}" if isinstance(text, str) else text for lang, text in value.items()}
+    return vary
+
+
 def _both(*varies: Callable[[dict], None]) -> Callable[[dict], None]:
     def vary(record: dict) -> None:
         for one in varies:
@@ -141,15 +157,16 @@ KINDS = [
          "releases", _ocds),
     Kind("ted", 0.10, 250, ["ted/ted_v3_search_response_SE_it_notices_5of115.json",
                             "ted/synthetic_ted_v3_search_neg_wo_call_veat_5_notices.json"],
-         "notices", _both(_suffix("publication-number"), _thread("procedure-identifier"))),
+         "notices", _both(_suffix("publication-number"), _thread("procedure-identifier"), _worded("notice-title"))),
     Kind("fpds", 0.10, 10, ["fpds_atom/dherincx92_fpds_full_response_gsa4740_10entries_sole_source_UT.xml"], "", None),
     Kind("sca", 0.10, 100, [f"sam_contract_awards/{n}" for n in (
         "opengsa_contract_awards_ex1_dod_base_contracts_lastModifiedDate.json",
         "opengsa_contract_awards_ex2_purchase_orders_not_competed_approvedDate.json",
         "opengsa_contract_awards_ex4_va_services_small_business_sections.json")],
-         "awardSummary", _suffix("contractId", "piid")),
+         "awardSummary", _both(_suffix("contractId", "piid"),
+                               _worded("awardDetails", "productOrServiceInformation", "descriptionOfContractRequirement"))),
     Kind("usaspending", 0.05, 100, ["usaspending/synthetic_spending_by_award_page_contracts.json"], "results",
-         _both(_suffix("generated_internal_id"), _thread("Award ID"))),
+         _both(_suffix("generated_internal_id"), _thread("Award ID"), _worded("Description"))),
     Kind("au", 0.05, 100, ["austender/synthetic_austender_findByDates_contractPublished_page1.json"], "releases", _ocds),
 ]
 
@@ -242,8 +259,8 @@ class Pages:
             entries = re.findall(r"  <ns0:entry>.*?</ns0:entry>\n", text, re.S)
             self.head, self.tail = text[:text.index("  <ns0:entry>")], "</ns0:feed>\n"
             self.head = re.sub(r"\s*<ns0:link rel=\"next\"[^>]*/>", "", self.head)
-            self.records = [_FPDS_VENDOR.sub(rf"\g<1>\g<2>{VENDOR}", re.sub(r"(<ns1:PIID>)([^<]+)", rf"\g<1>\g<2>{MARK}", e))
-                            for e in entries]
+            self.records = [_FPDS_WORD.sub(rf"\g<1>\g<2> {WORD}", _FPDS_VENDOR.sub(
+                rf"\g<1>\g<2>{VENDOR}", re.sub(r"(<ns1:PIID>)([^<]+)", rf"\g<1>\g<2>{MARK}", e))) for e in entries]
         self.threaded = [REF in r for r in self.records]
 
     def page(self, first: int, count: int) -> bytes:
