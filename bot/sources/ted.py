@@ -125,7 +125,8 @@ def _values(field: Any) -> list[str]:
         return [v for value in field.values() for v in _values(value)]
     if isinstance(field, list):
         return [v for value in field for v in _values(value)]
-    return [_text(field)] if _text(field) else []
+    value = _text(field)
+    return [value] if value else []
 
 
 def _first(field: Any) -> str:
@@ -137,8 +138,8 @@ def _in_order(field: Any, langs: list[str]) -> list[str]:
     """All values, the preferred languages' first (then `mul`, then the rest as published)."""
     if not isinstance(field, dict):
         return _values(field)
-    keys = sorted(field, key=lambda k: (langs + ["mul"]).index(k.lower())
-                  if k.lower() in langs + ["mul"] else len(langs) + 1)
+    order = [*langs, "mul"]
+    keys = sorted(field, key=lambda k: order.index(k.lower()) if k.lower() in order else len(order))
     return [v for k in keys for v in _values(field[k])]
 
 
