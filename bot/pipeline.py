@@ -213,7 +213,7 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
     else:
         result.updated += 1
     raised = flags.refresh(db, notice, stamp)
-    hits = {m.watchlist: documents.label_hits(notice, [dataclasses.asdict(h) for h in m.hits])
+    hits = {m.watchlist: documents.label_hits(notice, [dict(vars(h)) for h in m.hits])  # asdict's deep copy: 3×
             for m in matcher.match(notice, raised)}
     for watchlist, found in hits.items():
         db.save_match(saved.uid, saved.version, watchlist, found, stamp)
