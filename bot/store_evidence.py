@@ -21,9 +21,8 @@ class EvidenceQueries:
 
     def link_response(self, uids: list[str], sha256: str) -> None:
         """Link the current versions of `uids` to the response that carried them."""
-        for uid in uids:
-            self.db.execute("INSERT INTO evidence_links (uid, version, sha256) SELECT uid, version, ? FROM notices"
-                            " WHERE uid = ? ON CONFLICT DO NOTHING", (sha256, uid))
+        self.db.executemany("INSERT INTO evidence_links (uid, version, sha256) SELECT uid, version, ? FROM notices"
+                            " WHERE uid = ? ON CONFLICT DO NOTHING", [(sha256, uid) for uid in uids])
 
     def evidence_responses(self, uid: str) -> list[dict]:
         """The responses kept for a notice, oldest first, bodies compressed."""
