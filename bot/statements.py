@@ -11,7 +11,9 @@ Speed: nothing is compiled at import; `tables()` gates every pattern on first us
 compiled on its first search (the compiling and gating of cue rows is bot/cue_patterns.py). A cue branch
 runs only when its anchor (its longest mandatory literal, or its literal starts) occurs in the text,
 found for all branches and labels at once by one Aho-Corasick pass; the gate never drops a match
-(tests/test_classify.py checks it on the corpus).
+(tests/test_classify.py checks it on the corpus). A text read again (a title screened by the detail
+plan, then read with its description; a record met again on the next poll) is answered from the
+readings kept with the tables.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ QUOTE_CHARS = 200
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u024f])|\n\s*\n|\n(?=\S)")
 ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs|Art|Reg|para"
                           r"|Abs|Nr|pt|art|al)\.)$")
+
+READINGS_KEPT = 2048  # (title, description) readings remembered, oldest forgotten first
+KEPT_CHARS = 8000  # a longer text (attachments appended) is read afresh: one is rarely read twice
 
 END_MATCH = 8  # the longest match of either: "Dept." (5), two pairs of "U.S." (4), a 4-letter word and its dot (5)
 SHORT_WORD_END = re.compile(r"(?<![\w.])[^\W\d]{1,4}\.$")  # "art. 116", "чл. 116", "Abs. 2", "No. 5": not an end
@@ -69,6 +74,7 @@ class Tables:
     not_a_procedure_that: Deferred
     reservation: Deferred
     future_option: Deferred
+    readings: dict = field(default_factory=dict)  # (title, description, seeks sources) -> Reading: see `read`
 
 
 @functools.cache
@@ -107,14 +113,34 @@ class Reading:
     def decided(self) -> bool:
         return bool(self.quotes)
 
+    def copy(self) -> Reading:
+        return Reading(self.quotes[:], self.cues[:], self.cue_text, self.discounted[:])
+
 
 def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
-    """Read title then description; the first statement of sole source decides."""
-    seeks_sources = seeks_sources or _says(cues.SOURCES_SOUGHT, fold(title or "")) or _says(
-        cues.SEEKS_SOURCES_TEXT, fold((description or "")[:cues.SEEK_SOURCES_WINDOW]))
+    """Read title then description; the first statement of sole source decides.
+
+    The reading depends on nothing but its arguments, so one read before is handed out again (a
+    copy: the caller may change it); the readings are kept with the tables that made them."""
+    key = (title or "", description or "", bool(seeks_sources))
+    kept = tables().readings
+    reading = kept.get(key)
+    if reading is None:
+        reading = _read(*key)
+        if len(key[0]) + len(key[1]) <= KEPT_CHARS:
+            if len(kept) >= READINGS_KEPT:
+                del kept[next(iter(kept))]
+            kept[key] = reading
+    return reading.copy()
+
+
+def _read(title: str, description: str, seeks_sources: bool) -> Reading:
+    """The reading `read` hands out, made afresh."""
+    seeks_sources = seeks_sources or _says(cues.SOURCES_SOUGHT, fold(title)) or _says(
+        cues.SEEKS_SOURCES_TEXT, fold(description[:cues.SEEK_SOURCES_WINDOW]))
     reading, t = Reading(), tables()
-    titled = [(s, fold(s)) for s in sentences(title or "")]
-    found = titled + [(s, fold(s)) for s in sentences(description or "")]
+    titled = [(s, fold(s)) for s in sentences(title)]
+    found = titled + [(s, fold(s)) for s in sentences(description)]
     for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], t.cues, t.labels)):
         if _read_sentence(sentence, folded, spans, seeks_sources, reading):
             return reading
