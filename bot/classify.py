@@ -210,7 +210,7 @@ def coded_evidence(codes: dict) -> list[tuple[str, str]]:
     from bot.statements import read
     found = []
     for key, rule in RULES.items():
-        for value in values(codes, key):
+        for value in values(codes, key) if key in codes else ():  # most records carry two or three keys
             verdict, label = lookup(rule, value)
             if verdict:
                 found.append((verdict, f"{rule.shown_as}{value} ({label})"))

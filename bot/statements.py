@@ -38,6 +38,7 @@ ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|
 READINGS_KEPT = 2048  # (title, description) readings remembered, oldest forgotten first
 KEPT_CHARS = 8000  # a longer text (attachments appended) is read afresh: one is rarely read twice
 
+MAY_END = re.compile(r"[.!?\n]")  # every split SENTENCE_END makes follows one of these or starts with a line break
 END_MATCH = 8  # the longest match of either: "Dept." (5), two pairs of "U.S." (4), a 4-letter word and its dot (5)
 SHORT_WORD_END = re.compile(r"(?<![\w.])[^\W\d]{1,4}\.$")  # "art. 116", "чл. 116", "Abs. 2", "No. 5": not an end
 
@@ -142,12 +143,12 @@ def _read(title: str, description: str, seeks_sources: bool) -> Reading:
     titled = [(s, fold(s)) for s in sentences(title)]
     found = titled + [(s, fold(s)) for s in sentences(description)]
     for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], t.cues, t.labels)):
-        if _read_sentence(sentence, folded, spans, seeks_sources, reading):
+        if spans and _read_sentence(sentence, folded, spans, seeks_sources, reading):
             return reading
     _notice_of_intent(found, reading)
     if not reading.decided:  # a title naming a justification document decides last, and only in the title
         for (sentence, folded), spans in zip(titled, _cue_spans([f for _, f in titled], t.title_cues)):
-            if _read_sentence(sentence, folded, spans, seeks_sources, reading):
+            if spans and _read_sentence(sentence, folded, spans, seeks_sources, reading):
                 break
     return reading
 
@@ -178,16 +179,20 @@ def _cue_spans(folded: list[str], patterns: CueSet, labels: dict | None = None) 
 
     Each pattern whose anchor occurs runs once over all the sentences joined by newlines (sentences
     hold none); `labels` maps a label's longest word to its (other words, regex, name)."""
-    labels = labels or {}
-    text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
-    present = _anchors_in(text)
+    text = "\n".join(folded)
+    # the few anchors of a small set (the title's) are looked for one by one, not with every cue's automaton
+    present = _anchors_in(text) if labels is not None else [word for word in patterns.by_anchor if word in text]
     chosen = set(patterns.always).union(*(patterns.by_anchor.get(word, ()) for word in present))
     found = [(m.start(), -m.end(), label) for pattern, label, bounded, _ in map(patterns.branches.__getitem__, chosen)
              for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]
-    found += [(m.start(), -m.end(), label) for word in present for others, pattern, label in labels.get(word, ())
-              if all(other in text for other in others)
-              for m in pattern.finditer(text) if _word_starts(text, m.start())]
+    if labels:
+        found += [(m.start(), -m.end(), label) for word in present for others, pattern, label in labels.get(word, ())
+                  if all(other in text for other in others)
+                  for m in pattern.finditer(text) if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
+    if not found:
+        return out
+    starts = list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
     for start, neg_end, label in sorted(found):
         n = bisect.bisect_right(starts, start) - 1
         begin, end = start - starts[n], -neg_end - starts[n]
@@ -297,7 +302,7 @@ def negated(folded: str, start: int, end: int) -> bool:
 def sentences(text: str) -> list[str]:
     """Split text into sentences, re-joining splits made after abbreviations such as U.S. or Inc."""
     out: list[str] = []
-    for piece in SENTENCE_END.split(text):
+    for piece in SENTENCE_END.split(text) if MAY_END.search(text) else (text,):  # most titles are one sentence
         piece = " ".join(piece.split())
         if out and _ends_short(out[-1], piece):
             out[-1] = f"{out[-1]} {piece}"
@@ -311,7 +316,10 @@ def _ends_short(sentence: str, following: str) -> bool:
 
     Both patterns end at $ and match at most END_MATCH characters, so they are searched from there
     on: `re` still sees the characters before `pos` for \\b and look-behinds, so the answer is the
-    same as a search of the whole sentence, without scanning it."""
+    same as a search of the whole sentence, without scanning it; both end in a dot, so a sentence
+    that does not is not searched at all (sentences hold no line break for `$` to stop before)."""
+    if not sentence.endswith("."):
+        return False
     pos = max(0, len(sentence) - END_MATCH)
     return bool(ABBREVIATION.search(sentence, pos)) or (
         following[:1].isdigit() and bool(SHORT_WORD_END.search(sentence, pos)))

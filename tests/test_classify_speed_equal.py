@@ -36,3 +36,25 @@ def test_the_readings_kept_are_bounded_and_a_long_text_is_not_kept():
     kept = statements.tables().readings
     assert len(kept) == statements.READINGS_KEPT and ("", long, False) not in kept
     statements.tables.cache_clear()
+
+
+def _plain_sentences(text: str) -> list[str]:
+    """statements.sentences without its shortcuts: every text split, every piece's end searched."""
+    out: list[str] = []
+    for piece in statements.SENTENCE_END.split(text):
+        piece = " ".join(piece.split())
+        pos = max(0, len(out[-1]) - statements.END_MATCH) if out else 0
+        if out and (statements.ABBREVIATION.search(out[-1], pos) or (
+                piece[:1].isdigit() and statements.SHORT_WORD_END.search(out[-1], pos))):
+            out[-1] = f"{out[-1]} {piece}"
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def test_sentences_split_as_without_the_shortcuts():
+    texts = [r[k] for r in RECORDS for k in ("title", "text")]
+    texts += ["Sole source to Acme Inc. of Boston", "Awarded under FAR 6.302-1\nto the U.S. Army", "No. 5 applies",
+              "Is it sole source? Yes!  It is.", "art. 116 ЗОП", "one line\n\n\nanother", "\n \n", "", "x.)  \n\n Y",
+              "a.\u00a0B", 'Ends with Inc." Next one', "tabs\tand_underscores_only"]
+    assert all(statements.sentences(t) == _plain_sentences(t) for t in texts)
