@@ -22,6 +22,7 @@ import bisect
 import functools
 import itertools
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -75,7 +76,8 @@ class Tables:
     not_a_procedure_that: Deferred
     reservation: Deferred
     future_option: Deferred
-    readings: dict = field(default_factory=dict)  # (title, description, seeks sources) -> Reading: see `read`
+    readings: OrderedDict = field(default_factory=OrderedDict)  # (title, description, seeks sources) -> Reading
+    texts: OrderedDict = field(default_factory=OrderedDict)  # text -> its sentences and anchors (`_statements`)
 
 
 @functools.cache
@@ -129,10 +131,16 @@ def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
     if reading is None:
         reading = _read(*key)
         if len(key[0]) + len(key[1]) <= KEPT_CHARS:
-            if len(kept) >= READINGS_KEPT:
-                del kept[next(iter(kept))]
-            kept[key] = reading
+            _keep(kept, key, reading)
     return reading.copy()
+
+
+def _keep(kept: OrderedDict, key, value) -> None:
+    """Remember one more reading or text, forgetting the oldest beyond READINGS_KEPT (an OrderedDict:
+    a dict would skip every slot deleted before to find its first key)."""
+    if len(kept) >= READINGS_KEPT:
+        kept.popitem(last=False)
+    kept[key] = value
 
 
 def _read(title: str, description: str, seeks_sources: bool) -> Reading:
@@ -140,17 +148,33 @@ def _read(title: str, description: str, seeks_sources: bool) -> Reading:
     seeks_sources = seeks_sources or _says(cues.SOURCES_SOUGHT, fold(title)) or _says(
         cues.SEEKS_SOURCES_TEXT, fold(description[:cues.SEEK_SOURCES_WINDOW]))
     reading, t = Reading(), tables()
-    titled = [(s, fold(s)) for s in sentences(title)]
-    found = titled + [(s, fold(s)) for s in sentences(description)]
-    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], t.cues, t.labels)):
+    (titled, title_words), (described, described_words) = _statements(title), _statements(description)
+    found = titled + described
+    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], t.cues, title_words | described_words,
+                                                           t.labels)):
         if spans and _read_sentence(sentence, folded, spans, seeks_sources, reading):
             return reading
     _notice_of_intent(found, reading)
     if not reading.decided:  # a title naming a justification document decides last, and only in the title
-        for (sentence, folded), spans in zip(titled, _cue_spans([f for _, f in titled], t.title_cues)):
+        for (sentence, folded), spans in zip(titled, _cue_spans([f for _, f in titled], t.title_cues, title_words)):
             if spans and _read_sentence(sentence, folded, spans, seeks_sources, reading):
                 break
     return reading
+
+
+def _statements(text: str) -> tuple[list[tuple[str, str]], set[str]]:
+    """The text's sentences, each with its folded form, and the anchors and label words in them; kept
+    with the tables (a description is read again under another title, a title with its description).
+
+    Anchors hold no line break, so those of title and description joined are the two sets' union."""
+    kept = tables().texts
+    found = kept.get(text)
+    if found is None:
+        pairs = [(s, fold(s)) for s in sentences(text)]
+        found = pairs, _anchors_in("\n".join(f for _, f in pairs))
+        if len(text) <= KEPT_CHARS:
+            _keep(kept, text, found)
+    return found
 
 
 def _says(pattern: re.Pattern, folded: str) -> bool:
@@ -174,14 +198,14 @@ def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool,
     return False
 
 
-def _cue_spans(folded: list[str], patterns: CueSet, labels: dict | None = None) -> list[list[tuple[int, int, str]]]:
+def _cue_spans(folded: list[str], patterns: CueSet, present: set[str],
+               labels: dict | None = None) -> list[list[tuple[int, int, str]]]:
     """Per sentence, (start, end, label) of every cue, leftmost first, overlaps dropped.
 
-    Each pattern whose anchor occurs runs once over all the sentences joined by newlines (sentences
-    hold none); `labels` maps a label's longest word to its (other words, regex, name)."""
+    Each pattern whose anchor is `present` (found in the sentences by `_statements`) runs once over
+    all the sentences joined by newlines (sentences hold none); `labels` maps a label's longest word
+    to its (other words, regex, name)."""
     text = "\n".join(folded)
-    # the few anchors of a small set (the title's) are looked for one by one, not with every cue's automaton
-    present = _anchors_in(text) if labels is not None else [word for word in patterns.by_anchor if word in text]
     chosen = set(patterns.always).union(*(patterns.by_anchor.get(word, ()) for word in present))
     found = [(m.start(), -m.end(), label) for pattern, label, bounded, _ in map(patterns.branches.__getitem__, chosen)
              for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]

@@ -18,7 +18,11 @@ def _fields(reading: statements.Reading) -> tuple:
 def test_a_kept_reading_is_the_fresh_one_and_a_changed_copy_changes_no_later_reading():
     statements.tables.cache_clear()
     for r in RECORDS:
+        statements.tables().texts.clear()
         fresh = _fields(statements._read(r["title"], r["text"], False))
+        statements.tables().texts.clear()
+        statements.read("Notice of another title", r["text"])  # the description's sentences kept, not the title's
+        statements.read(r["title"], "")
         first = statements.read(r["title"], r["text"])
         assert _fields(first) == fresh
         first.quotes.append('"changed by the caller"')
@@ -35,6 +39,7 @@ def test_the_readings_kept_are_bounded_and_a_long_text_is_not_kept():
     assert statements.read("", long).decided
     kept = statements.tables().readings
     assert len(kept) == statements.READINGS_KEPT and ("", long, False) not in kept
+    assert len(statements.tables().texts) == statements.READINGS_KEPT and long not in statements.tables().texts
     statements.tables.cache_clear()
 
 
