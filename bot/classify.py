@@ -164,6 +164,7 @@ RULES = {
     "direct_award_justification": Rule("direct-award justification=", DIRECT_AWARD_JUSTIFICATION, SOLE),
     "limited_tender_reason": Rule("limited-tender reason=", {}, SOLE),
 }
+FOLDED_CODES = {key: tuple((code.casefold(), row) for code, row in rule.table.items()) for key, rule in RULES.items()}
 
 AUTHORITY = re.compile(r"\bFAR\s+(?:part\s+)?(6\.302-[1-7]|6\.103-[1-7]|13\.106-1\(b\)|13\.501|8\.405-6"
                        r"|16\.505\(b\)\(2\))((?:\([a-z0-9]+\))*)", re.IGNORECASE)
@@ -211,7 +212,7 @@ def coded_evidence(codes: dict) -> list[tuple[str, str]]:
     found = []
     for key, rule in RULES.items():
         for value in values(codes, key) if key in codes else ():  # most records carry two or three keys
-            verdict, label = lookup(rule, value)
+            verdict, label = lookup(key, value)
             if verdict:
                 found.append((verdict, f"{rule.shown_as}{value} ({label})"))
     for value in values(codes, "procedure_details"):
@@ -222,16 +223,17 @@ def coded_evidence(codes: dict) -> list[tuple[str, str]]:
 
 def values(codes: dict, key: str) -> list[str]:
     """The non-blank values under one codes key (a list, a lone string or nothing)."""
-    raw = codes.get(key) or []
-    raw = [raw] if isinstance(raw, str) else raw
-    return [str(v).strip() for v in raw if v is not None and str(v).strip().upper() not in BLANK]
+    raw = codes.get(key)
+    if not raw:  # most keys, on most records
+        return []
+    return [text for v in ([raw] if isinstance(raw, str) else raw)
+            if v is not None and (text := str(v).strip()).upper() not in BLANK]
 
 
-def lookup(rule: Rule, value: str) -> tuple[str | None, str]:
-    """(verdict, label) for one value under a rule; unknown codes get "(unknown code)"."""
-    folded = value.casefold()
-    for code, row in rule.table.items():
-        code = code.casefold()
+def lookup(key: str, value: str) -> tuple[str | None, str]:
+    """(verdict, label) for one value under a codes key; unknown codes get "(unknown code)"."""
+    rule, folded = RULES[key], value.casefold()
+    for code, row in FOLDED_CODES[key]:
         if folded == code or (rule.prefix and folded.startswith(code)):
             return row
     return rule.any_value, "unknown code"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot import statements
+from bot import classify, statements
 
 CORPUS = Path(__file__).parent / "fixtures" / "classify" / "corpus.jsonl"
 RECORDS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -63,3 +63,28 @@ def test_sentences_split_as_without_the_shortcuts():
               "Is it sole source? Yes!  It is.", "art. 116 ЗОП", "one line\n\n\nanother", "\n \n", "", "x.)  \n\n Y",
               "a.\u00a0B", 'Ends with Inc." Next one', "tabs\tand_underscores_only"]
     assert all(statements.sentences(t) == _plain_sentences(t) for t in texts)
+
+
+def _plain_lookup(rule, value: str):
+    """classify.lookup as it was: every code of the table folded and compared in turn."""
+    for code, row in rule.table.items():
+        if value.casefold() == code.casefold() or (rule.prefix and value.casefold().startswith(code.casefold())):
+            return row
+    return rule.any_value, "unknown code"
+
+
+def test_code_lookups_are_the_plain_ones():
+    for key, rule in classify.RULES.items():
+        tried = [v for code in rule.table for v in (code, code.lower(), code.upper(), code + " (amended)", "x" + code)]
+        for value in tried + ["", "unknown", "Justification and Approval", "VEAT", "25 - VEAT"]:
+            assert classify.lookup(key, value) == _plain_lookup(rule, value), (key, value)
+
+
+def test_code_values_are_the_plain_ones():
+    def plain(codes: dict, key: str) -> list[str]:
+        raw = codes.get(key) or []
+        raw = [raw] if isinstance(raw, str) else raw
+        return [str(v).strip() for v in raw if v is not None and str(v).strip().upper() not in classify.BLANK]
+    for raw in (None, "", [], "A", " c ", ["A", None, " n/a ", "NULL", 3, " NDO", ""], [None], ("x", "none"), [0, 1.5]):
+        assert classify.values({"k": raw}, "k") == plain({"k": raw}, "k")
+    assert classify.values({}, "k") == []
