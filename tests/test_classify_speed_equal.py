@@ -88,3 +88,19 @@ def test_code_values_are_the_plain_ones():
     for raw in (None, "", [], "A", " c ", ["A", None, " n/a ", "NULL", 3, " NDO", ""], [None], ("x", "none"), [0, 1.5]):
         assert classify.values({"k": raw}, "k") == plain({"k": raw}, "k")
     assert classify.values({}, "k") == []
+
+
+def test_a_branch_is_gated_by_a_later_group_only_when_every_match_passes_through_it():
+    from bot.cue_patterns import _starts
+    assert _starts(r"d\s+(?:protect\s+rights|exclusive\s+rights?)\b") == {"protect", "exclusive"}
+    assert _starts(r"§\s*63\b.{0,30}?(?:zzvz|z[aa]kona\s+[cc]\.\s*134/2016)") == {"zzvz", "134/2016"}
+    for skippable in (r"d\s+(?:protect|exclusive)?\b", r"d\s+(?:protect|exclusive)*", r"d\s+(?:protect|exclusive){0,2}",
+                      r"d\s+(?=protect|exclusive)", r"d\s+(?!protect|exclusive)", r"d\s+(?:protect|ex)", r"d\s+(?P<x>protect)"):
+        assert _starts(skippable) == frozenset(), skippable
+    t = statements.tables()
+    assert [t.cues.branches[n][0].pattern for n in t.cues.always] == [r"j\s*&\s*a\b"]
+    for text, label in (("d exclusive rights are held by the vendor", "eForms or TED code"),
+                        ("the d protect rights clause", "eForms or TED code"),
+                        ("§ 63 odst. 3 zzvz", "national article of the negotiated procedure without publication")):
+        [[(_, _, found)]] = statements._cue_spans([text], t.cues, statements._statements(text)[1], t.labels)
+        assert found == label
