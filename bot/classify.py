@@ -29,7 +29,9 @@ and evidence the source already set are kept. New sources add codes by adding ta
 
 from __future__ import annotations
 
+import functools
 import re
+from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
 from bot.notice import Notice
@@ -171,6 +173,14 @@ AUTHORITY = re.compile(r"\bFAR\s+(?:part\s+)?(6\.302-[1-7]|6\.103-[1-7]|13\.106-
 SEEKS_SOURCES = ("sources sought", "request for information", "rfi")
 
 
+@functools.cache
+def statements() -> ModuleType:
+    """bot.statements, imported on the first reading: the cue tables load on first use, not with every
+    source module (an import statement in each reading function cost 0.5 µs a call)."""
+    from bot import statements as module
+    return module
+
+
 def classify(notice: Notice) -> Notice:
     """Return a copy with `competition` and `competition_evidence` set."""
     coded = sorted(coded_evidence(notice.codes), key=lambda item: RANK[item[0]])
@@ -191,9 +201,8 @@ def explain(notice: Notice) -> Reading:
 
     The notice type is the prior: in a Sources Sought or RFI notice a cue counts only when it
     states an intended award (coded types such as J&A, VEAT, UK5 and ACAN decide in the tables)."""
-    from bot.statements import read  # the cue tables load on first use, not with every source module
     notice_type = " ".join(values(notice.codes, "notice_type")).casefold()
-    return read(notice.title, notice.description, seeks_sources=notice_type.startswith(SEEKS_SOURCES))
+    return statements().read(notice.title, notice.description, seeks_sources=notice_type.startswith(SEEKS_SOURCES))
 
 
 def offers_evidence(codes: dict, verdict: str) -> list[str]:
@@ -208,7 +217,6 @@ def offers_evidence(codes: dict, verdict: str) -> list[str]:
 
 def coded_evidence(codes: dict) -> list[tuple[str, str]]:
     """(verdict, evidence) for every code that decides something, in key order."""
-    from bot.statements import read
     found = []
     for key, rule in RULES.items():
         for value in values(codes, key) if key in codes else ():  # most records carry two or three keys
@@ -216,7 +224,7 @@ def coded_evidence(codes: dict) -> list[tuple[str, str]]:
             if verdict:
                 found.append((verdict, f"{rule.shown_as}{value} ({label})"))
     for value in values(codes, "procedure_details"):
-        if (reading := read("", value)).decided:
+        if (reading := statements().read("", value)).decided:
             found.append((SOLE, f"procedure details: {reading.quotes[0]}"))
     return found
 
@@ -248,12 +256,11 @@ def cited_authorities(*texts: str) -> list[str]:
 def text_evidence(text: str) -> list[str]:
     """Every quoted sentence of `text` that states sole source on its own (to quote an attachment:
     the deciding sentence may be a heading, and the quote should be the one that says why)."""
-    from bot.statements import read, sentences
-    return [quote for sentence in sentences(text or "") for quote in read("", sentence).quotes]
+    reader = statements()
+    return [quote for sentence in reader.sentences(text or "") for quote in reader.read("", sentence).quotes]
 
 
 def sole_source_cue(text: str) -> str | None:
     """The quoted sentence of `text` that states sole source, or None (used to screen titles)."""
-    from bot.statements import read
-    reading = read(text, "")
+    reading = statements().read(text, "")
     return reading.quotes[0] if reading.decided else None
