@@ -206,13 +206,21 @@ def _cue_spans(folded: list[str], patterns: CueSet, present: set[str],
     all the sentences joined by newlines (sentences hold none); `labels` maps a label's longest word
     to its (other words, regex, name)."""
     text = "\n".join(folded)
-    chosen = set(patterns.always).union(*(patterns.by_anchor.get(word, ()) for word in present))
-    found = [(m.start(), -m.end(), label) for pattern, label, bounded, _ in map(patterns.branches.__getitem__, chosen)
-             for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]
+    chosen, by_anchor = set(patterns.always), patterns.by_anchor
+    for word in present:  # plain loops: comprehensions and set(...).union(*…) cost more than the few runs they make
+        if word in by_anchor:
+            chosen.update(by_anchor[word])
+    found = []
+    for n in chosen:
+        pattern, label, bounded, _ = patterns.branches[n]
+        for m in pattern.finditer(text):
+            if not bounded or _word_starts(text, m.start()):
+                found.append((m.start(), -m.end(), label))
     if labels:
-        found += [(m.start(), -m.end(), label) for word in present for others, pattern, label in labels.get(word, ())
-                  if all(other in text for other in others)
-                  for m in pattern.finditer(text) if _word_starts(text, m.start())]
+        for word in present:
+            for others, pattern, label in labels.get(word, ()):
+                if all(other in text for other in others):
+                    found += [(m.start(), -m.end(), label) for m in pattern.finditer(text) if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
     if not found:
         return out
