@@ -186,8 +186,7 @@ def classify(notice: Notice) -> Notice:
     coded = sorted(coded_evidence(notice.codes), key=lambda item: RANK[item[0]])
     verdict = coded[0][0] if coded else None
     evidence = [text for _, text in coded]
-    reading = explain(notice)
-    if verdict in (None, LIMITED, SOLE) and reading.decided:
+    if verdict in (None, LIMITED, SOLE) and (reading := explain(notice)).decided:  # a coded `competed` reads no text
         verdict = SOLE
         evidence += reading.quotes + cited_authorities(notice.title, notice.description)
     if verdict is None:
