@@ -11,9 +11,10 @@ Speed: nothing is compiled at import; `tables()` gates every pattern on first us
 compiled on its first search (the compiling and gating of cue rows is bot/cue_patterns.py). A cue branch
 runs only when its anchor (its longest mandatory literal, or its literal starts) occurs in the text,
 found for all branches and labels at once by one Aho-Corasick pass; the gate never drops a match
-(tests/test_classify.py checks it on the corpus). A text read again (a title screened by the detail
-plan, then read with its description; a record met again on the next poll) is answered from the
-readings kept with the tables.
+(tests/test_classify.py checks it on the corpus). A reading asked for again (a SAM title the detail
+plan screened, read again by classify while its description is unread; a record met again on the
+next poll) is handed out from the readings kept with the tables, and each text's sentences and
+anchors are kept too (a description read again under another title).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u02
 ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs|Art|Reg|para"
                           r"|Abs|Nr|pt|art|al)\.)$")
 
-READINGS_KEPT = 2048  # (title, description) readings remembered, oldest forgotten first
+READINGS_KEPT = 2048  # readings remembered, and texts split and scanned (each), oldest forgotten first
 KEPT_CHARS = 8000  # a longer text (attachments appended) is read afresh: one is rarely read twice
 
 MAY_END = re.compile(r"[.!?\n]")  # every split SENTENCE_END makes follows one of these or starts with a line break
@@ -220,7 +221,8 @@ def _cue_spans(folded: list[str], patterns: CueSet, present: set[str],
         for word in present:
             for others, pattern, label in labels.get(word, ()):
                 if all(other in text for other in others):
-                    found += [(m.start(), -m.end(), label) for m in pattern.finditer(text) if _word_starts(text, m.start())]
+                    found += [(m.start(), -m.end(), label) for m in pattern.finditer(text)
+                              if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
     if not found:
         return out

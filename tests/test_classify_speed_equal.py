@@ -95,7 +95,8 @@ def test_a_branch_is_gated_by_a_later_group_only_when_every_match_passes_through
     assert _starts(r"d\s+(?:protect\s+rights|exclusive\s+rights?)\b") == {"protect", "exclusive"}
     assert _starts(r"§\s*63\b.{0,30}?(?:zzvz|z[aa]kona\s+[cc]\.\s*134/2016)") == {"zzvz", "134/2016"}
     for skippable in (r"d\s+(?:protect|exclusive)?\b", r"d\s+(?:protect|exclusive)*", r"d\s+(?:protect|exclusive){0,2}",
-                      r"d\s+(?=protect|exclusive)", r"d\s+(?!protect|exclusive)", r"d\s+(?:protect|ex)", r"d\s+(?P<x>protect)"):
+                      r"d\s+(?=protect|exclusive)", r"d\s+(?!protect|exclusive)", r"d\s+(?:protect|ex)",
+                      r"d\s+(?P<x>protect)"):
         assert _starts(skippable) == frozenset(), skippable
     t = statements.tables()
     assert [t.cues.branches[n][0].pattern for n in t.cues.always] == [r"j\s*&\s*a\b"]
