@@ -29,7 +29,9 @@ and evidence the source already set are kept. New sources add codes by adding ta
 
 from __future__ import annotations
 
+import functools
 import re
+from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
 from bot.notice import Notice
@@ -164,10 +166,19 @@ RULES = {
     "direct_award_justification": Rule("direct-award justification=", DIRECT_AWARD_JUSTIFICATION, SOLE),
     "limited_tender_reason": Rule("limited-tender reason=", {}, SOLE),
 }
+FOLDED_CODES = {key: tuple((code.casefold(), row) for code, row in rule.table.items()) for key, rule in RULES.items()}
 
 AUTHORITY = re.compile(r"\bFAR\s+(?:part\s+)?(6\.302-[1-7]|6\.103-[1-7]|13\.106-1\(b\)|13\.501|8\.405-6"
                        r"|16\.505\(b\)\(2\))((?:\([a-z0-9]+\))*)", re.IGNORECASE)
 SEEKS_SOURCES = ("sources sought", "request for information", "rfi")
+
+
+@functools.cache
+def statements() -> ModuleType:
+    """bot.statements, imported on the first reading: the cue tables load on first use, not with every
+    source module (an import statement in each reading function cost 0.5 µs a call)."""
+    from bot import statements as module
+    return module
 
 
 def classify(notice: Notice) -> Notice:
@@ -175,8 +186,7 @@ def classify(notice: Notice) -> Notice:
     coded = sorted(coded_evidence(notice.codes), key=lambda item: RANK[item[0]])
     verdict = coded[0][0] if coded else None
     evidence = [text for _, text in coded]
-    reading = explain(notice)
-    if verdict in (None, LIMITED, SOLE) and reading.decided:
+    if verdict in (None, LIMITED, SOLE) and (reading := explain(notice)).decided:  # a coded `competed` reads no text
         verdict = SOLE
         evidence += reading.quotes + cited_authorities(notice.title, notice.description)
     if verdict is None:
@@ -190,9 +200,8 @@ def explain(notice: Notice) -> Reading:
 
     The notice type is the prior: in a Sources Sought or RFI notice a cue counts only when it
     states an intended award (coded types such as J&A, VEAT, UK5 and ACAN decide in the tables)."""
-    from bot.statements import read  # the cue tables load on first use, not with every source module
     notice_type = " ".join(values(notice.codes, "notice_type")).casefold()
-    return read(notice.title, notice.description, seeks_sources=notice_type.startswith(SEEKS_SOURCES))
+    return statements().read(notice.title, notice.description, seeks_sources=notice_type.startswith(SEEKS_SOURCES))
 
 
 def offers_evidence(codes: dict, verdict: str) -> list[str]:
@@ -207,31 +216,31 @@ def offers_evidence(codes: dict, verdict: str) -> list[str]:
 
 def coded_evidence(codes: dict) -> list[tuple[str, str]]:
     """(verdict, evidence) for every code that decides something, in key order."""
-    from bot.statements import read
     found = []
     for key, rule in RULES.items():
-        for value in values(codes, key):
-            verdict, label = lookup(rule, value)
+        for value in values(codes, key) if key in codes else ():  # most records carry two or three keys
+            verdict, label = lookup(key, value)
             if verdict:
                 found.append((verdict, f"{rule.shown_as}{value} ({label})"))
     for value in values(codes, "procedure_details"):
-        if (reading := read("", value)).decided:
+        if (reading := statements().read("", value)).decided:
             found.append((SOLE, f"procedure details: {reading.quotes[0]}"))
     return found
 
 
 def values(codes: dict, key: str) -> list[str]:
     """The non-blank values under one codes key (a list, a lone string or nothing)."""
-    raw = codes.get(key) or []
-    raw = [raw] if isinstance(raw, str) else raw
-    return [str(v).strip() for v in raw if v is not None and str(v).strip().upper() not in BLANK]
+    raw = codes.get(key)
+    if not raw:  # most keys, on most records
+        return []
+    return [text for v in ([raw] if isinstance(raw, str) else raw)
+            if v is not None and (text := str(v).strip()).upper() not in BLANK]
 
 
-def lookup(rule: Rule, value: str) -> tuple[str | None, str]:
-    """(verdict, label) for one value under a rule; unknown codes get "(unknown code)"."""
-    folded = value.casefold()
-    for code, row in rule.table.items():
-        code = code.casefold()
+def lookup(key: str, value: str) -> tuple[str | None, str]:
+    """(verdict, label) for one value under a codes key; unknown codes get "(unknown code)"."""
+    rule, folded = RULES[key], value.casefold()
+    for code, row in FOLDED_CODES[key]:
         if folded == code or (rule.prefix and folded.startswith(code)):
             return row
     return rule.any_value, "unknown code"
@@ -246,12 +255,11 @@ def cited_authorities(*texts: str) -> list[str]:
 def text_evidence(text: str) -> list[str]:
     """Every quoted sentence of `text` that states sole source on its own (to quote an attachment:
     the deciding sentence may be a heading, and the quote should be the one that says why)."""
-    from bot.statements import read, sentences
-    return [quote for sentence in sentences(text or "") for quote in read("", sentence).quotes]
+    reader = statements()
+    return [quote for sentence in reader.sentences(text or "") for quote in reader.read("", sentence).quotes]
 
 
 def sole_source_cue(text: str) -> str | None:
     """The quoted sentence of `text` that states sole source, or None (used to screen titles)."""
-    from bot.statements import read
-    reading = read(text, "")
+    reading = statements().read(text, "")
     return reading.quotes[0] if reading.decided else None

@@ -123,14 +123,46 @@ def _branches(rows: list[tuple[str, str]]) -> list[tuple[Deferred, str, bool, st
 def _starts(branch: str) -> frozenset[str]:
     """The literals one of which a match of the branch must contain: its longest mandatory literal when
     that is longer than every start, else its starts (its prefix, or each choice of a leading
-    (?:a|b|c) group).
+    (?:a|b|c) group), else the mandatory literal of each choice of a later group every match passes
+    through ("d\\s+(?:protect\\s+rights|exclusive\\s+rights?)").
 
     Empty when no such literal has ANCHOR_MIN characters: such a branch always runs."""
     starts = _leading(branch)
     needed = _mandatory(branch)
     if len(needed) >= ANCHOR_MIN and (not starts or len(needed) > min(map(len, starts))):
         return frozenset({needed})
-    return starts
+    if starts:
+        return starts
+    choices = [frozenset(map(_mandatory, _alternatives(group))) for group in _passed_groups(branch)]
+    choices = [c for c in choices if min(map(len, c)) >= ANCHOR_MIN]
+    return max(choices, key=lambda c: min(map(len, c)), default=frozenset())
+
+
+def _passed_groups(branch: str) -> list[str]:
+    """The inside of each top-level (…) or (?:…) group of a branch that no quantifier lets be skipped
+    (not a look-around, whose text need not be in the match, nor any other (?…) group)."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(branch):
+        ch = branch[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i += 1
+            i += branch[i] == "^"
+            i += branch[i] == "]"
+            while branch[i] != "]":
+                i += 2 if branch[i] == "\\" else 1
+        elif ch == "(":
+            start = i if depth == 0 else start
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            inside = branch[start + 1:i]
+            if depth == 0 and branch[i + 1:i + 2] not in ("?", "*", "{") and (inside[:1] != "?" or inside[:2] == "?:"):
+                out.append(inside.removeprefix("?:"))
+        i += 1
+    return out
 
 
 def _mandatory(branch: str) -> str:

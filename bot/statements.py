@@ -11,7 +11,10 @@ Speed: nothing is compiled at import; `tables()` gates every pattern on first us
 compiled on its first search (the compiling and gating of cue rows is bot/cue_patterns.py). A cue branch
 runs only when its anchor (its longest mandatory literal, or its literal starts) occurs in the text,
 found for all branches and labels at once by one Aho-Corasick pass; the gate never drops a match
-(tests/test_classify.py checks it on the corpus).
+(tests/test_classify.py checks it on the corpus). A reading asked for again (a SAM title the detail
+plan screened, read again by classify while its description is unread; a record met again on the
+next poll) is handed out from the readings kept with the tables, and each text's sentences and
+anchors are kept too (a description read again under another title).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import bisect
 import functools
 import itertools
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -33,6 +37,10 @@ SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u02
 ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Co|Corp|Ltd|No|Nos|Mr|Ms|Dr|St|Dept|Jr|vs|Art|Reg|para"
                           r"|Abs|Nr|pt|art|al)\.)$")
 
+READINGS_KEPT = 2048  # readings remembered, and texts split and scanned (each), oldest forgotten first
+KEPT_CHARS = 8000  # a longer text (attachments appended) is read afresh: one is rarely read twice
+
+MAY_END = re.compile(r"[.!?\n]")  # every split SENTENCE_END makes follows one of these or starts with a line break
 END_MATCH = 8  # the longest match of either: "Dept." (5), two pairs of "U.S." (4), a 4-letter word and its dot (5)
 SHORT_WORD_END = re.compile(r"(?<![\w.])[^\W\d]{1,4}\.$")  # "art. 116", "чл. 116", "Abs. 2", "No. 5": not an end
 
@@ -69,6 +77,8 @@ class Tables:
     not_a_procedure_that: Deferred
     reservation: Deferred
     future_option: Deferred
+    readings: OrderedDict = field(default_factory=OrderedDict)  # (title, description, seeks sources) -> Reading
+    texts: OrderedDict = field(default_factory=OrderedDict)  # text -> its sentences and anchors (`_statements`)
 
 
 @functools.cache
@@ -107,23 +117,65 @@ class Reading:
     def decided(self) -> bool:
         return bool(self.quotes)
 
+    def copy(self) -> Reading:
+        return Reading(self.quotes[:], self.cues[:], self.cue_text, self.discounted[:])
+
 
 def read(title: str, description: str, seeks_sources: bool = False) -> Reading:
-    """Read title then description; the first statement of sole source decides."""
-    seeks_sources = seeks_sources or _says(cues.SOURCES_SOUGHT, fold(title or "")) or _says(
-        cues.SEEKS_SOURCES_TEXT, fold((description or "")[:cues.SEEK_SOURCES_WINDOW]))
+    """Read title then description; the first statement of sole source decides.
+
+    The reading depends on nothing but its arguments, so one read before is handed out again (a
+    copy: the caller may change it); the readings are kept with the tables that made them."""
+    key = (title or "", description or "", bool(seeks_sources))
+    kept = tables().readings
+    reading = kept.get(key)
+    if reading is None:
+        reading = _read(*key)
+        if len(key[0]) + len(key[1]) <= KEPT_CHARS:
+            _keep(kept, key, reading)
+    return reading.copy()
+
+
+def _keep(kept: OrderedDict, key, value) -> None:
+    """Remember one more reading or text, forgetting the oldest beyond READINGS_KEPT (an OrderedDict:
+    a dict would skip every slot deleted before to find its first key)."""
+    if len(kept) >= READINGS_KEPT:
+        kept.popitem(last=False)
+    kept[key] = value
+
+
+def _read(title: str, description: str, seeks_sources: bool) -> Reading:
+    """The reading `read` hands out, made afresh."""
+    seeks_sources = seeks_sources or _says(cues.SOURCES_SOUGHT, fold(title)) or _says(
+        cues.SEEKS_SOURCES_TEXT, fold(description[:cues.SEEK_SOURCES_WINDOW]))
     reading, t = Reading(), tables()
-    titled = [(s, fold(s)) for s in sentences(title or "")]
-    found = titled + [(s, fold(s)) for s in sentences(description or "")]
-    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], t.cues, t.labels)):
-        if _read_sentence(sentence, folded, spans, seeks_sources, reading):
+    (titled, title_words), (described, described_words) = _statements(title), _statements(description)
+    found = titled + described
+    for (sentence, folded), spans in zip(found, _cue_spans([f for _, f in found], t.cues, title_words | described_words,
+                                                           t.labels)):
+        if spans and _read_sentence(sentence, folded, spans, seeks_sources, reading):
             return reading
     _notice_of_intent(found, reading)
     if not reading.decided:  # a title naming a justification document decides last, and only in the title
-        for (sentence, folded), spans in zip(titled, _cue_spans([f for _, f in titled], t.title_cues)):
-            if _read_sentence(sentence, folded, spans, seeks_sources, reading):
+        for (sentence, folded), spans in zip(titled, _cue_spans([f for _, f in titled], t.title_cues, title_words)):
+            if spans and _read_sentence(sentence, folded, spans, seeks_sources, reading):
                 break
     return reading
+
+
+def _statements(text: str) -> tuple[list[tuple[str, str]], set[str]]:
+    """The text's sentences, each with its folded form, and the anchors and label words in them; kept
+    with the tables (a description is read again under another title, a title with its description).
+
+    Anchors hold no line break, so those of title and description joined are the two sets' union."""
+    kept = tables().texts
+    found = kept.get(text)
+    if found is None:
+        pairs = [(s, fold(s)) for s in sentences(text)]
+        found = pairs, _anchors_in("\n".join(f for _, f in pairs))
+        if len(text) <= KEPT_CHARS:
+            _keep(kept, text, found)
+    return found
 
 
 def _says(pattern: re.Pattern, folded: str) -> bool:
@@ -147,21 +199,34 @@ def _read_sentence(sentence: str, folded: str, spans: list, seeks_sources: bool,
     return False
 
 
-def _cue_spans(folded: list[str], patterns: CueSet, labels: dict | None = None) -> list[list[tuple[int, int, str]]]:
+def _cue_spans(folded: list[str], patterns: CueSet, present: set[str],
+               labels: dict | None = None) -> list[list[tuple[int, int, str]]]:
     """Per sentence, (start, end, label) of every cue, leftmost first, overlaps dropped.
 
-    Each pattern whose anchor occurs runs once over all the sentences joined by newlines (sentences
-    hold none); `labels` maps a label's longest word to its (other words, regex, name)."""
-    labels = labels or {}
-    text, starts = "\n".join(folded), list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
-    present = _anchors_in(text)
-    chosen = set(patterns.always).union(*(patterns.by_anchor.get(word, ()) for word in present))
-    found = [(m.start(), -m.end(), label) for pattern, label, bounded, _ in map(patterns.branches.__getitem__, chosen)
-             for m in pattern.finditer(text) if not bounded or _word_starts(text, m.start())]
-    found += [(m.start(), -m.end(), label) for word in present for others, pattern, label in labels.get(word, ())
-              if all(other in text for other in others)
-              for m in pattern.finditer(text) if _word_starts(text, m.start())]
+    Each pattern whose anchor is `present` (found in the sentences by `_statements`) runs once over
+    all the sentences joined by newlines (sentences hold none); `labels` maps a label's longest word
+    to its (other words, regex, name)."""
+    text = "\n".join(folded)
+    chosen, by_anchor = set(patterns.always), patterns.by_anchor
+    for word in present:  # plain loops: comprehensions and set(...).union(*…) cost more than the few runs they make
+        if word in by_anchor:
+            chosen.update(by_anchor[word])
+    found = []
+    for n in chosen:
+        pattern, label, bounded, _ = patterns.branches[n]
+        for m in pattern.finditer(text):
+            if not bounded or _word_starts(text, m.start()):
+                found.append((m.start(), -m.end(), label))
+    if labels:
+        for word in present:
+            for others, pattern, label in labels.get(word, ()):
+                if all(other in text for other in others):
+                    found += [(m.start(), -m.end(), label) for m in pattern.finditer(text)
+                              if _word_starts(text, m.start())]
     out: list[list[tuple[int, int, str]]] = [[] for _ in folded]
+    if not found:
+        return out
+    starts = list(itertools.accumulate([len(f) + 1 for f in folded[:-1]], initial=0))
     for start, neg_end, label in sorted(found):
         n = bisect.bisect_right(starts, start) - 1
         begin, end = start - starts[n], -neg_end - starts[n]
@@ -271,7 +336,7 @@ def negated(folded: str, start: int, end: int) -> bool:
 def sentences(text: str) -> list[str]:
     """Split text into sentences, re-joining splits made after abbreviations such as U.S. or Inc."""
     out: list[str] = []
-    for piece in SENTENCE_END.split(text):
+    for piece in SENTENCE_END.split(text) if MAY_END.search(text) else (text,):  # most titles are one sentence
         piece = " ".join(piece.split())
         if out and _ends_short(out[-1], piece):
             out[-1] = f"{out[-1]} {piece}"
@@ -285,7 +350,10 @@ def _ends_short(sentence: str, following: str) -> bool:
 
     Both patterns end at $ and match at most END_MATCH characters, so they are searched from there
     on: `re` still sees the characters before `pos` for \\b and look-behinds, so the answer is the
-    same as a search of the whole sentence, without scanning it."""
+    same as a search of the whole sentence, without scanning it; both end in a dot, so a sentence
+    that does not is not searched at all (sentences hold no line break for `$` to stop before)."""
+    if not sentence.endswith("."):
+        return False
     pos = max(0, len(sentence) - END_MATCH)
     return bool(ABBREVIATION.search(sentence, pos)) or (
         following[:1].isdigit() and bool(SHORT_WORD_END.search(sentence, pos)))
