@@ -4,7 +4,7 @@ Each round runs one fresh process per side (old, then new, then old, ...), so bo
 same machine load. A process imports `bot.classify` from its tree (the import is timed: it is what
 every CLI command pays), builds a Notice for each corpus record (title and description, no codes,
 as bench/verdict.py does) and times `classify` over all of them, REPEAT passes; the best pass is
-that round's figure. Printed: min / median / max µs per notice over the rounds for each side, the
+that round's figure (each pass reads every text afresh: kept readings are forgotten first). Printed: min / median / max µs per notice over the rounds for each side, the
 new/old ratio of the medians, and the import times. Last line JSON.
 
 Usage: .venv/bin/python bench/classify_speed.py [--old REF] [--rounds N] [--repeat N] [--chars N] [--corpus PATH ...]
@@ -50,10 +50,23 @@ def worker(tree: str, corpora: list[str], repeat: int, chars: int) -> None:
 
 
 def _timed(classify, notices) -> float:
+    """One pass, each text read afresh: a tree that keeps its readings (bot/statements.py keeps the
+    last 2,048) forgets them first, or every pass after the first would time the kept copies."""
+    _forget_readings()
     started = time.perf_counter()
     for notice in notices:
         classify(notice)
     return time.perf_counter() - started
+
+
+def _forget_readings() -> None:
+    try:
+        from bot import statements  # noqa: PLC0415
+    except ImportError:  # the first-generation classifier had no statements module
+        return
+    kept = statements.tables() if hasattr(statements, "tables") else None
+    for name in ("readings", "texts"):
+        getattr(kept, name, {}).clear()
 
 
 def run(tree: Path, corpora: list[Path], repeat: int, chars: int) -> dict:
