@@ -182,3 +182,44 @@ def test_timeout_is_one_clear_error(make_app, tmp_path):
         assert make_app(text=config(tmp_path, f"http://127.0.0.1:{port}"), timeout=0.2).once() == 2
     assert "timed out after 0.2s" in health(tmp_path, "fpds")["last_error"]
     assert cursor(tmp_path, "fpds") is None
+
+
+def _recorded_records():
+    """Every award and IDV element of the recorded FPDS pages: ours, and ../shared/realworld's read in place."""
+    from pathlib import Path
+    from bot.sources.fpds_atom import RECORDS, safe_parser
+    pages = sorted(Path(__file__).parent.joinpath("fixtures", "fpds_atom").glob("*.xml"))
+    pages += sorted(Path(__file__).parents[2].joinpath("shared", "realworld", "payloads", "fpds_atom").glob("*.xml"))
+    for page in pages:
+        if b"<!ENTITY" in page.read_bytes():
+            continue
+        root = etree.fromstring(page.read_bytes(), safe_parser())
+        yield from (el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname in RECORDS)
+
+
+def _path(record, el) -> str:
+    """`el`'s path under `record`, as the parser writes it (f:contractData/f:contractActionType)."""
+    names = []
+    while el is not record:
+        names.append(f"f:{etree.QName(el).localname}")
+        el = el.getparent()
+    return "/".join(reversed(names))
+
+
+def test_compiled_reads_give_what_findtext_and_find_give_on_every_recorded_record():
+    from bot.sources.fields import text
+    from bot.sources.fpds_atom import _attr, _t
+    checked = 0
+    for record in _recorded_records():
+        namespace = etree.QName(record).namespace or ""
+        ns = {"f": namespace}
+        for el in record.iterdescendants():
+            if not isinstance(el.tag, str):
+                continue
+            path = _path(record, el)
+            assert _t(record, path, namespace) == text(record.findtext(path, namespaces=ns)), path
+            first = record.find(path, ns)
+            for name in el.attrib:
+                assert _attr(record, path, name, namespace) == first.get(name, ""), (path, name)
+            checked += 1
+    assert checked > 1000
