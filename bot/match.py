@@ -246,6 +246,7 @@ class Matcher:
                             for w in self._lists for c in w.competition}
         self._seen: dict[str, tuple[str, tuple]] = {}  # see _search
         self._conditional = {i for i, w in enumerate(self._lists) if w.min_amount > 0 or w.sources}
+        self._flagged = {i: frozenset(w.flags) for i, w in enumerate(self._lists) if w.flags}  # see match
         table: dict[str, list[str]] = {}
         for acronym, names in [*AGENCY_ALIASES.items(), *aliases.items()]:
             table.setdefault(normalize(acronym), []).extend(names)
@@ -286,14 +287,11 @@ class Matcher:
             payload.append((i, kind, term))
 
     @staticmethod
-    def _fields(notice: Notice, description: bool = True) -> Iterable[tuple[str, str]]:
-        """(field, text) pairs to scan; each agency level is scanned on its own."""
-        yield "title", notice.title
-        if description:
-            yield "description", notice.description
-        yield "vendor_name", notice.vendor_name
-        for level in notice.agency_path:
-            yield "agency_path", level
+    def _fields(notice: Notice, description: bool = True) -> list[tuple[str, str]]:
+        """(field, text) pairs to scan, empty texts left out; each agency level is scanned on its own."""
+        fields = [("title", notice.title), ("description", notice.description if description else ""),
+                  ("vendor_name", notice.vendor_name), *(("agency_path", level) for level in notice.agency_path)]
+        return [(field, text) for field, text in fields if text]
 
     def _search(self, text: str, repeated: bool) -> tuple[str, Sequence[tuple[int, tuple]]]:
         """(normal form, automaton hits) of one field; texts that recur across notices (agency
@@ -313,8 +311,6 @@ class Matcher:
         found: dict[int, dict[tuple, Hit | tuple]] = {}
         everyone = wanted is None
         for field, original in self._fields(notice) if self._ready else ():
-            if not original:
-                continue
             norm, found_here = self._search(original, field in _REPEATED)
             allowed, locate = _FIELD_KINDS[field], None
             for end, (pattern, payload) in found_here:
@@ -364,8 +360,9 @@ class Matcher:
     def match(self, notice: Notice, flags: frozenset[str] = frozenset()) -> list[Match]:
         """One `Match` per watchlist that `notice` matches, in watchlist order; a watchlist with
         `flags` needs at least one of them among the notice's red `flags`."""
-        wanted = frozenset(i for i in self._eligible(notice) if not self._lists[i].flags
-                           or flags & set(self._lists[i].flags))
+        wanted = self._eligible(notice)
+        if not wanted.isdisjoint(self._flagged):
+            wanted = wanted - {i for i in wanted & self._flagged.keys() if not flags & self._flagged[i]}
         found = self._scan(notice, wanted) if wanted else {}
         out = []
         for i in sorted((set(found) | self._always) & wanted):
@@ -378,7 +375,7 @@ class Matcher:
         """True if a vendor/keyword/agency term hits title, vendor_name, agency_path or vendor_ids."""
         for field, text in self._fields(notice, description=False) if self._ready else ():
             allowed = _PRE_KINDS[field]
-            for _, (_, payload) in self._auto.iter(normalize(text)) if text else ():
+            for _, (_, payload) in self._search(text, field in _REPEATED)[1]:
                 if any(kind in allowed for _, kind, _ in payload):
                     return True
         return any(id_key(v) in self._ids for v in notice.vendor_ids)
