@@ -67,8 +67,11 @@ _FIELD_KINDS = {
     "vendor_name": frozenset({"vendor", "exclude"}),
     "agency_path": frozenset({"agency"}),
 }
-_REPEATED = {"vendor_name", "agency_path"}  # fields whose texts recur across notices
 _CACHED = 50_000  # recurring texts remembered by a Matcher (a few MB at most)
+# Field -> how many of its texts a Matcher remembers: vendor names and agency levels recur across
+# notices; a title is searched by `prefilter` (the detail plan ranks a whole page first), then by
+# `match` when the page is stored.
+_REMEMBERED = {"vendor_name": _CACHED, "agency_path": _CACHED, "title": 5_000}
 _PRE_KINDS = {f: k - {"exclude"} for f, k in _FIELD_KINDS.items()}
 _ORDER = {k: n for n, k in enumerate(("vendor", "keyword", "agency", "code", "exclude"))}
 
@@ -244,7 +247,8 @@ class Matcher:
         self._always = {i for i, w in enumerate(self._lists) if not (w.vendors or w.keywords)}
         self._by_verdict = {c: frozenset(i for i, w in enumerate(self._lists) if c in w.competition)
                             for w in self._lists for c in w.competition}
-        self._seen: dict[str, tuple[str, tuple]] = {}  # see _search
+        recurring: dict[str, tuple[str, tuple]] = {}
+        self._memo = {"vendor_name": recurring, "agency_path": recurring, "title": {}}  # see _search
         self._conditional = {i for i, w in enumerate(self._lists) if w.min_amount > 0 or w.sources}
         self._flagged = {i: frozenset(w.flags) for i, w in enumerate(self._lists) if w.flags}  # see match
         table: dict[str, list[str]] = {}
@@ -293,17 +297,17 @@ class Matcher:
                   ("vendor_name", notice.vendor_name), *(("agency_path", level) for level in notice.agency_path)]
         return [(field, text) for field, text in fields if text]
 
-    def _search(self, text: str, repeated: bool) -> tuple[str, Sequence[tuple[int, tuple]]]:
-        """(normal form, automaton hits) of one field; texts that recur across notices (agency
-        levels, vendor names) are remembered, up to `_CACHED` of them."""
-        known = self._seen.get(text) if repeated else None
+    def _search(self, text: str, field: str) -> tuple[str, Sequence[tuple[int, tuple]]]:
+        """(normal form, automaton hits) of one field's text, remembered for the fields of `_REMEMBERED`."""
+        memo = self._memo.get(field)
+        known = memo.get(text) if memo is not None else None
         if known is None:
             norm = normalize(text)
             known = norm, tuple(self._auto.iter(norm))
-            if repeated:
-                if len(self._seen) >= _CACHED:
-                    self._seen.clear()
-                self._seen[text] = known
+            if memo is not None:
+                if len(memo) >= _REMEMBERED[field]:
+                    memo.clear()
+                memo[text] = known
         return known
 
     def _scan(self, notice: Notice, wanted: frozenset[int] | None = None) -> dict[int, dict[tuple, Hit | tuple]]:
@@ -311,7 +315,7 @@ class Matcher:
         found: dict[int, dict[tuple, Hit | tuple]] = {}
         everyone = wanted is None
         for field, original in self._fields(notice) if self._ready else ():
-            norm, found_here = self._search(original, field in _REPEATED)
+            norm, found_here = self._search(original, field)
             allowed, locate = _FIELD_KINDS[field], None
             for end, (pattern, payload) in found_here:
                 for i, kind, term in payload:
@@ -375,7 +379,7 @@ class Matcher:
         """True if a vendor/keyword/agency term hits title, vendor_name, agency_path or vendor_ids."""
         for field, text in self._fields(notice, description=False) if self._ready else ():
             allowed = _PRE_KINDS[field]
-            for _, (_, payload) in self._search(text, field in _REPEATED)[1]:
+            for _, (_, payload) in self._search(text, field)[1]:
                 if any(kind in allowed for _, kind, _ in payload):
                     return True
         return any(id_key(v) in self._ids for v in notice.vendor_ids)
