@@ -24,7 +24,11 @@ from .notice import FLAGS, Notice
 
 NON_COMPETED = ("sole_source", "limited")
 COUNTERPARTS = {"justification": ("award",), "award": ("justification",)}  # whose flags a new notice changes
-THREAD_KINDS = ("award", "justification", "modification")  # the kinds whose flags read their thread
+# The thread rows the flags of a kind read (after the fact, growth, missing J&A); no flag reads
+# another kind's rows, or its thread at all for the kinds not listed.
+READS = {"award": ("justification",), "justification": ("award",), "modification": ("award",)}
+THREAD_KINDS = tuple(READS)  # the kinds whose flags read their thread
+BOTH = ("award", "justification")  # what a counterpart's flags read, whichever it is
 URGENCY = re.compile(r"\bURG\b|6\.302-2|urgen", re.IGNORECASE)
 US_INTENT_TYPES = re.compile(r"^(special notice|presolicitation|sources sought)", re.IGNORECASE)
 ACAN = re.compile(r"advance contract award notice", re.IGNORECASE)
@@ -273,22 +277,31 @@ def refresh(db, notice: Notice, stamp: str) -> frozenset[str]:
     flag codes."""
     today, table, own = as_date(stamp), rules(), notice.uid
     # Only awards, J&As and modifications read their thread (after the fact, growth, missing J&A)
-    # or change a counterpart's flags: a tender's or an intent's thread is not looked up.
-    thread = db.thread(notice.reference) if notice.reference and notice.kind in THREAD_KINDS else []
+    # or change a counterpart's flags: a tender's or an intent's thread is not looked up, and the
+    # others look up the kind they read (an award its J&As: most threads have none), both kinds
+    # only when the thread's other members are evaluated too.
+    thread = _thread(db, notice.reference, READS.get(notice.kind, ()))
+    counterparts = [r["uid"] for r in thread if r["kind"] in COUNTERPARTS.get(notice.kind, ())]
     repeats, later = _history(db, notice, table, later=True)
-    counterpart = COUNTERPARTS.get(notice.kind, ())
+    if counterparts or later:
+        thread = _thread(db, notice.reference, BOTH)
     mine: frozenset[str] = frozenset()
-    for uid in dict.fromkeys([own] + [r["uid"] for r in thread if r["kind"] in counterpart] + later):
+    for uid in dict.fromkeys([own] + counterparts + later):
         member = notice if uid == own else db.notice(uid)
         if member is None:
             continue
-        others = [r for r in db.thread(member.reference)] if uid in later and member.reference else thread
+        others = _thread(db, member.reference, READS.get(member.kind, ())) if uid in later and member.reference else thread
         found = evaluate(member, [r for r in others if r["uid"] != uid],
                          repeats if uid == own else _history(db, member, table)[0], today, table)
         db.save_flags(uid, [(f.code, f.detail, f.due) for f in found], stamp)
         if uid == own:
             mine = frozenset(f.code for f in found)
     return mine
+
+
+def _thread(db, reference: str, kinds: tuple[str, ...]) -> list[dict]:
+    """The rows of these kinds in a notice's thread (none without a reference)."""
+    return db.thread(reference, kinds) if reference and kinds else []
 
 
 def _history(db, notice: Notice, table: dict, later: bool = False) -> tuple[Repeats | None, list[str]]:
@@ -343,7 +356,7 @@ def sweep(db, matcher, routes, now) -> int:
 def _window_closed(db, row: dict, stamp: str) -> int:
     """Tell the recipients of an intent notice that its window closed, and whether an award is stored."""
     notice = db.notice(row["uid"])
-    awards = [r["uid"] for r in (db.thread(notice.reference) if notice.reference else []) if r["kind"] == "award"]
+    awards = [r["uid"] for r in _thread(db, notice.reference, ("award",))]
     text = f"window closed {row['due']}; " + (f"award stored: {', '.join(awards)}" if awards else "no award stored yet")
     db.mark_flag_announced(row["uid"], "intent_window", stamp)
     alerted = db.alerted_to(row["uid"])

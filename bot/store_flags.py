@@ -25,12 +25,12 @@ def _same_vendor(keys: int) -> str:
 class FlagQueries:
     """A notice's thread, its vendor's other filed records, its stored flags."""
 
-    def thread(self, reference: str) -> list[dict]:
-        """The stored notices of one procurement thread (same `reference`) but its modifications
-        (a contract can have hundreds), in date order."""
+    def thread(self, reference: str, kinds: tuple[str, ...]) -> list[dict]:
+        """The stored notices of these kinds (never its modifications: a contract can have hundreds)
+        in one procurement thread (same `reference`), in date order."""
         return [dict(zip(_THREAD, row)) for row in self._execute(
-            f"SELECT {', '.join(_THREAD)} FROM notices WHERE reference = ? AND kind != 'modification' AND NOT withdrawn"
-            " ORDER BY coalesce(awarded_at, posted_at), uid", (reference,))]
+            f"SELECT {', '.join(_THREAD)} FROM notices WHERE reference = ? AND kind IN ({', '.join('?' * len(kinds))})"
+            " AND NOT withdrawn ORDER BY coalesce(awarded_at, posted_at), uid", (reference, *kinds))]
 
     def index_vendor(self, uid: str, vendors: list[str], agency: str = "", day: str | None = None,
                      reference: str = "") -> None:

@@ -1,0 +1,43 @@
+"""refresh reads only the thread rows a notice's flags read (bot/flags.py READS): the same flags."""
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot import flags
+from bot.notice import Notice
+
+KINDS = ["award", "justification", "modification", "tender", "intent", "other", "idv"]
+DAYS = [None, "2025-09-01", "2025-10-15", "2026-01-02", "2026-03-01", "2026-09-30", "not a date"]
+
+
+def _case(rng: random.Random, n: int) -> tuple[Notice, list[dict]]:
+    """A notice of any kind and a thread of up to four rows of any kinds, dates and amounts."""
+    notice = Notice(source=rng.choice(["sam", "sca"]), native_id=str(n), kind=rng.choice(KINDS),
+                    competition=rng.choice(["sole_source", "limited", "competed", "unknown"]),
+                    currency=rng.choice(["USD", "EUR", None]), posted_at=rng.choice(DAYS), awarded_at=rng.choice(DAYS),
+                    amount=rng.choice([None, Decimal("0"), Decimal("9800"), Decimal("400000"), Decimal("2000000")]),
+                    reference="R", codes=rng.choice([{}, {"extent_competed": ["C"]}, {"reason_not_competed": ["URG"]},
+                                                     {"modification": ["P0001"]}]))
+    thread = [{"uid": f"sam:{i}", "source": rng.choice(["sam", "sca"]), "kind": rng.choice(KINDS),
+               "amount": rng.choice([None, "0", "100000", "350000.5"]), "currency": "USD",
+               "competition": rng.choice(["sole_source", "limited", "competed"]), "posted_at": rng.choice(DAYS),
+               "awarded_at": rng.choice(DAYS)} for i in range(rng.randrange(5))]
+    return notice, thread
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_flags_read_only_the_thread_kinds_refresh_looks_up(seed):
+    rng, today = random.Random(seed), date(2026, 10, 2)
+    for n in range(5000):
+        notice, thread = _case(rng, n)
+        read = [r for r in thread if r["kind"] in flags.READS.get(notice.kind, ())]
+        assert flags.evaluate(notice, thread, None, today) == flags.evaluate(notice, read, None, today)
+
+
+def test_counterparts_are_the_kinds_a_notice_reads():
+    # refresh finds a notice's counterparts among the rows it read for its own flags
+    for kind, counterparts in flags.COUNTERPARTS.items():
+        assert set(counterparts) <= set(flags.READS[kind]) <= set(flags.BOTH)
