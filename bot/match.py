@@ -294,8 +294,9 @@ class Matcher:
     def _fields(notice: Notice, description: bool = True) -> list[tuple[str, str]]:
         """(field, text) pairs to scan, empty texts left out; each agency level is scanned on its own."""
         fields = [("title", notice.title), ("description", notice.description if description else ""),
-                  ("vendor_name", notice.vendor_name), *(("agency_path", level) for level in notice.agency_path)]
-        return [(field, text) for field, text in fields if text]
+                  ("vendor_name", notice.vendor_name)]
+        fields += [("agency_path", level) for level in notice.agency_path]
+        return [field for field in fields if field[1]]
 
     def _search(self, text: str, field: str) -> tuple[str, Sequence[tuple[int, tuple]]]:
         """(normal form, automaton hits) of one field's text, remembered for the fields of `_REMEMBERED`."""
@@ -324,7 +325,7 @@ class Matcher:
                         if (kind, term, field) not in hits:
                             locate = locate or _locator(original, norm)
                             hits[kind, term, field] = (kind, term, field, (locate, end, pattern))
-        for vid in notice.vendor_ids:
+        for vid in notice.vendor_ids if self._ids else ():
             for i, term in self._ids.get(id_key(vid) or "", ()):
                 found.setdefault(i, {}).setdefault(("vendor", term, "vendor_ids"),
                                                    Hit("vendor", term, "vendor_ids", vid))
@@ -340,7 +341,7 @@ class Matcher:
     def _eligible(self, notice: Notice) -> frozenset[int]:
         """Watchlists whose verdict, amount and source conditions `notice` meets (text aside)."""
         lists = self._by_verdict.get(notice.competition, frozenset())
-        if self._conditional & lists:
+        if not self._conditional.isdisjoint(lists):
             lists = lists - {i for i in self._conditional & lists if not self._conditions(self._lists[i], notice)}
         return lists
 
@@ -382,7 +383,7 @@ class Matcher:
             for _, (_, payload) in self._search(text, field)[1]:
                 if any(kind in allowed for _, kind, _ in payload):
                     return True
-        return any(id_key(v) in self._ids for v in notice.vendor_ids)
+        return bool(self._ids) and any(id_key(v) in self._ids for v in notice.vendor_ids)
 
     def explain(self, notice: Notice) -> dict[str, list[Hit]]:
         """All hits per watchlist name (every watchlist listed), ignoring the verdict filters."""
