@@ -146,8 +146,10 @@ def growth(notice: Notice, thread: list[dict], table: dict) -> Flag | None:
 
 def one_bid(notice: Notice) -> Flag | None:
     """One offer on a competed action (classify puts it in the verdict evidence)."""
-    line = next((e for e in notice.competition_evidence if e.startswith("one-bid competition")), None)
-    return Flag("one_bid", line) if line else None
+    for line in notice.competition_evidence:
+        if line.startswith("one-bid competition"):
+            return Flag("one_bid", line)
+    return None
 
 
 def missing_justification(notice: Notice, thread: list[dict], today: date, table: dict) -> Flag | None:
@@ -188,9 +190,10 @@ def intent_window(notice: Notice, table: dict) -> Flag | None:
 def intent_regime(notice: Notice) -> str | None:
     """Which intent window applies, read from the notice's codes."""
     types = notice.codes.get("notice_type", []) + notice.codes.get("procedure", [])
-    if any(ACAN.search(t) for t in types):
+    joined = "\n".join(types)  # one search for all: no pattern spans a line break
+    if ACAN.search(joined):
         return "ca_acan"
-    if any(t.upper().startswith("UK5") for t in types):
+    if "5" in joined and any(t.upper().startswith("UK5") for t in types):  # only "5" upper-cases to a 5
         return "uk5"
     if any(t.lower() == "veat" for t in notice.codes.get("notice_type", [])):
         return "eu_veat"

@@ -166,8 +166,10 @@ class _Marks(dict):
 _MARKS = _Marks()
 
 
+@lru_cache(maxsize=4096)
 def vendor_key(term: str) -> str:
-    """Normalised vendor term without a leading "the" and trailing legal suffixes ("Acme, Inc.")."""
+    """Normalised vendor term without a leading "the" and trailing legal suffixes ("Acme, Inc.");
+    remembered, as the red flags key every non-competed award's vendor twice and names recur."""
     words = normalize(term).split()
     if len(words) > 1 and words[0] == "the":
         words = words[1:]

@@ -1,6 +1,7 @@
-"""refresh reads only the thread rows a notice's flags read (bot/flags.py READS): the same flags."""
+"""The shortcuts of bot/flags.py give the flags their plain definitions give."""
 
 import random
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -41,3 +42,13 @@ def test_counterparts_are_the_kinds_a_notice_reads():
     # refresh finds a notice's counterparts among the rows it read for its own flags
     for kind, counterparts in flags.COUNTERPARTS.items():
         assert set(counterparts) <= set(flags.READS[kind]) <= set(flags.BOTH)
+
+
+def test_intent_regime_reads_all_types_at_once():
+    # intent_regime searches the joined types, and looks for "UK5" only where a "5" is
+    assert not [c for c in range(sys.maxunicode + 1) if "5" in chr(c).upper() and chr(c) != "5"]
+    for types, regime in [(["Advance Contract Award Notice"], "ca_acan"), (["x", "ADVANCE contract award notice (ACAN)"], "ca_acan"),
+                          (["advance contract\naward notice"], None), (["uk5", "Veat"], "uk5"), (["VEAT"], "eu_veat"),
+                          (["Presolicitation"], None)]:
+        notice = Notice(source="ted", native_id="1", codes={"notice_type": types})
+        assert flags.intent_regime(notice) == regime, types
