@@ -57,8 +57,8 @@ LISTED = re.compile(r'"(?:resourceLinks|documents)"\s*:\s*\[\s*[^\]\s]')  # a no
 def links(raw: str) -> list[str]:
     """Document links a record lists: SAM.gov `resourceLinks`, OCDS `documents[].url` (but the
     published notice's own HTML page, which OCDS lists as an `…Notice` document: its data is the record)."""
-    if not raw or ("resourceLinks" not in raw and '"documents"' not in raw) or not LISTED.search(raw):
-        return []  # most records (no list, or `"resourceLinks": null`): not parsed again
+    if not raw or raw[0] not in '{ \t\n\r' or not LISTED.search(raw):
+        return []  # most records (not a JSON object, no list, or `"resourceLinks": null`): not parsed again
     try:
         record = json.loads(raw)
     except ValueError:

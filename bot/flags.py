@@ -24,7 +24,11 @@ from .notice import FLAGS, Notice
 
 NON_COMPETED = ("sole_source", "limited")
 COUNTERPARTS = {"justification": ("award",), "award": ("justification",)}  # whose flags a new notice changes
-THREAD_KINDS = ("award", "justification", "modification")  # the kinds whose flags read their thread
+# The thread rows the flags of a kind read (after the fact, growth, missing J&A); no flag reads
+# another kind's rows, or its thread at all for the kinds not listed.
+READS = {"award": ("justification",), "justification": ("award",), "modification": ("award",)}
+THREAD_KINDS = tuple(READS)  # the kinds whose flags read their thread
+BOTH = ("award", "justification")  # what a counterpart's flags read, whichever it is
 URGENCY = re.compile(r"\bURG\b|6\.302-2|urgen", re.IGNORECASE)
 US_INTENT_TYPES = re.compile(r"^(special notice|presolicitation|sources sought)", re.IGNORECASE)
 ACAN = re.compile(r"advance contract award notice", re.IGNORECASE)
@@ -69,10 +73,10 @@ def evaluate(notice: Notice, thread: list[dict], repeats: Repeats | None, today:
 def repeat_vendor(notice: Notice, repeats: Repeats | None, table: dict) -> Flag | None:
     """The Nth non-competed award or J&A to one vendor (UEI, else normalised name) from one agency
     within the window: distinct procurements (threads) are counted, not their notices."""
-    rule, day = table["repeat"], notice_day(notice)
-    if notice.competition != "sole_source" or notice.kind not in ("award", "justification") or not day:
+    if notice.competition != "sole_source" or notice.kind not in ("award", "justification"):
         return None
-    if not vendor_keys(notice.vendor_name, notice.vendor_ids):
+    rule, day = table["repeat"], notice_day(notice)
+    if not day or not vendor_keys(notice.vendor_name, notice.vendor_ids):
         return None
     repeats = repeats or Repeats()
     threads = 1 + repeats.count  # the notice's own thread and the others
@@ -86,8 +90,11 @@ def repeat_vendor(notice: Notice, repeats: Repeats | None, table: dict) -> Flag 
 
 def near_threshold(notice: Notice, table: dict) -> list[Flag]:
     """A non-competed USD amount within `near_percent` below a threshold in force on the award date."""
-    day, amount = notice_day(notice), notice.amount
-    if notice.competition not in NON_COMPETED or notice.currency != "USD" or not amount or not day:
+    amount = notice.amount
+    if notice.competition not in NON_COMPETED or notice.currency != "USD" or not amount:
+        return []
+    day = notice_day(notice)
+    if not day:
         return []
     out = []
     for t in in_force(table["threshold"], day):
@@ -105,6 +112,8 @@ def after_the_fact(notice: Notice, thread: list[dict], table: dict) -> Flag | No
         posted, signed = as_date(notice.posted_at), as_date(notice.awarded_at) or _first_award(thread)
     elif notice.kind == "award":
         signed = as_date(notice.awarded_at)
+        if not signed:
+            return None
         posted = min((d for r in thread if r["kind"] == "justification" and (d := as_date(r["posted_at"]))), default=None)
     else:
         return None
@@ -137,16 +146,19 @@ def growth(notice: Notice, thread: list[dict], table: dict) -> Flag | None:
 
 def one_bid(notice: Notice) -> Flag | None:
     """One offer on a competed action (classify puts it in the verdict evidence)."""
-    line = next((e for e in notice.competition_evidence if e.startswith("one-bid competition")), None)
-    return Flag("one_bid", line) if line else None
+    for line in notice.competition_evidence:
+        if line.startswith("one-bid competition"):
+            return Flag("one_bid", line)
+    return None
 
 
 def missing_justification(notice: Notice, thread: list[dict], today: date, table: dict) -> Flag | None:
     """A US non-competed award above the simplified acquisition threshold with no J&A stored in its
     thread once the publication deadline (14 days; 30 for urgency) has passed."""
+    if notice.kind != "award" or notice.competition != "sole_source" or notice.currency != "USD" or not notice.amount:
+        return None
     rule, signed = table["justification"], as_date(notice.awarded_at)
-    if (notice.kind != "award" or notice.competition != "sole_source" or notice.currency != "USD"
-            or not signed or not notice.amount or not _us_coded(notice)):
+    if not signed or not _us_coded(notice):
         return None
     sat = [Decimal(t["amount"]) for t in in_force(table["threshold"], signed) if "simplified" in t["name"]]
     if not sat or notice.amount <= sat[0] or any(r["kind"] == "justification" for r in thread):
@@ -163,6 +175,8 @@ def missing_justification(notice: Notice, thread: list[dict], today: date, table
 def intent_window(notice: Notice, table: dict) -> Flag | None:
     """Days left to respond to or challenge a notice of intent (US, EU VEAT, UK5, Canada ACAN)."""
     regime = intent_regime(notice)
+    if regime is None:
+        return None
     window = next((w for w in table["window"] if w["regime"] == regime), None)
     posted = as_date(notice.posted_at)
     if window is None or not posted:
@@ -176,9 +190,10 @@ def intent_window(notice: Notice, table: dict) -> Flag | None:
 def intent_regime(notice: Notice) -> str | None:
     """Which intent window applies, read from the notice's codes."""
     types = notice.codes.get("notice_type", []) + notice.codes.get("procedure", [])
-    if any(ACAN.search(t) for t in types):
+    joined = "\n".join(types)  # one search for all: no pattern spans a line break
+    if ACAN.search(joined):
         return "ca_acan"
-    if any(t.upper().startswith("UK5") for t in types):
+    if "5" in joined and any(t.upper().startswith("UK5") for t in types):  # only "5" upper-cases to a 5
         return "uk5"
     if any(t.lower() == "veat" for t in notice.codes.get("notice_type", [])):
         return "eu_veat"
@@ -217,7 +232,10 @@ def _us_coded(notice: Notice) -> bool:
 def vendor_keys(name: str, ids: list[str]) -> set[str]:
     """A vendor's identity: its UEI(s) if published, else its normalised name."""
     ueis = {i.lower() for i in ids if i.lower().startswith("uei:")}
-    return ueis or ({vendor_key(name)} if name and vendor_key(name).strip() else set())
+    if ueis or not name:
+        return ueis
+    key = vendor_key(name)
+    return {key} if key.strip() else set()
 
 
 def agency_of(path: list[str], levels: int) -> str:
@@ -260,37 +278,48 @@ def refresh(db, notice: Notice, stamp: str) -> frozenset[str]:
     arriving clears its award's missing-J&A flag, an award dates its J&A) and of the vendor's later non-competed records
     at the agency (so the count does not depend on the order notices arrive); returns the notice's
     flag codes."""
-    today, table = as_date(stamp), rules()
+    today, table, own = as_date(stamp), rules(), notice.uid
     # Only awards, J&As and modifications read their thread (after the fact, growth, missing J&A)
-    # or change a counterpart's flags: a tender's or an intent's thread is not looked up.
-    thread = db.thread(notice.reference) if notice.reference and notice.kind in THREAD_KINDS else []
+    # or change a counterpart's flags: a tender's or an intent's thread is not looked up, and the
+    # others look up the kind they read (an award its J&As: most threads have none), both kinds
+    # only when the thread's other members are evaluated too.
+    thread = _thread(db, notice.reference, READS.get(notice.kind, ()))
+    counterparts = [r["uid"] for r in thread if r["kind"] in COUNTERPARTS.get(notice.kind, ())]
     repeats, later = _history(db, notice, table, later=True)
-    counterpart = COUNTERPARTS.get(notice.kind, ())
+    if counterparts or later:
+        thread = _thread(db, notice.reference, BOTH)
     mine: frozenset[str] = frozenset()
-    for uid in dict.fromkeys([notice.uid] + [r["uid"] for r in thread if r["kind"] in counterpart] + later):
-        member = notice if uid == notice.uid else db.notice(uid)
+    for uid in dict.fromkeys([own] + counterparts + later):
+        member = notice if uid == own else db.notice(uid)
         if member is None:
             continue
-        others = [r for r in db.thread(member.reference)] if uid in later and member.reference else thread
+        others = _thread(db, member.reference, READS.get(member.kind, ())) if uid in later and member.reference else thread
         found = evaluate(member, [r for r in others if r["uid"] != uid],
-                         repeats if uid == notice.uid else _history(db, member, table)[0], today, table)
+                         repeats if uid == own else _history(db, member, table)[0], today, table)
         db.save_flags(uid, [(f.code, f.detail, f.due) for f in found], stamp)
-        if uid == notice.uid:
+        if uid == own:
             mine = frozenset(f.code for f in found)
     return mine
+
+
+def _thread(db, reference: str, kinds: tuple[str, ...]) -> list[dict]:
+    """The rows of these kinds in a notice's thread (none without a reference)."""
+    return db.thread(reference, kinds) if reference and kinds else []
 
 
 def _history(db, notice: Notice, table: dict, later: bool = False) -> tuple[Repeats | None, list[str]]:
     """Index the notice under its vendor and agency when it is a non-competed award or J&A, and
     return the same vendor's other such threads at that agency within the window before it
     (`Repeats`) and, when `later`, the uids of its records dated after it within the window."""
-    rule, day = table["repeat"], notice_day(notice)
-    eligible = notice.competition == "sole_source" and notice.kind in ("award", "justification") and day
-    keys = sorted(vendor_keys(notice.vendor_name, notice.vendor_ids)) if eligible and notice.agency_path else []
-    agency = agency_of(notice.agency_path, rule["agency_levels"])
-    db.index_vendor(notice.uid, keys, agency, day.isoformat() if day else None, notice.reference)
+    eligible = notice.competition == "sole_source" and notice.kind in ("award", "justification") and notice.agency_path
+    day = notice_day(notice) if eligible else None
+    keys = sorted(vendor_keys(notice.vendor_name, notice.vendor_ids)) if day else []
     if not keys:
+        db.index_vendor(notice.uid, [])  # most notices: nothing to file (a fresh one, nothing to unfile)
         return None, []
+    rule = table["repeat"]
+    agency = agency_of(notice.agency_path, rule["agency_levels"])
+    db.index_vendor(notice.uid, keys, agency, day.isoformat(), notice.reference)
     span = timedelta(days=rule["window_days"])
     count, first = db.vendor_threads(notice.uid, keys, agency, (day - span).isoformat(), day.isoformat(),
                                      notice.reference or notice.uid)
@@ -330,7 +359,7 @@ def sweep(db, matcher, routes, now) -> int:
 def _window_closed(db, row: dict, stamp: str) -> int:
     """Tell the recipients of an intent notice that its window closed, and whether an award is stored."""
     notice = db.notice(row["uid"])
-    awards = [r["uid"] for r in (db.thread(notice.reference) if notice.reference else []) if r["kind"] == "award"]
+    awards = [r["uid"] for r in _thread(db, notice.reference, ("award",))]
     text = f"window closed {row['due']}; " + (f"award stored: {', '.join(awards)}" if awards else "no award stored yet")
     db.mark_flag_announced(row["uid"], "intent_window", stamp)
     alerted = db.alerted_to(row["uid"])

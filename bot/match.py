@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,15 +67,18 @@ _FIELD_KINDS = {
     "vendor_name": frozenset({"vendor", "exclude"}),
     "agency_path": frozenset({"agency"}),
 }
-_REPEATED = {"vendor_name", "agency_path"}  # fields whose texts recur across notices
 _CACHED = 50_000  # recurring texts remembered by a Matcher (a few MB at most)
+# Field -> how many of its texts a Matcher remembers: vendor names and agency levels recur across
+# notices; a title is searched by `prefilter` (the detail plan ranks a whole page first), then by
+# `match` when the page is stored.
+_REMEMBERED = {"vendor_name": _CACHED, "agency_path": _CACHED, "title": 5_000}
 _PRE_KINDS = {f: k - {"exclude"} for f, k in _FIELD_KINDS.items()}
 _ORDER = {k: n for n, k in enumerate(("vendor", "keyword", "agency", "code", "exclude"))}
 
 # ASCII bytes: letters lowercased, digits kept, everything else a space (bytes.translate is fast).
 _ASCII_BYTES = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)) + bytes(range(128, 256))
 _FOLDED: dict[str, str] = {}  # non-ASCII run -> its folded form (see _fold)
-_MARKS: dict[int, None] = {}  # every combining mark -> deleted; filled on first non-ASCII text
+_TOKENS: dict[str, str] = {}  # token of text in another script -> its normal words (see _token_words)
 _NONWORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
 _ID = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*:\s*(\S+)\s*$")
@@ -110,17 +112,28 @@ def normalize(text: str) -> str:
 
     Mostly-ASCII text (English, French, German, ...) is encoded to ASCII with `_fold` replacing each
     run of other characters, then lowercased and split at non-alphanumerics by one bytes.translate;
-    text in another script takes the general path (NFKD, marks dropped, casefold)."""
+    text in another script takes the general path (NFKD, marks dropped, casefold) one whitespace-
+    delimited token at a time: every form of whitespace is a word boundary anyway, and tokens recur."""
     try:
         data = text.encode("ascii", "procwatch.fold")
     except _OtherScript:
-        text = unicodedata.normalize("NFKD", text).translate(_MARKS or _marks())
-        return " " + " ".join(_NONWORD.sub(" ", text.casefold()).split()) + " "
+        return " " + " ".join(filter(None, map(_token_words, text.split()))) + " "
     return " " + " ".join(data.translate(_ASCII_BYTES).decode().split()) + " "
 
 
 class _OtherScript(Exception):
     """Raised by `_fold` when a run of characters does not fold to ASCII (Greek, Cyrillic, CJK...)."""
+
+
+def _token_words(token: str) -> str:
+    """The normal words of one whitespace-free token ("" for punctuation alone); remembered, up to
+    `_CACHED` tokens, as words recur (a whole text through translate took ~100 µs per 1,000 chars)."""
+    words = _TOKENS.get(token)
+    if words is None:
+        words = " ".join(_NONWORD.sub(" ", unicodedata.normalize("NFKD", token).translate(_MARKS).casefold()).split())
+        if len(_TOKENS) < _CACHED:
+            _TOKENS[token] = words
+    return words
 
 
 def _fold(error: UnicodeEncodeError) -> tuple[str, int]:
@@ -129,7 +142,7 @@ def _fold(error: UnicodeEncodeError) -> tuple[str, int]:
     run = error.object[error.start:error.end]
     folded = _FOLDED.get(run)
     if folded is None:
-        folded = _NONWORD.sub(" ", unicodedata.normalize("NFKD", run).translate(_MARKS or _marks()).casefold())
+        folded = _NONWORD.sub(" ", unicodedata.normalize("NFKD", run).translate(_MARKS).casefold())
         if len(_FOLDED) < _CACHED:
             _FOLDED[run] = folded
     if not folded.isascii():
@@ -140,14 +153,23 @@ def _fold(error: UnicodeEncodeError) -> tuple[str, int]:
 codecs.register_error("procwatch.fold", _fold)
 
 
-def _marks() -> dict[int, None]:
-    """The translate table deleting combining marks (built once: one pass over Unicode, ~0.07 s)."""
-    _MARKS.update((c, None) for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
-    return _MARKS
+class _Marks(dict):
+    """The translate table deleting combining marks, filled as characters are met (all of Unicode
+    up front took 0.07 s of every process that met one accent)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
 
 
+_MARKS = _Marks()
+
+
+@lru_cache(maxsize=4096)
 def vendor_key(term: str) -> str:
-    """Normalised vendor term without a leading "the" and trailing legal suffixes ("Acme, Inc.")."""
+    """Normalised vendor term without a leading "the" and trailing legal suffixes ("Acme, Inc.");
+    remembered, as the red flags key every non-competed award's vendor twice and names recur."""
     words = normalize(term).split()
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
@@ -227,8 +249,10 @@ class Matcher:
         self._always = {i for i, w in enumerate(self._lists) if not (w.vendors or w.keywords)}
         self._by_verdict = {c: frozenset(i for i, w in enumerate(self._lists) if c in w.competition)
                             for w in self._lists for c in w.competition}
-        self._seen: dict[str, tuple[str, tuple]] = {}  # see _search
+        recurring: dict[str, tuple[str, tuple]] = {}
+        self._memo = {"vendor_name": recurring, "agency_path": recurring, "title": {}}  # see _search
         self._conditional = {i for i, w in enumerate(self._lists) if w.min_amount > 0 or w.sources}
+        self._flagged = {i: frozenset(w.flags) for i, w in enumerate(self._lists) if w.flags}  # see match
         table: dict[str, list[str]] = {}
         for acronym, names in [*AGENCY_ALIASES.items(), *aliases.items()]:
             table.setdefault(normalize(acronym), []).extend(names)
@@ -269,26 +293,24 @@ class Matcher:
             payload.append((i, kind, term))
 
     @staticmethod
-    def _fields(notice: Notice, description: bool = True) -> Iterable[tuple[str, str]]:
-        """(field, text) pairs to scan; each agency level is scanned on its own."""
-        yield "title", notice.title
-        if description:
-            yield "description", notice.description
-        yield "vendor_name", notice.vendor_name
-        for level in notice.agency_path:
-            yield "agency_path", level
+    def _fields(notice: Notice, description: bool = True) -> list[tuple[str, str]]:
+        """(field, text) pairs to scan, empty texts left out; each agency level is scanned on its own."""
+        fields = [("title", notice.title), ("description", notice.description if description else ""),
+                  ("vendor_name", notice.vendor_name)]
+        fields += [("agency_path", level) for level in notice.agency_path]
+        return [field for field in fields if field[1]]
 
-    def _search(self, text: str, repeated: bool) -> tuple[str, Sequence[tuple[int, tuple]]]:
-        """(normal form, automaton hits) of one field; texts that recur across notices (agency
-        levels, vendor names) are remembered, up to `_CACHED` of them."""
-        known = self._seen.get(text) if repeated else None
+    def _search(self, text: str, field: str) -> tuple[str, Sequence[tuple[int, tuple]]]:
+        """(normal form, automaton hits) of one field's text, remembered for the fields of `_REMEMBERED`."""
+        memo = self._memo.get(field)
+        known = memo.get(text) if memo is not None else None
         if known is None:
             norm = normalize(text)
             known = norm, tuple(self._auto.iter(norm))
-            if repeated:
-                if len(self._seen) >= _CACHED:
-                    self._seen.clear()
-                self._seen[text] = known
+            if memo is not None:
+                if len(memo) >= _REMEMBERED[field]:
+                    memo.clear()
+                memo[text] = known
         return known
 
     def _scan(self, notice: Notice, wanted: frozenset[int] | None = None) -> dict[int, dict[tuple, Hit | tuple]]:
@@ -296,9 +318,7 @@ class Matcher:
         found: dict[int, dict[tuple, Hit | tuple]] = {}
         everyone = wanted is None
         for field, original in self._fields(notice) if self._ready else ():
-            if not original:
-                continue
-            norm, found_here = self._search(original, field in _REPEATED)
+            norm, found_here = self._search(original, field)
             allowed, locate = _FIELD_KINDS[field], None
             for end, (pattern, payload) in found_here:
                 for i, kind, term in payload:
@@ -307,7 +327,7 @@ class Matcher:
                         if (kind, term, field) not in hits:
                             locate = locate or _locator(original, norm)
                             hits[kind, term, field] = (kind, term, field, (locate, end, pattern))
-        for vid in notice.vendor_ids:
+        for vid in notice.vendor_ids if self._ids else ():
             for i, term in self._ids.get(id_key(vid) or "", ()):
                 found.setdefault(i, {}).setdefault(("vendor", term, "vendor_ids"),
                                                    Hit("vendor", term, "vendor_ids", vid))
@@ -323,7 +343,7 @@ class Matcher:
     def _eligible(self, notice: Notice) -> frozenset[int]:
         """Watchlists whose verdict, amount and source conditions `notice` meets (text aside)."""
         lists = self._by_verdict.get(notice.competition, frozenset())
-        if self._conditional & lists:
+        if not self._conditional.isdisjoint(lists):
             lists = lists - {i for i in self._conditional & lists if not self._conditions(self._lists[i], notice)}
         return lists
 
@@ -347,8 +367,9 @@ class Matcher:
     def match(self, notice: Notice, flags: frozenset[str] = frozenset()) -> list[Match]:
         """One `Match` per watchlist that `notice` matches, in watchlist order; a watchlist with
         `flags` needs at least one of them among the notice's red `flags`."""
-        wanted = frozenset(i for i in self._eligible(notice) if not self._lists[i].flags
-                           or flags & set(self._lists[i].flags))
+        wanted = self._eligible(notice)
+        if not wanted.isdisjoint(self._flagged):
+            wanted = wanted - {i for i in wanted & self._flagged.keys() if not flags & self._flagged[i]}
         found = self._scan(notice, wanted) if wanted else {}
         out = []
         for i in sorted((set(found) | self._always) & wanted):
@@ -361,10 +382,10 @@ class Matcher:
         """True if a vendor/keyword/agency term hits title, vendor_name, agency_path or vendor_ids."""
         for field, text in self._fields(notice, description=False) if self._ready else ():
             allowed = _PRE_KINDS[field]
-            for _, (_, payload) in self._auto.iter(normalize(text)) if text else ():
+            for _, (_, payload) in self._search(text, field)[1]:
                 if any(kind in allowed for _, kind, _ in payload):
                     return True
-        return any(id_key(v) in self._ids for v in notice.vendor_ids)
+        return bool(self._ids) and any(id_key(v) in self._ids for v in notice.vendor_ids)
 
     def explain(self, notice: Notice) -> dict[str, list[Hit]]:
         """All hits per watchlist name (every watchlist listed), ignoring the verdict filters."""

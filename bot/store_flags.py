@@ -15,6 +15,9 @@ from .store_notices import Saved
 _NOT_WITHDRAWN = "f.uid NOT IN (SELECT uid FROM notices WHERE withdrawn)"
 
 
+_THREAD = ("uid", "source", "kind", "amount", "currency", "competition", "posted_at", "awarded_at")  # a thread row
+
+
 def _same_vendor(keys: int) -> str:
     return f"f.vendor IN ({','.join('?' * keys)}) AND f.agency = ? AND f.uid != ?"
 
@@ -22,14 +25,15 @@ def _same_vendor(keys: int) -> str:
 class FlagQueries:
     """A notice's thread, its vendor's other filed records, its stored flags."""
 
-    def thread(self, reference: str) -> list[dict]:
-        """The stored notices of one procurement thread (same `reference`) but its modifications
-        (a contract can have hundreds), in date order."""
-        return self.rows("SELECT uid, source, kind, amount, currency, competition, posted_at, awarded_at"
-                         " FROM notices WHERE reference = ? AND kind != 'modification' AND NOT withdrawn"
-                         " ORDER BY coalesce(awarded_at, posted_at), uid", (reference,))
+    def thread(self, reference: str, kinds: tuple[str, ...]) -> list[dict]:
+        """The stored notices of these kinds (never its modifications: a contract can have hundreds)
+        in one procurement thread (same `reference`), in date order."""
+        return [dict(zip(_THREAD, row)) for row in self._execute(
+            f"SELECT {', '.join(_THREAD)} FROM notices WHERE reference = ? AND kind IN ({', '.join('?' * len(kinds))})"
+            " AND NOT withdrawn ORDER BY coalesce(awarded_at, posted_at), uid", (reference, *kinds))]
 
-    def index_vendor(self, uid: str, vendors: list[str], agency: str, day: str | None, reference: str) -> None:
+    def index_vendor(self, uid: str, vendors: list[str], agency: str = "", day: str | None = None,
+                     reference: str = "") -> None:
         """(Re)file a non-competed award or J&A under its vendor keys and agency; no keys unfiles it
         (nothing to unfile for a notice first stored in this transaction, most of a page)."""
         if uid not in self._fresh:
@@ -64,7 +68,8 @@ class FlagQueries:
     def save_flags(self, uid: str, found: list[tuple[str, str, str | None]], now: str) -> None:
         """Store a notice's current flags (code, detail, due); flags no longer raised are cleared
         (none to clear for a notice first stored in this transaction and not flagged since)."""
-        if uid in self._fresh:
+        fresh = uid in self._fresh
+        if fresh:
             if not found:
                 return
             self._fresh.discard(uid)
@@ -73,6 +78,8 @@ class FlagQueries:
                           " ON CONFLICT(uid, flag) DO UPDATE SET detail = excluded.detail, due = excluded.due,"
                           " raised_at = CASE WHEN cleared_at IS NULL THEN raised_at ELSE excluded.raised_at END,"
                           " cleared_at = NULL", (uid, code, detail, due, now))
+        if fresh:
+            return  # it has no other flag to clear
         keep = [code for code, _, _ in found]
         self._execute(f"UPDATE flags SET cleared_at = ? WHERE uid = ? AND cleared_at IS NULL"
                       f" AND flag NOT IN ({','.join('?' * len(keep))})", (now, uid, *keep))

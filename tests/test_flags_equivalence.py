@@ -1,0 +1,54 @@
+"""The shortcuts of bot/flags.py give the flags their plain definitions give."""
+
+import random
+import sys
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot import flags
+from bot.notice import Notice
+
+KINDS = ["award", "justification", "modification", "tender", "intent", "other", "idv"]
+DAYS = [None, "2025-09-01", "2025-10-15", "2026-01-02", "2026-03-01", "2026-09-30", "not a date"]
+
+
+def _case(rng: random.Random, n: int) -> tuple[Notice, list[dict]]:
+    """A notice of any kind and a thread of up to four rows of any kinds, dates and amounts."""
+    notice = Notice(source=rng.choice(["sam", "sca"]), native_id=str(n), kind=rng.choice(KINDS),
+                    competition=rng.choice(["sole_source", "limited", "competed", "unknown"]),
+                    currency=rng.choice(["USD", "EUR", None]), posted_at=rng.choice(DAYS), awarded_at=rng.choice(DAYS),
+                    amount=rng.choice([None, Decimal("0"), Decimal("9800"), Decimal("400000"), Decimal("2000000")]),
+                    reference="R", codes=rng.choice([{}, {"extent_competed": ["C"]}, {"reason_not_competed": ["URG"]},
+                                                     {"modification": ["P0001"]}]))
+    thread = [{"uid": f"sam:{i}", "source": rng.choice(["sam", "sca"]), "kind": rng.choice(KINDS),
+               "amount": rng.choice([None, "0", "100000", "350000.5"]), "currency": "USD",
+               "competition": rng.choice(["sole_source", "limited", "competed"]), "posted_at": rng.choice(DAYS),
+               "awarded_at": rng.choice(DAYS)} for i in range(rng.randrange(5))]
+    return notice, thread
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_flags_read_only_the_thread_kinds_refresh_looks_up(seed):
+    rng, today = random.Random(seed), date(2026, 10, 2)
+    for n in range(5000):
+        notice, thread = _case(rng, n)
+        read = [r for r in thread if r["kind"] in flags.READS.get(notice.kind, ())]
+        assert flags.evaluate(notice, thread, None, today) == flags.evaluate(notice, read, None, today)
+
+
+def test_counterparts_are_the_kinds_a_notice_reads():
+    # refresh finds a notice's counterparts among the rows it read for its own flags
+    for kind, counterparts in flags.COUNTERPARTS.items():
+        assert set(counterparts) <= set(flags.READS[kind]) <= set(flags.BOTH)
+
+
+def test_intent_regime_reads_all_types_at_once():
+    # intent_regime searches the joined types, and looks for "UK5" only where a "5" is
+    assert not [c for c in range(sys.maxunicode + 1) if "5" in chr(c).upper() and chr(c) != "5"]
+    for types, regime in [(["Advance Contract Award Notice"], "ca_acan"), (["x", "ADVANCE contract award notice (ACAN)"], "ca_acan"),
+                          (["advance contract\naward notice"], None), (["uk5", "Veat"], "uk5"), (["VEAT"], "eu_veat"),
+                          (["Presolicitation"], None)]:
+        notice = Notice(source="ted", native_id="1", codes={"notice_type": types})
+        assert flags.intent_regime(notice) == regime, types
