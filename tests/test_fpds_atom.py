@@ -223,3 +223,9 @@ def test_compiled_reads_give_what_findtext_and_find_give_on_every_recorded_recor
                 assert _attr(record, path, name, namespace) == first.get(name, ""), (path, name)
             checked += 1
     assert checked > 1000
+
+
+def test_markup_count_counts_tags_and_every_escaped_form_of_one():
+    from bot.sources.bounded import markup_count
+    assert markup_count(b"<a>&lt;b&gt; &#60; &#x3c; &#x3C; &amp;lt; &#61;</a>") == 2 + 4
+    assert markup_count(b"&lt;" * 100_000) == 100_000

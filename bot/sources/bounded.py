@@ -21,12 +21,14 @@ TAG = re.compile(r"<[^<>]*>")
 
 
 MAX_MARKUP = 200_000  # tags in one XML document, escaped or not; real feeds and FPDS pages have a few thousand
-MARKS = (b"<", b"&lt;", b"&#60;", b"&#x3c;", b"&#x3C;")
+ESCAPED_MARK = re.compile(rb"&(?:lt;|#60;|#x3[cC];)")  # a "<" escaped, as a feed parser unescapes and parses it
 
 
 def markup_count(body: bytes) -> int:
-    """How many tags a document carries, counting escaped ones (which a feed parser unescapes and parses)."""
-    return sum(body.count(m) for m in MARKS)
+    """How many tags a document carries, counting escaped ones. One pass for the escaped forms, not
+    one count each (an FPDS page: 170 µs against 440, its parse 735); `subn` counts without keeping
+    the matches, so a page of millions of them costs no more than its own size."""
+    return body.count(b"<") + ESCAPED_MARK.subn(b"", body)[1]
 
 
 class TooBig(Exception):
