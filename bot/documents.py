@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import time
 import zipfile
@@ -20,6 +19,8 @@ import zlib
 from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import unquote, urlsplit
+
+import orjson
 
 from .classify import text_evidence
 from .errors import BotError
@@ -60,7 +61,7 @@ def links(raw: str) -> list[str]:
     if not raw or raw[0] not in '{ \t\n\r' or not LISTED.search(raw):
         return []  # most records (not a JSON object, no list, or `"resourceLinks": null`): not parsed again
     try:
-        record = json.loads(raw)
+        record = orjson.loads(raw)  # only its strings are read: orjson's float for a 20-digit integer changes none
     except ValueError:
         return []
     if not isinstance(record, dict):

@@ -63,12 +63,9 @@ class EvidenceQueries:
     def notice_documents(self, uid: str, links_key: str) -> list[dict] | None:
         """The files read for this link list of a notice, in order; None if it was never read."""
         rows = self.rows("SELECT d.sha256, d.name, d.content_type, d.size, d.pages, d.status, d.text"
-                         " FROM notice_documents l JOIN documents d USING (sha256) WHERE l.uid = ? AND l.links_key = ?"
-                         " ORDER BY l.position", (uid, links_key))
-        if rows:
-            return rows
-        seen = self.rows("SELECT 1 FROM notice_documents WHERE uid = ? AND links_key = ? LIMIT 1", (uid, links_key))
-        return [] if seen else None
+                         " FROM notice_documents l LEFT JOIN documents d ON d.sha256 = l.sha256"
+                         " WHERE l.uid = ? AND l.links_key = ? ORDER BY l.position", (uid, links_key))
+        return [r for r in rows if r["sha256"] is not None] if rows else None  # linked files pruned since: []
 
     def attachments(self, uid: str) -> list[dict]:
         """The files of a notice's latest link list, with their bytes (compressed), for evidence."""

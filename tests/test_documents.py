@@ -241,3 +241,13 @@ def test_links_reads_non_empty_lists_however_spaced_and_skips_empty_ones():
     assert links('{"resourceLinks": [ ], "documents": []}') == []
     assert links('{"resourceLinks":[\n  "https://sam.gov/a.pdf"]}') == ["https://sam.gov/a.pdf"]
     assert links('{"awards": [{"documents" :  [{"url": "https://x.gov/b.pdf"}]}]}') == ["https://x.gov/b.pdf"]
+
+
+def test_a_link_list_is_never_read_read_into_files_or_read_into_files_gone_since(tmp_path):
+    db = Database(str(tmp_path / "p.db"))
+    assert db.notice_documents("sam:1", "key") is None  # never read: attach downloads it
+    db.db.execute("INSERT INTO documents (sha256, name, status, text) VALUES ('s1', 'ja.pdf', 'text', 'J&A')")
+    db.link_documents("sam:1", "key", ["s1", "s2"], "2026-10-01T00:00:00+00:00")  # s2's file is not kept
+    assert [d["name"] for d in db.notice_documents("sam:1", "key")] == ["ja.pdf"]
+    db.db.execute("DELETE FROM documents")
+    assert db.notice_documents("sam:1", "key") == []  # read before: not downloaded again
