@@ -17,6 +17,8 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urljoin, urlsplit
 
+import orjson
+
 from . import __version__
 from .errors import RetryLater, SourceError
 
@@ -278,8 +280,6 @@ def _fast_loads(body: bytes) -> Any:
     decodes exactly as `json.loads` with the hooks below would: it refuses overflowing numbers,
     NaN, byte-order marks, lone surrogates and other encodings, which go to the standard decoder;
     a body with an integer of 19 or more digits (orjson would round it to a float) does too."""
-    import orjson  # a source that never decodes JSON does not load it
-
     if _long_integer(body):
         raise ValueError("a long integer: decoded by the standard decoder")
     return orjson.loads(body)

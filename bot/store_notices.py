@@ -10,10 +10,9 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-import orjson
 
 from .migrations import INDEXED
-from .notice import CONTENT_FIELDS, Notice, changed_fields, content_hash, is_material
+from .notice import CONTENT_FIELDS, Notice, changed_fields, content_hash, is_material, json_text
 
 ANY = object()  # NoticeRows.related: any idv code
 
@@ -216,15 +215,6 @@ _STATEMENTS: dict[tuple, tuple[str, list[str]]] = {}  # (sql, its parameters' co
 _text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), its encoder made once
 
 
-def _column(value) -> str:
-    """A notice's list or dict column as compact JSON, written by orjson (4 of them a notice; json's
-    encoder took 4× as long); readers parse it, and SQLite's json functions read any spacing."""
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except orjson.JSONEncodeError:  # what orjson cannot write (an integer beyond 64 bits)
-        return _text(value)
-
-
 def in_batches(items: list, size: int = 500):
     """`items` in slices of `size`: a look-up of many uids is one `IN (…)` query per slice, inside
     SQLite's limit on bound parameters."""
@@ -235,9 +225,9 @@ def in_batches(items: list, size: int = 500):
 def _notice_row(n: Notice, content: dict) -> dict:
     row = dict(content)
     row |= {"uid": n.uid, "source": n.source, "native_id": n.native_id,
-            "agency": " › ".join(n.agency_path), "agency_path": _column(n.agency_path),
-            "vendor_ids": _column(n.vendor_ids), "codes": _column(n.codes),
-            "competition_evidence": _column(n.competition_evidence),
+            "agency": " › ".join(n.agency_path), "agency_path": json_text(n.agency_path),
+            "vendor_ids": json_text(n.vendor_ids), "codes": json_text(n.codes),
+            "competition_evidence": json_text(n.competition_evidence),
             "amount": float(n.amount) if n.amount is not None else None}
     return row
 

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal, InvalidOperation
 
-import orjson
-
+from ..notice import json_text
 
 MAX_DIGITS = 16  # amounts of 10**16 or more are publishing errors, not contracts
-_STANDARD_TEXT = json.JSONEncoder(ensure_ascii=False, default=str).encode
-# orjson leaves dates, dataclasses and subclasses of str, int and dict to `default=str`, as json does
-_RECORD_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-                   | orjson.OPT_PASSTHROUGH_SUBCLASS)
-
-
-def record_text(record) -> str:
-    """A decoded record back as JSON text for `Notice.raw`, its keys in the order the source sent
-    them (not re-sorted). orjson writes it ~10× as fast as json (15 µs a notice on bench/ingest.py);
-    what it cannot write (integers beyond 64 bits) goes through json."""
-    try:
-        return orjson.dumps(record, default=str, option=_RECORD_OPTIONS).decode("utf-8")
-    except orjson.JSONEncodeError:
-        return _STANDARD_TEXT(record)
+record_text = json_text  # a decoded record back as JSON text for `Notice.raw` (bot/notice.py)
 
 
 def text(value) -> str:
