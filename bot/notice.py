@@ -7,6 +7,7 @@ record seen again is a no-op, a new version, or a material update worth alerting
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -64,9 +65,9 @@ class Notice:
     competition_evidence: list[str] = field(default_factory=list)
     raw: str = ""
 
-    @property
+    @functools.cached_property
     def uid(self) -> str:
-        """Stable identity across polls: `{source}:{native id}`."""
+        """Stable identity across polls: `{source}:{native id}` (made once: ingest asks ~24 times a notice)."""
         return f"{self.source}:{self.native_id}"
 
     def content(self) -> dict:
@@ -90,6 +91,8 @@ class Notice:
             raise TypeError(f"Notice has no field {', '.join(sorted(unknown))}")
         copy = object.__new__(type(self))
         copy.__dict__ = {**self.__dict__, **changes}
+        if "source" in changes or "native_id" in changes:
+            copy.__dict__.pop("uid", None)  # the kept uid is the original's
         return copy
 
 

@@ -23,6 +23,15 @@ def test_a_replaced_notice_equals_what_dataclasses_replace_gives():
     assert notice.replace(native_id="def").uid == "sam:def"
 
 
+def test_a_copy_with_a_new_id_or_source_has_its_own_uid_once_the_original_was_asked():
+    notice = _notice()
+    assert notice.uid == "sam:abc"  # made and kept on the original
+    assert notice.replace(native_id="def").uid == "sam:def"
+    assert notice.replace(source="ted").uid == "ted:abc"
+    assert notice.replace(title="other").uid == "sam:abc"
+    assert notice.uid == "sam:abc" and notice == dataclasses.replace(notice)
+
+
 def test_the_original_is_unchanged_and_the_copy_is_its_own_object():
     notice = _notice()
     copy = notice.replace(kind="intent")
