@@ -52,3 +52,35 @@ def test_intent_regime_reads_all_types_at_once():
                           (["Presolicitation"], None)]:
         notice = Notice(source="ted", native_id="1", codes={"notice_type": types})
         assert flags.intent_regime(notice) == regime, types
+
+
+def _plain_vendor_threads(db, uid, vendors, agency, start, end, mine, shown=3):
+    """vendor_threads' definition in Python: every filed row read, its threads counted."""
+    withdrawn = {u for u, in db.db.execute("SELECT uid FROM notices WHERE withdrawn")}
+    threads = sorted({ref or u for u, vendor, where, day, ref in db.db.execute("SELECT * FROM flag_vendors")
+                      if vendor in vendors and where == agency and u != uid and start <= day <= end
+                      and u not in withdrawn} - {mine})
+    return len(threads), threads[:shown + 1]
+
+
+@pytest.mark.parametrize("threads", [0, 1, 5, 63, 64, 65, 130])
+def test_vendor_threads_listed_or_counted_as_every_row_read_gives(tmp_path, threads):
+    # up to _LISTED threads are listed, more are counted in SQL: either way the plain count
+    from bot import store_flags
+    from bot.store import Database
+    db, rng = Database(str(tmp_path / "p.db")), random.Random(threads)
+    with db.transaction():
+        for n in range(threads * 2):
+            notice = Notice(source="sam", native_id=f"n{n}", kind="award", reference=rng.choice(["", f"R{n // 2}"]))
+            db.save(notice, "2026-10-02T12:00:00+00:00")
+            db.index_vendor(notice.uid, rng.sample(["acme", "uei:a1", "other"], rng.randint(1, 2)),
+                            rng.choice(["DEPT", "DEPT", "ELSEWHERE"]), f"2026-0{rng.randint(1, 9)}-01", notice.reference)
+        for n in range(0, threads * 2, 7):
+            db.mark_withdrawn(f"sam:n{n}", "withdrawn (test)", "2026-10-02T12:00:00+00:00")
+    for mine in ("R3", "sam:n4", "none"):
+        for vendors in (["acme"], ["acme", "uei:a1"], ["other"]):
+            args = ("sam:n2", vendors, "DEPT", "2026-02-01", "2026-08-01", mine)
+            assert db.vendor_threads(*args) == _plain_vendor_threads(db, *args)
+    every = ("x", ["acme", "uei:a1", "other"], "DEPT", "2026-01-01", "2026-09-01", "")
+    assert db.vendor_threads(*every) == _plain_vendor_threads(db, *every)
+    assert threads < 130 or db.vendor_threads(*every)[0] > store_flags._LISTED  # counted, not listed
