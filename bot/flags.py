@@ -96,10 +96,10 @@ def near_threshold(notice: Notice, table: dict) -> list[Flag]:
     day = notice_day(notice)
     if not day:
         return []
-    out = []
+    out, share = [], 1 - Decimal(table["near_percent"]) / 100  # of a limit where `near` begins
     for t in in_force(table["threshold"], day):
         limit = Decimal(t["amount"])
-        if limit * (1 - Decimal(table["near_percent"]) / 100) <= amount < limit:
+        if limit * share <= amount < limit:
             below = (limit - amount) / limit * 100
             out.append(Flag("near_threshold", f"${amount:,.0f} is {below:.1f}% below the ${limit:,.0f} "
                             f"{t['name']} ({t['authority']})"))
@@ -190,6 +190,8 @@ def intent_window(notice: Notice, table: dict) -> Flag | None:
 def intent_regime(notice: Notice) -> str | None:
     """Which intent window applies, read from the notice's codes."""
     types = notice.codes.get("notice_type", []) + notice.codes.get("procedure", [])
+    if not types:  # only a US intent can be stated without types
+        return "us_intent" if notice.kind == "intent" and notice.codes.get("response_deadline") else None
     joined = "\n".join(types)  # one search for all: no pattern spans a line break
     if ACAN.search(joined):
         return "ca_acan"
@@ -209,7 +211,25 @@ def in_force(rows: list[dict], day: date) -> list[dict]:
     return [r for r in rows if r.get("from", date.min) <= day < r.get("until", date.max)]
 
 
+_DAYS: dict[str, date | None] = {}  # text -> as_date(text), see as_date
+_DAYS_KEPT = 4096
+_UNSEEN = object()
+
+
 def as_date(text) -> date | None:
+    """The ISO date `text` begins with, or None; a text is parsed once (up to `_DAYS_KEPT` kept):
+    a run's stamp and a page's few days recur on every notice."""
+    if type(text) is not str:
+        return _parsed_date(text)
+    day = _DAYS.get(text, _UNSEEN)
+    if day is _UNSEEN:
+        if len(_DAYS) >= _DAYS_KEPT:
+            _DAYS.clear()
+        day = _DAYS[text] = _parsed_date(text)
+    return day
+
+
+def _parsed_date(text) -> date | None:
     try:
         return date.fromisoformat(str(text)[:10]) if text else None
     except ValueError:
