@@ -340,10 +340,13 @@ def _history(db, notice: Notice, table: dict, later: bool = False) -> tuple[Repe
     rule = table["repeat"]
     agency = agency_of(notice.agency_path, rule["agency_levels"])
     db.index_vendor(notice.uid, keys, agency, day.isoformat(), notice.reference)
-    span = timedelta(days=rule["window_days"])
-    count, first = db.vendor_threads(notice.uid, keys, agency, (day - span).isoformat(), day.isoformat(),
-                                     notice.reference or notice.uid)
-    after = db.later_same_vendor(notice.uid, keys, agency, day.isoformat(), (day + span).isoformat()) if later else []
+    span, mine = timedelta(days=rule["window_days"]), notice.reference or notice.uid
+    if later:
+        count, first, after = db.vendor_history(notice.uid, keys, agency, (day - span).isoformat(), day.isoformat(),
+                                                (day + span).isoformat(), mine)
+    else:
+        (count, first), after = db.vendor_threads(notice.uid, keys, agency, (day - span).isoformat(), day.isoformat(),
+                                                  mine), []
     return Repeats(count, tuple(first)), after
 
 

@@ -35,14 +35,15 @@ def _thread_sql(kinds: int) -> str:
 
 
 @functools.cache
-def _vendor_sql(keys: int) -> tuple[str, str, str]:
+def _vendor_sql(keys: int) -> tuple[str, str, str, str]:
     """The same-vendor queries for `keys` vendor keys, built once: vendor_threads' two (listing up to
-    a limit; counting) and later_same_vendor's."""
+    a limit; counting), later_same_vendor's and vendor_history's listing."""
     where = f"FROM flag_vendors f WHERE {_same_vendor(keys)} AND f.day BETWEEN ? AND ? AND {_NOT_WITHDRAWN}"
     return (f"SELECT DISTINCT {_THREAD_OF} AS t {where} AND t != ? ORDER BY t LIMIT ?",
             f"SELECT t, count(*) OVER () FROM (SELECT DISTINCT {_THREAD_OF} AS t {where}) WHERE t != ? ORDER BY t LIMIT ?",
             f"SELECT f.uid FROM flag_vendors f WHERE {_same_vendor(keys)} AND f.day > ? AND f.day <= ?"
-            f" AND {_NOT_WITHDRAWN} GROUP BY f.uid ORDER BY min(f.day), f.uid")
+            f" AND {_NOT_WITHDRAWN} GROUP BY f.uid ORDER BY min(f.day), f.uid",
+            f"SELECT f.uid, f.day, {_THREAD_OF} {where} LIMIT ?")
 
 
 class FlagQueries:
@@ -72,7 +73,7 @@ class FlagQueries:
         `start` to `end`, but `uid`'s own: listed up to `_LISTED` (most vendors have a few, and
         a plain DISTINCT took half the time of counting), else counted in SQL on the covering index
         (a busy vendor has hundreds)."""
-        listing, counting, _ = _vendor_sql(len(vendors))
+        listing, counting = _vendor_sql(len(vendors))[:2]
         args = (*vendors, agency, uid, start, end, mine)
         listed = [t for t, in self._execute(listing, (*args, _LISTED))]
         if len(listed) < _LISTED:
@@ -84,6 +85,22 @@ class FlagQueries:
         """The other filed records (uids) of these vendor keys at this agency dated after `after`
         up to `end`, in date order."""
         return [u for u, in self._execute(_vendor_sql(len(vendors))[2], (*vendors, agency, uid, after, end))]
+
+    def vendor_history(self, uid: str, vendors: list[str], agency: str, start: str, day: str, end: str, mine: str,
+                       shown: int = 3) -> tuple[int, list[str], list[str]]:
+        """vendor_threads(uid, vendors, agency, start, day, mine, shown) and later_same_vendor(uid,
+        vendors, agency, day, end) from one listing of the filed rows dated `start` to `end` (a
+        notice's vendor mostly has a few), or from those two queries when it has `_LISTED` or more."""
+        rows = self._execute(_vendor_sql(len(vendors))[3], (*vendors, agency, uid, start, end, _LISTED)).fetchall()
+        if len(rows) >= _LISTED:
+            return *self.vendor_threads(uid, vendors, agency, start, day, mine, shown), \
+                self.later_same_vendor(uid, vendors, agency, day, end)
+        threads = sorted({t for _, on, t in rows if on <= day} - {mine})
+        first: dict[str, str] = {}  # a later record's first day (one row per vendor key)
+        for other, on, _ in rows:
+            if on > day and on < first.get(other, "\uffff"):
+                first[other] = on
+        return len(threads), threads[:shown + 1], sorted(first, key=lambda other: (first[other], other))
 
     def save_flags(self, uid: str, found: list[tuple[str, str, str | None]], now: str) -> None:
         """Store a notice's current flags (code, detail, due); flags no longer raised are cleared

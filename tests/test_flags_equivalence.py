@@ -63,9 +63,20 @@ def _plain_vendor_threads(db, uid, vendors, agency, start, end, mine, shown=3):
     return len(threads), threads[:shown + 1]
 
 
-@pytest.mark.parametrize("threads", [0, 1, 5, 63, 64, 65, 130])
+def _plain_later(db, uid, vendors, agency, after, end):
+    """later_same_vendor's definition in Python: the other filed records after `after`, by first day."""
+    withdrawn = {u for u, in db.db.execute("SELECT uid FROM notices WHERE withdrawn")}
+    days: dict[str, str] = {}
+    for u, vendor, where, day, _ in db.db.execute("SELECT * FROM flag_vendors"):
+        if vendor in vendors and where == agency and u != uid and after < day <= end and u not in withdrawn:
+            days[u] = min(day, days.get(u, day))
+    return sorted(days, key=lambda u: (days[u], u))
+
+
+@pytest.mark.parametrize("threads", [0, 1, 5, 31, 32, 33, 63, 64, 65, 130])
 def test_vendor_threads_listed_or_counted_as_every_row_read_gives(tmp_path, threads):
-    # up to _LISTED threads are listed, more are counted in SQL: either way the plain count
+    # up to _LISTED threads (or rows, before and after a day) are listed, more are counted in SQL:
+    # either way the plain count, and the plain later records
     from bot import store_flags
     from bot.store import Database
     db, rng = Database(str(tmp_path / "p.db")), random.Random(threads)
@@ -81,6 +92,10 @@ def test_vendor_threads_listed_or_counted_as_every_row_read_gives(tmp_path, thre
         for vendors in (["acme"], ["acme", "uei:a1"], ["other"]):
             args = ("sam:n2", vendors, "DEPT", "2026-02-01", "2026-08-01", mine)
             assert db.vendor_threads(*args) == _plain_vendor_threads(db, *args)
+            for day in ("2026-03-01", "2026-05-01", "2026-05-02"):
+                plain = (*_plain_vendor_threads(db, "sam:n2", vendors, "DEPT", "2026-02-01", day, mine),
+                         _plain_later(db, "sam:n2", vendors, "DEPT", day, "2026-08-01"))
+                assert db.vendor_history("sam:n2", vendors, "DEPT", "2026-02-01", day, "2026-08-01", mine) == plain
     every = ("x", ["acme", "uei:a1", "other"], "DEPT", "2026-01-01", "2026-09-01", "")
     assert db.vendor_threads(*every) == _plain_vendor_threads(db, *every)
     assert threads < 130 or db.vendor_threads(*every)[0] > store_flags._LISTED  # counted, not listed
