@@ -211,29 +211,22 @@ def in_force(rows: list[dict], day: date) -> list[dict]:
     return [r for r in rows if r.get("from", date.min) <= day < r.get("until", date.max)]
 
 
-_DAYS: dict[str, date | None] = {}  # text -> as_date(text), see as_date
-_DAYS_KEPT = 4096
-_UNSEEN = object()
+_DAYS_KEPT, _DAYS = 4096, {}  # texts as_date remembers (at most), text -> its date
 
 
 def as_date(text) -> date | None:
-    """The ISO date `text` begins with, or None; a text is parsed once (up to `_DAYS_KEPT` kept):
-    a run's stamp and a page's few days recur on every notice."""
-    if type(text) is not str:
-        return _parsed_date(text)
-    day = _DAYS.get(text, _UNSEEN)
-    if day is _UNSEEN:
+    """The ISO date `text` begins with, or None; parsed once a text (a run's stamp, a page's days recur)."""
+    if type(text) is str and text in _DAYS:
+        return _DAYS[text]
+    try:
+        day = date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        day = None
+    if type(text) is str:
         if len(_DAYS) >= _DAYS_KEPT:
             _DAYS.clear()
-        day = _DAYS[text] = _parsed_date(text)
+        _DAYS[text] = day
     return day
-
-
-def _parsed_date(text) -> date | None:
-    try:
-        return date.fromisoformat(str(text)[:10]) if text else None
-    except ValueError:
-        return None
 
 
 def notice_day(notice: Notice) -> date | None:
@@ -341,12 +334,9 @@ def _history(db, notice: Notice, table: dict, later: bool = False) -> tuple[Repe
     agency = agency_of(notice.agency_path, rule["agency_levels"])
     db.index_vendor(notice.uid, keys, agency, day.isoformat(), notice.reference)
     span, mine = timedelta(days=rule["window_days"]), notice.reference or notice.uid
-    if later:
-        count, first, after = db.vendor_history(notice.uid, keys, agency, (day - span).isoformat(), day.isoformat(),
-                                                (day + span).isoformat(), mine)
-    else:
-        (count, first), after = db.vendor_threads(notice.uid, keys, agency, (day - span).isoformat(), day.isoformat(),
-                                                  mine), []
+    window = (notice.uid, keys, agency, (day - span).isoformat(), day.isoformat())
+    count, first, after = (db.vendor_history(*window, (day + span).isoformat(), mine) if later
+                           else (*db.vendor_threads(*window, mine), []))
     return Repeats(count, tuple(first)), after
 
 

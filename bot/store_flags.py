@@ -98,7 +98,7 @@ class FlagQueries:
         threads = sorted({t for _, on, t in rows if on <= day} - {mine})
         first: dict[str, str] = {}  # a later record's first day (one row per vendor key)
         for other, on, _ in rows:
-            if on > day and on < first.get(other, "\uffff"):
+            if on > day and (other not in first or on < first[other]):
                 first[other] = on
         return len(threads), threads[:shown + 1], sorted(first, key=lambda other: (first[other], other))
 
