@@ -74,7 +74,7 @@ def _plain_later(db, uid, vendors, agency, after, end):
 
 
 @pytest.mark.parametrize("threads", [0, 1, 5, 31, 32, 33, 63, 64, 65, 130])
-def test_vendor_threads_listed_or_counted_as_every_row_read_gives(tmp_path, threads):
+def test_vendor_threads_and_history_listed_or_counted_as_every_row_read_gives(tmp_path, threads):
     # up to _LISTED threads (or rows, before and after a day) are listed, more are counted in SQL:
     # either way the plain count, and the plain later records
     from bot import store_flags
