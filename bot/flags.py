@@ -96,10 +96,10 @@ def near_threshold(notice: Notice, table: dict) -> list[Flag]:
     day = notice_day(notice)
     if not day:
         return []
-    out = []
+    out, share = [], 1 - Decimal(table["near_percent"]) / 100  # of a limit where `near` begins
     for t in in_force(table["threshold"], day):
         limit = Decimal(t["amount"])
-        if limit * (1 - Decimal(table["near_percent"]) / 100) <= amount < limit:
+        if limit * share <= amount < limit:
             below = (limit - amount) / limit * 100
             out.append(Flag("near_threshold", f"${amount:,.0f} is {below:.1f}% below the ${limit:,.0f} "
                             f"{t['name']} ({t['authority']})"))
@@ -190,6 +190,8 @@ def intent_window(notice: Notice, table: dict) -> Flag | None:
 def intent_regime(notice: Notice) -> str | None:
     """Which intent window applies, read from the notice's codes."""
     types = notice.codes.get("notice_type", []) + notice.codes.get("procedure", [])
+    if not types:  # only a US intent can be stated without types
+        return "us_intent" if notice.kind == "intent" and notice.codes.get("response_deadline") else None
     joined = "\n".join(types)  # one search for all: no pattern spans a line break
     if ACAN.search(joined):
         return "ca_acan"
@@ -209,11 +211,22 @@ def in_force(rows: list[dict], day: date) -> list[dict]:
     return [r for r in rows if r.get("from", date.min) <= day < r.get("until", date.max)]
 
 
+_DAYS_KEPT, _DAYS = 4096, {}  # texts as_date remembers (at most), text -> its date
+
+
 def as_date(text) -> date | None:
+    """The ISO date `text` begins with, or None; parsed once a text (a run's stamp, a page's days recur)."""
+    if type(text) is str and text in _DAYS:
+        return _DAYS[text]
     try:
-        return date.fromisoformat(str(text)[:10]) if text else None
+        day = date.fromisoformat(str(text)[:10]) if text else None
     except ValueError:
-        return None
+        day = None
+    if type(text) is str:
+        if len(_DAYS) >= _DAYS_KEPT:
+            _DAYS.clear()
+        _DAYS[text] = day
+    return day
 
 
 def notice_day(notice: Notice) -> date | None:
@@ -320,10 +333,10 @@ def _history(db, notice: Notice, table: dict, later: bool = False) -> tuple[Repe
     rule = table["repeat"]
     agency = agency_of(notice.agency_path, rule["agency_levels"])
     db.index_vendor(notice.uid, keys, agency, day.isoformat(), notice.reference)
-    span = timedelta(days=rule["window_days"])
-    count, first = db.vendor_threads(notice.uid, keys, agency, (day - span).isoformat(), day.isoformat(),
-                                     notice.reference or notice.uid)
-    after = db.later_same_vendor(notice.uid, keys, agency, day.isoformat(), (day + span).isoformat()) if later else []
+    span, mine = timedelta(days=rule["window_days"]), notice.reference or notice.uid
+    window = (notice.uid, keys, agency, (day - span).isoformat(), day.isoformat())
+    count, first, after = (db.vendor_history(*window, (day + span).isoformat(), mine) if later
+                           else (*db.vendor_threads(*window, mine), []))
     return Repeats(count, tuple(first)), after
 
 

@@ -99,12 +99,12 @@ class Match:
 
 
 def _resolved(hit: Hit | tuple) -> Hit:
-    """A Hit from a scanned one: text hits are scanned as (kind, term, field, (locate, end, pattern))
-    and their words are found in the original only now (most hits never reach an alert)."""
+    """A Hit from a scanned one: text hits are scanned as (kind, term, field, (original, normal form,
+    end, pattern)) and their words are found in the original only now (most hits never reach an alert)."""
     if isinstance(hit, Hit):
         return hit
-    kind, term, field, (locate, end, pattern) = hit
-    return Hit(kind, term, field, locate(end, pattern))
+    kind, term, field, (original, norm, end, pattern) = hit
+    return Hit(kind, term, field, _locator(original, norm)(end, pattern))
 
 
 def normalize(text: str) -> str:
@@ -319,14 +319,13 @@ class Matcher:
         everyone = wanted is None
         for field, original in self._fields(notice) if self._ready else ():
             norm, found_here = self._search(original, field)
-            allowed, locate = _FIELD_KINDS[field], None
+            allowed = _FIELD_KINDS[field]
             for end, (pattern, payload) in found_here:
                 for i, kind, term in payload:
                     if kind in allowed and (everyone or i in wanted):
                         hits = found.setdefault(i, {})
                         if (kind, term, field) not in hits:
-                            locate = locate or _locator(original, norm)
-                            hits[kind, term, field] = (kind, term, field, (locate, end, pattern))
+                            hits[kind, term, field] = (kind, term, field, (original, norm, end, pattern))
         for vid in notice.vendor_ids if self._ids else ():
             for i, term in self._ids.get(id_key(vid) or "", ()):
                 found.setdefault(i, {}).setdefault(("vendor", term, "vendor_ids"),

@@ -2,7 +2,7 @@
 
 import random
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -52,3 +52,123 @@ def test_intent_regime_reads_all_types_at_once():
                           (["Presolicitation"], None)]:
         notice = Notice(source="ted", native_id="1", codes={"notice_type": types})
         assert flags.intent_regime(notice) == regime, types
+
+
+def _plain_vendor_threads(db, uid, vendors, agency, start, end, mine, shown=3):
+    """vendor_threads' definition in Python: every filed row read, its threads counted."""
+    withdrawn = {u for u, in db.db.execute("SELECT uid FROM notices WHERE withdrawn")}
+    threads = sorted({ref or u for u, vendor, where, day, ref in db.db.execute("SELECT * FROM flag_vendors")
+                      if vendor in vendors and where == agency and u != uid and start <= day <= end
+                      and u not in withdrawn} - {mine})
+    return len(threads), threads[:shown + 1]
+
+
+def _plain_later(db, uid, vendors, agency, after, end):
+    """later_same_vendor's definition in Python: the other filed records after `after`, by first day."""
+    withdrawn = {u for u, in db.db.execute("SELECT uid FROM notices WHERE withdrawn")}
+    days: dict[str, str] = {}
+    for u, vendor, where, day, _ in db.db.execute("SELECT * FROM flag_vendors"):
+        if vendor in vendors and where == agency and u != uid and after < day <= end and u not in withdrawn:
+            days[u] = min(day, days.get(u, day))
+    return sorted(days, key=lambda u: (days[u], u))
+
+
+@pytest.mark.parametrize("threads", [0, 1, 5, 31, 32, 33, 63, 64, 65, 130])
+def test_vendor_threads_and_history_listed_or_counted_as_every_row_read_gives(tmp_path, threads):
+    # up to _LISTED threads (or rows, before and after a day) are listed, more are counted in SQL:
+    # either way the plain count, and the plain later records
+    from bot import store_flags
+    from bot.store import Database
+    db, rng = Database(str(tmp_path / "p.db")), random.Random(threads)
+    with db.transaction():
+        for n in range(threads * 2):
+            notice = Notice(source="sam", native_id=f"n{n}", kind="award", reference=rng.choice(["", f"R{n // 2}"]))
+            db.save(notice, "2026-10-02T12:00:00+00:00")
+            db.index_vendor(notice.uid, rng.sample(["acme", "uei:a1", "other"], rng.randint(1, 2)),
+                            rng.choice(["DEPT", "DEPT", "ELSEWHERE"]), f"2026-0{rng.randint(1, 9)}-01", notice.reference)
+        for n in range(0, threads * 2, 7):
+            db.mark_withdrawn(f"sam:n{n}", "withdrawn (test)", "2026-10-02T12:00:00+00:00")
+    for mine in ("R3", "sam:n4", "none"):
+        for vendors in (["acme"], ["acme", "uei:a1"], ["other"]):
+            args = ("sam:n2", vendors, "DEPT", "2026-02-01", "2026-08-01", mine)
+            assert db.vendor_threads(*args) == _plain_vendor_threads(db, *args)
+            for day in ("2026-03-01", "2026-05-01", "2026-05-02"):
+                plain = (*_plain_vendor_threads(db, "sam:n2", vendors, "DEPT", "2026-02-01", day, mine),
+                         _plain_later(db, "sam:n2", vendors, "DEPT", day, "2026-08-01"))
+                assert db.vendor_history("sam:n2", vendors, "DEPT", "2026-02-01", day, "2026-08-01", mine) == plain
+    every = ("x", ["acme", "uei:a1", "other"], "DEPT", "2026-01-01", "2026-09-01", "")
+    assert db.vendor_threads(*every) == _plain_vendor_threads(db, *every)
+    assert threads < 130 or db.vendor_threads(*every)[0] > store_flags._LISTED  # counted, not listed
+
+
+def _plain_as_date(text):
+    """as_date as defined: the ISO date a text begins with, parsed each time."""
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def test_remembered_dates_are_the_parsed_ones():
+    texts = [*DAYS, "", "2026-10-02T12:00:00+00:00", "2026-02-30", "20261002", " 2026-10-02", date(2026, 1, 2), 0, 1,
+             True, 20261002, ["2026-10-02"], Decimal("1")]
+    for rounds in range(2):  # the second round answers from what the first kept
+        assert [flags.as_date(t) for t in texts] == [_plain_as_date(t) for t in texts]
+    many = [(date(2020, 1, 1) + timedelta(days=n)).isoformat() + "T00:00" for n in range(flags._DAYS_KEPT + 50)]
+    assert [flags.as_date(t) for t in many + many[:100]] == [_plain_as_date(t) for t in many + many[:100]]
+    assert len(flags._DAYS) <= flags._DAYS_KEPT
+
+
+def _plain_near_threshold(notice, table):
+    """near_threshold as defined, every in-force threshold's band computed in full."""
+    if notice.competition not in flags.NON_COMPETED or notice.currency != "USD" or not notice.amount:
+        return []
+    day = _plain_as_date(notice.awarded_at) or _plain_as_date(notice.posted_at)
+    out = []
+    for t in (flags.in_force(table["threshold"], day) if day else []):
+        limit = Decimal(t["amount"])
+        if limit * (1 - Decimal(table["near_percent"]) / 100) <= notice.amount < limit:
+            below = (limit - notice.amount) / limit * 100
+            out.append(flags.Flag("near_threshold", f"${notice.amount:,.0f} is {below:.1f}% below the ${limit:,.0f} "
+                                  f"{t['name']} ({t['authority']})"))
+    return out
+
+
+def test_near_threshold_is_its_definition_at_every_band_edge():
+    table = flags.rules()
+    limits = {Decimal(t["amount"]) for t in table["threshold"]}
+    amounts = [a for limit in limits for a in (limit, limit - Decimal("0.01"), limit * Decimal("0.95"),
+                                               limit * Decimal("0.95") - Decimal("0.01"), limit * Decimal("0.97"))]
+    rng, raised = random.Random(7), 0
+    for n in range(3000):
+        notice = Notice(source="sam", native_id=str(n), competition=rng.choice(["sole_source", "limited", "competed"]),
+                        currency=rng.choice(["USD", "USD", "EUR"]), amount=rng.choice(amounts + [None, Decimal(0)]),
+                        awarded_at=rng.choice(DAYS), posted_at=rng.choice(DAYS))
+        found = flags.near_threshold(notice, table)
+        assert found == _plain_near_threshold(notice, table), notice
+        raised += bool(found)
+    assert raised > 300
+
+
+def _plain_intent_regime(notice):
+    """intent_regime as defined, every test run whatever the types."""
+    types = notice.codes.get("notice_type", []) + notice.codes.get("procedure", [])
+    if flags.ACAN.search("\n".join(types)):
+        return "ca_acan"
+    if any(t.upper().startswith("UK5") for t in types):
+        return "uk5"
+    if any(t.lower() == "veat" for t in notice.codes.get("notice_type", [])):
+        return "eu_veat"
+    if notice.kind == "intent" and (notice.codes.get("response_deadline") or any(flags.US_INTENT_TYPES.match(t) for t in types)):
+        return "us_intent"
+    return None
+
+
+def test_intent_regime_is_its_definition_with_and_without_types():
+    rng = random.Random(3)
+    values = {"notice_type": ["Special Notice", "veat", "UK5", "Advance Contract Award Notice", "Justification"],
+              "procedure": ["open", "uk5 direct", "sources sought"], "response_deadline": ["2026-10-20"]}
+    for n in range(3000):
+        codes = {k: rng.sample(v, rng.randint(1, min(2, len(v)))) for k, v in values.items() if rng.random() < 0.4}
+        notice = Notice(source="sam", native_id=str(n), kind=rng.choice(KINDS), codes=codes)
+        assert flags.intent_regime(notice) == _plain_intent_regime(notice), codes

@@ -7,6 +7,7 @@ candidates the pipeline asks about.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import date, datetime, timedelta
@@ -164,15 +165,14 @@ def notice_from_record(source: str, r: dict) -> Notice:
     """One search record as a Notice; the public extract maps its rows to the same shape first."""
     award = r.get("award") or {}
     awardee = award.get("awardee") or {}
-    notice_type = _text(r.get("type"))
+    notice_type, money = _text(r.get("type")), _amount(award.get("amount"))
     return Notice(
         source=source, native_id=r["noticeId"], title=_text(r.get("title")),
         url=_text(r.get("uiLink")) or f"https://sam.gov/opp/{r['noticeId']}/view",
         kind=_kind(notice_type), agency_path=_agency_path(r),
         vendor_name=_text(awardee.get("name")),
-        vendor_ids=[f"{k}:{_text(awardee.get(f))}" for k, f in (("uei", "ueiSAM"), ("cage", "cageCode"))
-                    if _text(awardee.get(f))],
-        amount=_amount(award.get("amount")), currency="USD" if _amount(award.get("amount")) else None,
+        vendor_ids=[f"{k}:{v}" for k, f in (("uei", "ueiSAM"), ("cage", "cageCode")) if (v := _text(awardee.get(f)))],
+        amount=money, currency="USD" if money else None,
         posted_at=_date(r.get("postedDate")), awarded_at=_date(award.get("date")),
         reference=_text(award.get("number")) or _text(r.get("solicitationNumber")),
         codes=_codes(r, notice_type), raw=record_text(r))
@@ -180,8 +180,7 @@ def notice_from_record(source: str, r: dict) -> Notice:
 
 def type_in(value, wanted: set[str]) -> bool:
     """True when a notice type label starts with one of the wanted labels (case-insensitive)."""
-    text = _text(value).lower()
-    return any(text.startswith(w.lower()) for w in wanted)
+    return _text(value).lower().startswith(tuple(w.lower() for w in wanted))
 
 
 def _kind(notice_type: str) -> str:
@@ -194,15 +193,21 @@ def _agency_path(r: dict) -> list[str]:
     """Department › sub-tier › office from fullParentPathName, or the legacy fields."""
     full = _text(r.get("fullParentPathName"))
     if full:
-        return [p.strip() for p in PATH_SPLIT.split(full) if p.strip()]
+        return list(_path_levels(full))
     return [_text(r.get(k)) for k in ("department", "subTier", "office") if _text(r.get(k))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _path_levels(full: str) -> tuple[str, ...]:
+    """The levels of a fullParentPathName, split once per path: a page's notices share a few agencies."""
+    return tuple(p.strip() for p in PATH_SPLIT.split(full) if p.strip())
 
 
 def _codes(r: dict, notice_type: str) -> dict[str, list[str]]:
     naics = r.get("naicsCodes") or ([r.get("naicsCode")] if _text(r.get("naicsCode")) else [])
     set_aside = r.get("typeOfSetAside")
     set_aside = set_aside if isinstance(set_aside, list) else [set_aside]
-    codes = {"naics": [_text(n) for n in naics if _text(n)], "psc": [_text(r.get("classificationCode"))],
+    codes = {"naics": [_text(n) for n in naics], "psc": [_text(r.get("classificationCode"))],  # blanks: dropped below
              "set_aside": [_text(s) for s in set_aside], "notice_type": [notice_type],
              "response_deadline": [_text(r.get("responseDeadLine"))]}
     return {k: [v for v in vs if v and v.upper() != "NONE"] for k, vs in codes.items() if any(vs)}
