@@ -46,9 +46,16 @@ def iso_date(value) -> str | None:
 def html_to_text(markup: str) -> str:
     """Visible text of an HTML fragment, whitespace folded."""
     if "<" not in markup:
-        return " ".join(markup.split())
+        return markup if _folded(markup) else " ".join(markup.split())
     from .soup import visible_text  # bs4 is imported by the first markup, not by every command
     return visible_text(markup)  # within caps: a hostile description cannot eat the machine
+
+
+def _folded(value: str) -> bool:
+    """Whether `value` is whitespace-folded already: printable, so its only whitespace is the ASCII
+    space (str.split splits on no printable character but it), and no space leads, trails or
+    repeats. Most titles and descriptions are (every TED one recorded), at half a split and join."""
+    return value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " "
 
 
 def to_int(value, default: int) -> int:
