@@ -278,3 +278,16 @@ def test_markup_count_counts_tags_and_every_escaped_form_of_one():
     from bot.sources.bounded import markup_count
     assert markup_count(b"<a>&lt;b&gt; &#60; &#x3c; &#x3C; &amp;lt; &#61;</a>") == 2 + 4
     assert markup_count(b"&lt;" * 100_000) == 100_000
+
+
+def test_declares_dtd_finds_what_a_search_for_the_pattern_finds():
+    from pathlib import Path
+    from bot.sources.fpds_atom import FORBIDDEN, declares_dtd
+    here = Path(__file__).parent
+    bodies = [p.read_bytes() for p in sorted(here.joinpath("fixtures").rglob("*")) if p.is_file()]
+    bodies += [p.read_bytes() for p in sorted(here.parents[1].joinpath("shared", "realworld").rglob("*.xml"))]
+    bodies += [b"<!DOCTYPE x>", b"!<!doctype x>", b"< !DOCTYPE x>", b"<!\n\t Entity x", b"<!x<!ENTITY", b"a!", b"!",
+               b"", b"<!-- DOCTYPE -->", b"<!<!DOCTYPE", BOMB, FULL.replace(b"<ns0:feed", b"<!DOCTYPE f><ns0:feed")]
+    found = [declares_dtd(b) for b in bodies]
+    assert found == [bool(FORBIDDEN.search(b)) for b in bodies]
+    assert sum(found) >= 7 and len(bodies) - sum(found) > 40
