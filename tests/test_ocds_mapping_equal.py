@@ -1,4 +1,4 @@
-"""ocds_mapping reads each release's lists once: the fields equal the straightforward reads on every recorded release."""
+"""ocds_mapping reads a release's lists once: its fields equal the straightforward reads on every recorded release."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ ODD = [  # a supplier named twice, a blank name, suppliers only as parties, reas
 def _releases() -> list[dict]:
     """Every release of the recorded OCDS pages (ours, and ../shared/realworld's read in place) and ODD."""
     pages = [p for f in FOLDERS for p in sorted(HERE.joinpath("fixtures", f).glob("*.json"))]
-    pages += [p for f in FOLDERS for p in sorted(HERE.parents[1].joinpath("shared", "realworld", "payloads", f).glob("*.json"))]
+    realworld = HERE.parents[1].joinpath("shared", "realworld", "payloads")
+    pages += [p for f in FOLDERS for p in sorted(realworld.joinpath(f).glob("*.json"))]
     packages = [parse_json(Response(200, p.read_bytes(), {}, "https://127.0.0.1/")) for p in pages]
     return [r for p in packages if "releases" in p or "records" in p for r in m.releases_of(p)] + ODD
 
@@ -96,7 +97,8 @@ def plain_codes(tender: dict, awards: list[dict], contracts: list[dict]) -> dict
 
 @pytest.mark.parametrize("release", _releases(), ids=lambda r: text(r.get("ocid"))[-24:])
 def test_notice_fields_equal_the_straightforward_reads(release):
-    tender, awards, contracts = m._dict(release.get("tender")), m._dicts(release.get("awards")), m._dicts(release.get("contracts"))
+    tender = m._dict(release.get("tender"))
+    awards, contracts = m._dicts(release.get("awards")), m._dicts(release.get("contracts"))
     notice = m.to_notice(release, "src", m.document_url)
     assert notice.agency_path == plain_buyer(release)
     assert notice.vendor_name == "; ".join(plain_suppliers(release, awards))

@@ -249,6 +249,7 @@ def test_title_and_description_read_as_before_in_every_language_choice():
             titles = [_plain_in_order(record.get(f), langs) for f in ("title-proc", "notice-title")]
             shown = next((html_to_text(t[0]) for t in titles if t and html_to_text(t[0])), "")
             texts = [*_plain_in_order(record.get("description-proc"), langs),
-                     *_plain_in_order(record.get("direct-award-justification-text-proc"), langs), *titles[0], *titles[1]]
+                     *_plain_in_order(record.get("direct-award-justification-text-proc"), langs),
+                     *titles[0], *titles[1]]
             kept = [t for t in dict.fromkeys(html_to_text(t) for t in texts) if t and t != shown]
             assert (notice.title, notice.description) == (shown, "\n\n".join(kept))

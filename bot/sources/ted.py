@@ -128,7 +128,7 @@ def _values(field: Any) -> list[str]:
         return [value] if value else []
     out = []
     for value in field.values() if isinstance(field, dict) else field:
-        if type(value) is str:  # most items (a title of 24 languages): no call of its own
+        if type(value) is str:  # most items (a title of 24 languages): no recursive call each
             value = _text(value)
             if value:
                 out.append(value)
