@@ -197,35 +197,97 @@ def _recorded_records():
         yield from (el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname in RECORDS)
 
 
-def _path(record, el) -> str:
-    """`el`'s path under `record`, as the parser writes it (f:contractData/f:contractActionType)."""
-    names = []
-    while el is not record:
-        names.append(f"f:{etree.QName(el).localname}")
-        el = el.getparent()
-    return "/".join(reversed(names))
+def _award_by_find(record):
+    """The Award as findtext and find read it, one path at a time (what the joined XPath must give)."""
+    from bot.sources.fields import amount, text
+    from bot.sources.us_awards import Award
+    ns = {"f": etree.QName(record).namespace or ""}
+
+    def t(el, path):
+        return text(el.findtext(path, namespaces=ns)) if el is not None else ""
+
+    def attr(path, name):
+        el = record.find(path, ns)
+        return text(el.get(name)) if el is not None else ""
+
+    ids = record.find("f:awardID/f:awardContractID", ns)
+    ids = ids if ids is not None else record.find("f:contractID/f:IDVID", ns)
+    idv = record.find("f:awardID/f:referencedIDVID", ns)
+    uei = "f:vendor/f:vendorSiteDetails/f:entityIdentifiers/f:vendorUEIInformation/"
+    office = "f:purchaserInformation/f:contractingOfficeAgencyID"
+    return Award(
+        agency=t(ids, "f:agencyID"), piid=t(ids, "f:PIID"), mod=t(ids, "f:modNumber"), idv=t(idv, "f:PIID"),
+        idv_agency=t(idv, "f:agencyID"), is_idv=etree.QName(record).localname == "IDV",
+        requirement=t(record, "f:contractData/f:descriptionOfContractRequirement"),
+        award_type=attr("f:contractData/f:contractActionType", "description"),
+        agency_path=[attr(office, "departmentName"), attr(office, "name"),
+                     attr("f:purchaserInformation/f:contractingOfficeID", "name")],
+        vendor_name=t(record, uei + "f:UEILegalBusinessName") or t(record, "f:vendor/f:vendorHeader/f:vendorName"),
+        uei=t(record, uei + "f:UEI"),
+        amount=amount(t(record, "f:totalDollarValues/f:totalObligatedAmount")
+                      or t(record, "f:dollarValues/f:obligatedAmount")),
+        **{name: t(record, path) for name, path in (
+            ("signed", "f:relevantContractDates/f:signedDate"), ("approved", "f:transactionInformation/f:approvedDate"),
+            ("period_start", "f:relevantContractDates/f:effectiveDate"),
+            ("period_end", "f:relevantContractDates/f:currentCompletionDate"),
+            ("extent_competed", "f:competition/f:extentCompeted"),
+            ("reason_not_competed", "f:competition/f:reasonNotCompeted"),
+            ("solicitation_procedures", "f:competition/f:solicitationProcedures"),
+            ("fair_opportunity", "f:competition/f:statutoryExceptionToFairOpportunity"),
+            ("set_aside", "f:competition/f:typeOfSetAside"), ("offers", "f:competition/f:numberOfOffersReceived"),
+            ("naics", "f:productOrServiceInformation/f:principalNAICSCode"),
+            ("psc", "f:productOrServiceInformation/f:productOrServiceCode"))})
 
 
-def test_compiled_reads_give_what_findtext_and_find_give_on_every_recorded_record():
-    from bot.sources.fields import text
-    from bot.sources.fpds_atom import _attr, _t
-    checked = 0
-    for record in _recorded_records():
-        namespace = etree.QName(record).namespace or ""
-        ns = {"f": namespace}
-        for el in record.iterdescendants():
-            if not isinstance(el.tag, str):
-                continue
-            path = _path(record, el)
-            assert _t(record, path, namespace) == text(record.findtext(path, namespaces=ns)), path
-            first = record.find(path, ns)
-            for name in el.attrib:
-                assert _attr(record, path, name, namespace) == first.get(name, ""), (path, name)
-            checked += 1
-    assert checked > 1000
+def test_the_joined_read_gives_what_findtext_and_find_give_on_every_recorded_record():
+    from bot.sources.fpds_atom import _award
+    records = list(_recorded_records())
+    for record in records:
+        assert _award(record) == _award_by_find(record)
+    assert len(records) >= 35 and {etree.QName(r).localname for r in records} == {"award", "IDV"}
+
+
+def test_a_value_holding_the_joined_reads_separator_is_read_alone():
+    from bot.sources.fpds_atom import SEP, _award
+    record = next(r for r in _recorded_records() if etree.QName(r).localname == "award")
+    requirement = record.find("f:contractData/f:descriptionOfContractRequirement",
+                              {"f": etree.QName(record).namespace})
+    requirement.text = f"SIGNS {SEP} AND POSTS"
+    award = _award(record)
+    assert award.requirement == f"SIGNS {SEP} AND POSTS" and award == _award_by_find(record)
+    assert award.piid and award.agency and award.extent_competed
+
+
+def test_ids_come_from_the_award_id_before_an_idv_id_and_the_first_of_each():
+    from bot.sources.fpds_atom import _award
+    f = "http://www.fpdsng.com/FPDS"
+    record = etree.fromstring(
+        f'<award xmlns="{f}"><contractID><IDVID><agencyID>9700</agencyID><PIID>IDV1</PIID></IDVID></contractID>'
+        '<awardID><awardContractID><agencyID>4740</agencyID><PIID>P1</PIID><modNumber>2</modNumber>'
+        '</awardContractID><awardContractID><PIID>P2</PIID></awardContractID>'
+        '<referencedIDVID><PIID>R1</PIID></referencedIDVID><referencedIDVID><PIID>R2</PIID><agencyID>1</agencyID>'
+        '</referencedIDVID></awardID></award>')
+    award = _award(record)
+    assert (award.agency, award.piid, award.mod, award.idv, award.idv_agency) == ("4740", "P1", "2", "R1", "")
+    assert award == _award_by_find(record)
+    record.remove(record[1])
+    assert (_award(record).agency, _award(record).piid, _award(record).mod) == ("9700", "IDV1", "")
 
 
 def test_markup_count_counts_tags_and_every_escaped_form_of_one():
     from bot.sources.bounded import markup_count
     assert markup_count(b"<a>&lt;b&gt; &#60; &#x3c; &#x3C; &amp;lt; &#61;</a>") == 2 + 4
     assert markup_count(b"&lt;" * 100_000) == 100_000
+
+
+def test_declares_dtd_finds_what_a_search_for_the_pattern_finds():
+    from pathlib import Path
+    from bot.sources.fpds_atom import FORBIDDEN, declares_dtd
+    here = Path(__file__).parent
+    bodies = [p.read_bytes() for p in sorted(here.joinpath("fixtures").rglob("*")) if p.is_file()]
+    bodies += [p.read_bytes() for p in sorted(here.parents[1].joinpath("shared", "realworld").rglob("*.xml"))]
+    bodies += [b"<!DOCTYPE x>", b"!<!doctype x>", b"< !DOCTYPE x>", b"<!\n\t Entity x", b"<!x<!ENTITY", b"a!", b"!",
+               b"", b"<!-- DOCTYPE -->", b"<!<!DOCTYPE", BOMB, FULL.replace(b"<ns0:feed", b"<!DOCTYPE f><ns0:feed")]
+    found = [declares_dtd(b) for b in bodies]
+    assert found == [bool(FORBIDDEN.search(b)) for b in bodies]
+    assert sum(found) >= 7 and len(bodies) - sum(found) > 40

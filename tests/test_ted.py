@@ -191,3 +191,65 @@ def test_raw_record_keeps_the_keys_in_the_order_received():
     records = records["notices"] if isinstance(records, dict) else records
     for record, notice in zip(records, source().parse({"notices": records})):
         assert list(json.loads(notice.raw)) == list(record) != sorted(record)
+
+
+def _plain_values(field) -> list[str]:
+    """Every string of a field, read the straightforward way (what ted._values must give)."""
+    from bot.sources.fields import text
+    if isinstance(field, dict):
+        return [v for value in field.values() for v in _plain_values(value)]
+    if isinstance(field, list):
+        return [v for value in field for v in _plain_values(value)]
+    return [text(field)] if text(field) else []
+
+
+def _plain_in_order(field, langs: list[str]) -> list[str]:
+    """All values, preferred languages first, by a sort on each key's place (what ted._in_order must give)."""
+    if not isinstance(field, dict):
+        return _plain_values(field)
+    order = [*langs, "mul"]
+    keys = sorted(field, key=lambda k: order.index(k.lower()) if k.lower() in order else len(order))
+    return [v for k in keys for v in _plain_values(field[k])]
+
+
+def _recorded_notices() -> list[dict]:
+    """Every notice of the recorded replies: ours, and ../shared/realworld's read in place."""
+    from pathlib import Path
+    here = Path(__file__).parent
+    pages = sorted(here.joinpath("fixtures", "ted").glob("*.json"))
+    pages += sorted(here.parents[1].joinpath("shared", "realworld", "payloads", "ted").glob("*.json"))
+    notices = []
+    for page in pages:
+        payload = json.loads(page.read_bytes())
+        notices += payload["notices"] if isinstance(payload, dict) else payload
+    return notices
+
+
+LANGUAGE_CHOICES = (["eng"], ["fra", "eng"], ["swe"], ["ita", "ITA", "deu"], [])
+ODD_FIELDS = ({"ENG": ["b", " "], "fra": "a", "eng": "c", "MUL": ["m"], "xx": {"yy": [None, 3, "null", "d"]}},
+              ["x", ["y", {"eng": "z"}], None, True], " null ", 12.5, {})
+
+
+def test_values_and_language_order_match_the_straightforward_reads_on_every_recorded_field():
+    from bot.sources.ted import _first, _in_order, _values
+    fields = [v for n in _recorded_notices() for v in n.values()] + list(ODD_FIELDS)
+    for field in fields:
+        assert _values(field) == _plain_values(field)
+        assert _first(field) == (_plain_values(field) or [""])[0]
+        for langs in LANGUAGE_CHOICES:
+            assert _in_order(field, langs) == _plain_in_order(field, langs), (field, langs)
+    assert len(fields) > 200
+    assert _in_order(ODD_FIELDS[0], ["fra", "eng"]) == ["a", "b", "c", "m", "3", "d"]
+
+
+def test_title_and_description_read_as_before_in_every_language_choice():
+    from bot.sources.fields import html_to_text
+    for langs in LANGUAGE_CHOICES:
+        for record, notice in zip(_recorded_notices(), source(langs).parse({"notices": _recorded_notices()})):
+            titles = [_plain_in_order(record.get(f), langs) for f in ("title-proc", "notice-title")]
+            shown = next((html_to_text(t[0]) for t in titles if t and html_to_text(t[0])), "")
+            texts = [*_plain_in_order(record.get("description-proc"), langs),
+                     *_plain_in_order(record.get("direct-award-justification-text-proc"), langs),
+                     *titles[0], *titles[1]]
+            kept = [t for t in dict.fromkeys(html_to_text(t) for t in texts) if t and t != shown]
+            assert (notice.title, notice.description) == (shown, "\n\n".join(kept))

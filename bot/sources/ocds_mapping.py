@@ -86,19 +86,21 @@ def to_notice(release: dict, source: str, url_for: UrlFor) -> Notice:
     """One release as a Notice (identity = ocid; the release id stays in `raw`)."""
     tender = _dict(release.get("tender"))
     awards, contracts = _dicts(release.get("awards")), _dicts(release.get("contracts"))
+    parties = _dicts(release.get("parties"))  # read by the buyer, the suppliers and their ids
+    supplied = [s for a in awards for s in _dicts(a.get("suppliers"))]
     value, currency = money(awards, contracts, tender)
     first = (awards or contracts or [{}])[0]
     period = _dict(first.get("contractPeriod") or first.get("period") or tender.get("contractPeriod"))
+    ocid = _text(release["ocid"])
     return Notice(
-        source=source, native_id=_text(release["ocid"]), title=title(release, tender, awards, contracts),
+        source=source, native_id=ocid, title=title(release, tender, awards, contracts),
         url=url_for(release), kind=kind(release.get("tag")), description=description(release, tender, awards, contracts),
-        agency_path=buyer(release), vendor_name="; ".join(suppliers(release, awards)),
-        vendor_ids=supplier_ids(release, awards), amount=value, currency=currency,
+        agency_path=buyer(release, parties), vendor_name="; ".join(suppliers(supplied, parties)),
+        vendor_ids=supplier_ids(supplied, parties), amount=value, currency=currency,
         posted_at=_text(release.get("date")) or None,
         awarded_at=_text(first.get("date") or first.get("dateSigned")) or None,
         period_start=_text(period.get("startDate")) or None, period_end=_text(period.get("endDate")) or None,
-        reference=_text(release["ocid"]), codes=codes(release, tender, awards, contracts),
-        raw=record_text(release))
+        reference=ocid, codes=codes(tender, awards, contracts), raw=record_text(release))
 
 
 def title(release: dict, tender: dict, awards: list[dict], contracts: list[dict]) -> str:
@@ -112,7 +114,7 @@ def description(release: dict, tender: dict, awards: list[dict], contracts: list
     """Tender, award, contract and release descriptions and the method rationale (duplicates once)."""
     parts = [tender.get("description"), *(a.get("description") for a in (*awards, *contracts)),
              release.get("description"), tender.get("procurementMethodRationale")]
-    return "\n\n".join(dict.fromkeys(html_to_text(_text(p)) for p in parts if _text(p)))
+    return "\n\n".join(dict.fromkeys([html_to_text(t) for p in parts if p is not None and (t := _text(p))]))
 
 
 def kind(tags: Any) -> str:
@@ -120,33 +122,33 @@ def kind(tags: Any) -> str:
     return next((k for tag, k in KIND_BY_TAG if tag in tags), "other")
 
 
-def parties(release: dict, role: str) -> list[dict]:
-    return [p for p in _dicts(release.get("parties")) if role in (p.get("roles") or [])]
+def with_role(parties: list[dict], role: str) -> list[dict]:
+    return [p for p in parties if role in (p.get("roles") or [])]
 
 
-def buyer(release: dict) -> list[str]:
+def buyer(release: dict, parties: list[dict]) -> list[str]:
     """`buyer.name`, else the party with role buyer, else procuringEntity (AusTender has no buyer)."""
     named = _text(_dict(release.get("buyer")).get("name"))
     if named:
         return [named]
     for role in ("buyer", "procuringEntity"):
-        names = [_text(p.get("name")) for p in parties(release, role) if _text(p.get("name"))]
-        if names:
-            return names[:1]
+        for party in with_role(parties, role):
+            if name := _text(party.get("name")):
+                return [name]
     return []
 
 
-def suppliers(release: dict, awards: list[dict]) -> list[str]:
-    names = [_text(s.get("name")) for a in awards for s in _dicts(a.get("suppliers"))]
-    names = names or [_text(p.get("name")) for p in parties(release, "supplier")]
-    return list(dict.fromkeys(n for n in names if n))
+def suppliers(supplied: list[dict], parties: list[dict]) -> list[str]:
+    """The awards' supplier names, else the supplier parties' (each once)."""
+    names = [_text(s.get("name")) for s in supplied] or [_text(p.get("name")) for p in with_role(parties, "supplier")]
+    return list(dict.fromkeys([n for n in names if n]))
 
 
-def supplier_ids(release: dict, awards: list[dict]) -> list[str]:
+def supplier_ids(supplied: list[dict], parties: list[dict]) -> list[str]:
     """`scheme:id` for each supplier party identifier (e.g. `gb-coh:01234567`, `au-abn:…`)."""
-    wanted = {_text(s.get("id")) for a in awards for s in _dicts(a.get("suppliers"))}
+    wanted = {_text(s.get("id")) for s in supplied}
     found = []
-    for party in _dicts(release.get("parties")):
+    for party in parties:
         if _text(party.get("id")) in wanted or "supplier" in (party.get("roles") or []):
             for ident in [_dict(party.get("identifier")), *_dicts(party.get("additionalIdentifiers"))]:
                 scheme, ident_id = _text(ident.get("scheme")), _text(ident.get("id"))
@@ -158,7 +160,7 @@ def supplier_ids(release: dict, awards: list[dict]) -> list[str]:
 def money(awards: list[dict], contracts: list[dict], tender: dict) -> tuple[Decimal | None, str | None]:
     """Sum of the award values, else of the contract values, else the tender value (one currency only)."""
     for group in (awards, contracts, [tender]):
-        values = [_dict(item.get("value")) for item in group if _dict(item.get("value"))]
+        values = [value for item in group if (value := _dict(item.get("value")))]
         amounts = [_amount(v.get("amount")) for v in values]
         currencies = {_text(v.get("currency")) for v in values}
         if values and None not in amounts and len(currencies) == 1:
@@ -166,7 +168,7 @@ def money(awards: list[dict], contracts: list[dict], tender: dict) -> tuple[Deci
     return None, None
 
 
-def codes(release: dict, tender: dict, awards: list[dict], contracts: list[dict]) -> dict[str, list[str]]:
+def codes(tender: dict, awards: list[dict], contracts: list[dict]) -> dict[str, list[str]]:
     """Classification codes by scheme plus the competition codes classify reads."""
     out: dict[str, list[str]] = {}
     items = [i for group in (tender, *awards, *contracts) for i in _dicts(group.get("items"))]
@@ -182,9 +184,16 @@ def codes(release: dict, tender: dict, awards: list[dict], contracts: list[dict]
     out["direct_award_justification"] = [
         _text(c.get("id")) for c in _dicts(tender.get("procurementMethodRationaleClassifications"))
         if "direct-award-justification" in _text(c.get("scheme")).lower()]
-    out["limited_tender_reason"] = [_text(group.get(f)) for group in (tender, *contracts)
-                                    for f in LIMITED_REASON_FIELDS]
-    return {k: list(dict.fromkeys(v for v in vs if v)) for k, vs in out.items() if any(vs)}
+    out["limited_tender_reason"] = [_text(group[f]) for group in (tender, *contracts)
+                                    for f in LIMITED_REASON_FIELDS if f in group]
+    return {k: once for k, values in out.items() if (once := _once(values))}
+
+
+def _once(values: list[str]) -> list[str]:
+    """The values that are not empty, each once, in order (most code lists hold one value or none)."""
+    if len(values) < 2:
+        return values if values and values[0] else []
+    return list(dict.fromkeys([v for v in values if v]))
 
 
 def document_url(release: dict) -> str:

@@ -8,6 +8,7 @@ title) while the user's preferred language is shown first. Amounts arrive as str
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterator
@@ -107,10 +108,11 @@ class Ted(Source):
         langs = self.options["languages"]
         number = _first(n["publication-number"])
         amount, currency = _money(n)
-        shown = _preferred(n.get("title-proc"), langs) or _preferred(n.get("notice-title"), langs)
+        titles = _in_order(n.get("title-proc"), langs), _in_order(n.get("notice-title"), langs)
+        shown = _preferred(titles[0]) or _preferred(titles[1])
         return Notice(
             source=self.name, native_id=number, title=shown, url=_link(n, number, langs),
-            kind=_kind(n), description=_description(n, langs, shown),
+            kind=_kind(n), description=_description(n, langs, titles, shown),
             agency_path=_unique(_in_order(n.get("buyer-name"), langs)),
             vendor_name="; ".join(_unique(_in_order(n.get("winner-name"), langs))),
             vendor_ids=[f"company:{i}" for i in _unique(_values(n.get("winner-identifier")))],
@@ -121,15 +123,23 @@ class Ted(Source):
 
 def _values(field: Any) -> list[str]:
     """Every string in a field: a string, an array, or a {language: string | array} map."""
-    if isinstance(field, dict):
-        return [v for value in field.values() for v in _values(value)]
-    if isinstance(field, list):
-        return [v for value in field for v in _values(value)]
-    value = _text(field)
-    return [value] if value else []
+    if not isinstance(field, (dict, list)):
+        value = _text(field)
+        return [value] if value else []
+    out = []
+    for value in field.values() if isinstance(field, dict) else field:
+        if type(value) is str:  # most items (a title of 24 languages): no recursive call each
+            value = _text(value)
+            if value:
+                out.append(value)
+        else:
+            out += _values(value)
+    return out
 
 
 def _first(field: Any) -> str:
+    if type(field) is str:  # most ids and dates: not a list to take one string from
+        return _text(field)
     found = _values(field)
     return found[0] if found else ""
 
@@ -138,21 +148,29 @@ def _in_order(field: Any, langs: list[str]) -> list[str]:
     """All values, the preferred languages' first (then `mul`, then the rest as published)."""
     if not isinstance(field, dict):
         return _values(field)
-    order = [*langs, "mul"]
-    keys = sorted(field, key=lambda k: order.index(k.lower()) if k.lower() in order else len(order))
-    return [v for k in keys for v in _values(field[k])]
+    rank = _ranks(tuple(langs))
+    first, rest = [], []
+    for key in field:  # the few preferred keys sorted by rank, the rest kept as published (a stable sort's order)
+        (first if key.lower() in rank else rest).append(key)
+    first.sort(key=lambda k: rank[k.lower()])
+    return _values({k: field[k] for k in first + rest}) if first else _values(field)
 
 
-def _preferred(field: Any, langs: list[str]) -> str:
-    found = _in_order(field, langs)
+def _preferred(found: list[str]) -> str:
     return html_to_text(found[0]) if found else ""
 
 
-def _description(n: dict, langs: list[str], shown: str) -> str:
+@functools.cache
+def _ranks(langs: tuple[str, ...]) -> dict[str, int]:
+    """Each preferred language (then `mul`) → its place in the order (the first place, if repeated)."""
+    order = [*langs, "mul"]
+    return {lang: order.index(lang) for lang in order}
+
+
+def _description(n: dict, langs: list[str], titles: tuple[list[str], list[str]], shown: str) -> str:
     """Descriptions and the direct-award reason in every language, then the titles in the others."""
     texts = [*_in_order(n.get("description-proc"), langs),
-             *_in_order(n.get("direct-award-justification-text-proc"), langs),
-             *_in_order(n.get("title-proc"), langs), *_in_order(n.get("notice-title"), langs)]
+             *_in_order(n.get("direct-award-justification-text-proc"), langs), *titles[0], *titles[1]]
     return "\n\n".join(t for t in _unique(html_to_text(t) for t in texts) if t != shown)
 
 
