@@ -1,4 +1,5 @@
-"""bot/sources/fields.py: a folded text is kept as it is, and a record is written as notice.json_text writes it."""
+"""bot/sources/fields.py: a folded text is kept as it is; notice.json_text's plain path writes what its
+any-value path writes, for every recorded record and for values JSON never decodes."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import SourceError
-from bot.notice import json_text
-from bot.sources.fields import _folded, html_to_text, record_text
+from bot.notice import any_json_text, json_text
+from bot.sources.fields import _folded, html_to_text
 
 HERE = Path(__file__).parent
 WHITESPACE = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
@@ -78,10 +79,10 @@ def _recorded_records() -> list:
     return found
 
 
-def test_record_text_writes_every_recorded_record_as_json_text_does():
+def test_json_text_writes_every_recorded_record_as_its_any_value_path_does():
     records = _recorded_records()
     for record in records:
-        assert record_text(record) == json_text(record)
+        assert json_text(record) == any_json_text(record)
     assert len(records) > 5_000
 
 
@@ -94,5 +95,5 @@ class Key(str):
     {"x": Decimal("1.50")}, {"n": 10 ** 30, "m": -(2 ** 63) - 1}, {"f": [float("nan"), float("inf"), -0.0, 1e300]},
     {"t": (1, 2)}, {"b": b"x", "s": {1}}, {"e": "é\u2028\ud800"}, [], {}, "text", 5,
 ])
-def test_record_text_writes_what_json_text_writes_for_values_json_never_decodes(value):
-    assert record_text(value) == json_text(value)
+def test_json_text_writes_what_its_any_value_path_writes_for_values_json_never_decodes(value):
+    assert json_text(value) == any_json_text(value)

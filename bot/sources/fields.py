@@ -5,23 +5,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-import orjson
-
 from ..notice import json_text
 
 MAX_DIGITS = 16  # amounts of 10**16 or more are publishing errors, not contracts
-# orjson's options in notice.json_text less OPT_NON_STR_KEYS, and no `default`: what they do not write raises
-_DECODED = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
-
-
-def record_text(record) -> str:
-    """A decoded record back as JSON text for `Notice.raw`, as notice.json_text writes it. Its keys
-    are strings (it was JSON), so orjson writes it without OPT_NON_STR_KEYS, which costs ~40% of the
-    write (an OCDS release: 5.6 against 9.5 µs); a key or value orjson refuses so goes to json_text."""
-    try:
-        return orjson.dumps(record, option=_DECODED).decode("utf-8")
-    except orjson.JSONEncodeError:
-        return json_text(record)
+record_text = json_text  # a decoded record back as JSON text, for `Notice.raw`
 
 
 def text(value) -> str:
