@@ -74,10 +74,11 @@ class NoticeRows:
             else:
                 self._index_new()
         self._known[notice.uid] = (rowid, version, digest)
-        material = is_material(changes)
+        material = bool(changes) and is_material(changes)  # a first version has no changes: "{}", 0
         self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
             "id": self._keep_raw(notice, version if old else None), "uid": notice.uid, "version": version,
-            "content_hash": digest, "seen_at": now, "changes": _text(changes), "material": int(material)})
+            "content_hash": digest, "seen_at": now, "changes": _text(changes) if changes else "{}",
+            "material": int(material)})
         return Saved(notice.uid, version, "updated" if old else "new", changes, material)
 
     def _keep_raw(self, notice: Notice, below: int | None) -> int | None:

@@ -1,6 +1,7 @@
-"""The store's write-path shortcuts give what their plain definitions give: NoticeRows.related's
-query, built once per shape of its arguments, over the recorded FPDS pages (ours, and
-../shared/realworld's when present) stored as threads of every kind, source and IDV."""
+"""The store's write-path shortcuts give what their plain definitions give, over the recorded FPDS
+pages (ours, and ../shared/realworld's when present): NoticeRows.related's query, built once per
+shape of its arguments, on threads of every kind, source and IDV; a version's changes and
+materiality, written without encoding when there are none."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.config import SourceConfig
 from bot.http import Http
 from bot.sources.fpds_atom import FpdsAtom, parse_feed
 from bot.store import Database
+from bot.notice import changed_fields, is_material
 from bot.store_notices import ANY
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fpds_atom"
@@ -26,11 +28,15 @@ def _pages(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.xml") if "entity_bomb" not in p.name)
 
 
+def _notices(pages: list[Path]) -> list:
+    source = FpdsAtom(SourceConfig("fpds", "fpds_atom", options=dict(FpdsAtom.OPTIONS)), Http())
+    return [n for page in pages for n in source.parse(parse_feed(page.read_bytes()))]
+
+
 def _stored(tmp_path, pages: list[Path]) -> Database:
     """Every record of the pages stored three times over (kinds, sources and IDV codes rotated, one
     in five withdrawn), a second apart, the copies of a record sharing its reference."""
-    source = FpdsAtom(SourceConfig("fpds", "fpds_atom", options=dict(FpdsAtom.OPTIONS)), Http())
-    notices = [n for page in pages for n in source.parse(parse_feed(page.read_bytes()))]
+    notices = _notices(pages)
     idvs = [None, ["IDV-1"], "IDV-1", ["IDV-2", "x"]]
     db = Database(str(tmp_path / "p.db"))
     for i, (copy, notice) in enumerate(itertools.product(range(3), notices)):
@@ -80,3 +86,36 @@ def test_related_is_its_definition_over_the_real_world_fpds_pages(tmp_path):
     db = _stored(tmp_path, _pages(REALWORLD))
     assert _every_shape(db) > 100
     db.close()
+
+
+def _versions(tmp_path, pages: list[Path]) -> tuple[list[tuple], list[tuple]]:
+    """Each record stored, then stored again with its title, vendor or competition changed (or
+    not); the (uid, version, changes, material) rows written, beside their definition's."""
+    first = {n.uid: n for n in _notices(pages)}
+    edits = [{"title": "Changed"}, {"vendor_name": "Another vendor"}, {"competition": "competed"}, {}]
+    second = {uid: n.replace(**edits[i % 4]) for i, (uid, n) in enumerate(first.items())}
+    db = Database(str(tmp_path / "v.db"))
+    for stamp, notices in (("2026-01-10T00:00:00+00:00", first), ("2026-01-11T00:00:00+00:00", second)):
+        with db.transaction():
+            for notice in notices.values():
+                db.save(notice, stamp)
+    rows = db.db.execute("SELECT uid, version, changes, material FROM notice_versions ORDER BY uid, version").fetchall()
+    db.close()
+    plain = []
+    for uid in sorted(first):
+        changes = changed_fields(first[uid].content(), second[uid].content())
+        plain.append((uid, 1, json.dumps({}, ensure_ascii=False), int(is_material({}))))
+        if changes:
+            plain.append((uid, 2, json.dumps(changes, ensure_ascii=False), int(is_material(changes))))
+    return rows, plain
+
+
+def test_versions_store_their_changes_and_materiality_as_defined_over_the_recorded_fpds_pages(tmp_path):
+    rows, plain = _versions(tmp_path, _pages(FIXTURES))
+    assert rows == plain and {r[3] for r in rows} == {0, 1}
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason=f"real-world payloads not found at {REALWORLD}")
+def test_versions_store_their_changes_and_materiality_as_defined_over_the_real_world_fpds_pages(tmp_path):
+    rows, plain = _versions(tmp_path, _pages(REALWORLD))
+    assert rows == plain and len(rows) > len({r[0] for r in rows})
