@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import outbox
 from bot.config import SourceConfig
 from bot.http import Http
 from bot.sources.fpds_atom import FpdsAtom, parse_feed
@@ -119,3 +120,23 @@ def test_versions_store_their_changes_and_materiality_as_defined_over_the_record
 def test_versions_store_their_changes_and_materiality_as_defined_over_the_real_world_fpds_pages(tmp_path):
     rows, plain = _versions(tmp_path, _pages(REALWORLD))
     assert rows == plain and len(rows) > len({r[0] for r in rows})
+
+
+def test_matches_and_queued_rows_hold_json_dumps_text_over_the_recorded_fpds_pages(tmp_path):
+    """save_match's and enqueue's JSON, from one encoder made once, is json.dumps(…, ensure_ascii=False)."""
+    db = Database(str(tmp_path / "o.db"))
+    now, expected = "2026-01-10T00:00:00+00:00", []
+    with db.transaction():
+        for i, notice in enumerate({n.uid: n for n in _notices(_pages(FIXTURES))}.values()):
+            saved = db.save(notice, now)
+            hits = [{"kind": "keyword", "term": w, "field": "title", "snippet": f"«{notice.title}» — é"}
+                    for w in notice.title.split()[:i % 3 + 1]]
+            changes = [{}, {"title": [notice.title, "Réécrit"]}, {"amount": [None, str(notice.amount)]}][i % 3]
+            db.save_match(saved.uid, saved.version, "wl", hits, now)
+            outbox.enqueue(db, "console", "", saved.uid, saved.version, ["wl"], {"wl": hits}, changes, now)
+            expected.append((saved.uid, json.dumps(hits, ensure_ascii=False),
+                             json.dumps({"wl": hits}, ensure_ascii=False), json.dumps(changes, ensure_ascii=False)))
+    stored = db.db.execute("SELECT m.uid, m.hits, o.hits, o.changes FROM matches m JOIN outbox o USING (uid, version)"
+                           " ORDER BY o.id").fetchall()
+    assert stored == expected and len({row[3] for row in stored}) > 3
+    db.close()
