@@ -6,7 +6,6 @@ A mixin of `store.Database` (its connection, `rows` and transaction state).
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -138,13 +137,23 @@ class NoticeRows:
         the same `idv` code when given: one indexed row, however many share the reference."""
         if not reference:
             return None
-        args = [reference, *kinds, uid] + [a for a in (source, other_than) if a is not None]
-        if idv is not None and idv is not ANY:
-            args.append(_compact(idv) if isinstance(idv, list) else idv)
-        sql = _related_sql(len(kinds), source is not None, other_than is not None,
-                           "any" if idv is ANY else "null" if idv is None else "equal", newest)
-        row = self._execute(sql, args).fetchone()
-        return dict(zip(_RELATED, row)) if row else None
+        where, args = ["reference = ?", f"kind IN ({', '.join('?' * len(kinds))})", "uid != ?"], [reference, *kinds, uid]
+        if source is not None:  # `+source` keeps SQLite on the thread's index: with the (source, posted_at)
+            where.append("+source = ?")  # index it walked every notice of the source (1 ms a call at 20,000)
+            args.append(source)
+        if other_than is not None:
+            where.append("source != ?")
+            args.append(other_than)
+        if idv is None:
+            where.append("json_extract(codes, '$.idv') IS NULL")
+        elif idv is not ANY:
+            where.append("json_extract(codes, '$.idv') = ?")
+            args.append(json.dumps(idv, separators=(",", ":"), ensure_ascii=False) if isinstance(idv, list) else idv)
+        order = "DESC" if newest else ""
+        rows = self.rows("SELECT uid, source, kind, title, vendor_name, amount, competition, codes, withdrawn"
+                         f" FROM notices WHERE {' AND '.join(where)} ORDER BY first_seen_at {order}, uid {order}"
+                         " LIMIT 1", args)
+        return rows[0] if rows else None
 
     def is_withdrawn(self, uid: str) -> bool:
         rows = self.rows("SELECT withdrawn FROM notices WHERE uid = ?", (uid,))
@@ -203,25 +212,6 @@ class NoticeRows:
                         (uid, version, watchlist, json_dumps(hits), now))
 
 
-_RELATED = ("uid", "source", "kind", "title", "vendor_name", "amount", "competition", "codes", "withdrawn")
-_IDV = {"any": [], "null": ["json_extract(codes, '$.idv') IS NULL"], "equal": ["json_extract(codes, '$.idv') = ?"]}
-
-
-@functools.cache
-def _related_sql(kinds: int, source: bool, other_than: bool, idv: str, newest: bool) -> str:
-    """NoticeRows.related's query for one shape of its arguments, built once (it runs for every new
-    modification: building it and its dict row was ~7 µs of a ~50 µs call)."""
-    where = ["reference = ?", f"kind IN ({', '.join('?' * kinds)})", "uid != ?"]
-    if source:  # `+source` keeps SQLite on the thread's index: with the (source, posted_at)
-        where.append("+source = ?")  # index it walked every notice of the source (1 ms a call at 20,000)
-    if other_than:
-        where.append("source != ?")
-    order = " DESC" if newest else ""
-    return (f"SELECT {', '.join(_RELATED)} FROM notices WHERE {' AND '.join(where + _IDV[idv])}"
-            f" ORDER BY first_seen_at{order}, uid{order} LIMIT 1")
-
-
-_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # json.dumps(x, separators=…)
 _STATEMENTS: dict[tuple, tuple[str, list[str]]] = {}  # (sql, its parameters' columns): see NoticeRows._write
 json_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), its encoder made once
 

@@ -1,7 +1,7 @@
-"""The store's write-path shortcuts give what their plain definitions give, over the recorded FPDS
-pages (ours, and ../shared/realworld's when present): NoticeRows.related's query, built once per
-shape of its arguments, on threads of every kind, source and IDV; a version's changes and
-materiality, written without encoding when there are none."""
+"""The store's write path gives what its plain definitions give, over the recorded FPDS pages (ours,
+and ../shared/realworld's when present): NoticeRows.related (a queued modification's thread look-up)
+on threads of every kind, source and IDV; a version's changes and materiality, written without
+encoding when there are none; the JSON of matches and queued rows, from one encoder made once."""
 
 from __future__ import annotations
 
