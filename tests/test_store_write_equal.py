@@ -14,9 +14,9 @@ import pytest
 from bot import outbox
 from bot.config import SourceConfig
 from bot.http import Http
+from bot.notice import changed_fields, is_material
 from bot.sources.fpds_atom import FpdsAtom, parse_feed
 from bot.store import Database
-from bot.notice import changed_fields, is_material
 from bot.store_notices import ANY
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fpds_atom"
