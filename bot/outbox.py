@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from . import redact
 from .store import Database
+from .store_notices import json_dumps
 
 MAX_ATTEMPTS = 8
 # Every query of the queue names the partial indexes' condition (migration m012) word for word, so
@@ -58,8 +59,8 @@ def enqueue(db: Database, channel: str, recipient: str, uid: str, version: int, 
         " state, attempts, next_attempt_at, created_at) SELECT ?,?,?,?,?,?,?,?, 'pending', 0, ?, ?"
         " WHERE NOT EXISTS (SELECT 1 FROM unsubscriptions WHERE channel = ? AND recipient = ?)"
         " ON CONFLICT(channel, recipient, uid, version) DO NOTHING",
-        (channel, recipient, uid, version, json.dumps(watchlists), json.dumps(hits, ensure_ascii=False),
-         int(bool(changes)), json.dumps(changes, ensure_ascii=False), now, now, channel, recipient))
+        (channel, recipient, uid, version, json.dumps(watchlists), json_dumps(hits),
+         int(bool(changes)), json_dumps(changes) if changes else "{}", now, now, channel, recipient))
     return cursor.rowcount == 1
 
 

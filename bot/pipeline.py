@@ -217,13 +217,13 @@ def _store(db: Database, notice: Notice, matcher: Matcher, routes: list[Route], 
             for m in matcher.match(notice, raised)}
     for watchlist, found in hits.items():
         db.save_match(saved.uid, saved.version, watchlist, found, stamp)
-    if saved.status == "new" and notice.kind == "modification":
-        saved = _as_thread_update(db, notice, saved)
     if not hits:
         return
     if _is_baseline(notice, cutoff):
         result.held_back += 1
         return
+    if saved.status == "new" and notice.kind == "modification":  # only what is queued reads it
+        saved = _as_thread_update(db, notice, saved)
     # A modification threads under its award (material changes only); any other version seen before
     # goes to a recipient who never saw the notice as new, even after a non-material edit.
     seen = set() if saved.status in ("new", "thread") else \

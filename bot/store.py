@@ -90,6 +90,7 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
         self._in_transaction = False
         self._execute = self.db.execute
         self._fresh: set[str] = set()  # uids first inserted in this transaction, no flag rows written yet
+        self._filed: set[str] = set()  # of those, the ones filed under a vendor since (see index_vendor)
         self._unindexed: set[int] = set()  # notices inserted but not yet in the full-text index
         self._known: dict[str, tuple | None] = {}  # the page's preloaded uids (see preload)
         self._details: dict[str, tuple | None] = {}  # the page's preloaded descriptions (preload_details)
@@ -129,6 +130,7 @@ class Database(NoticeRows, RawRecords, FlagQueries, EvidenceQueries, DeliveryQue
         finally:
             self._in_transaction = False
             self._fresh.clear()
+            self._filed.clear()
             self._unindexed.clear()
             self._known.clear()
             self._details.clear()

@@ -57,11 +57,12 @@ class FlagQueries:
     def index_vendor(self, uid: str, vendors: list[str], agency: str = "", day: str | None = None,
                      reference: str = "") -> None:
         """(Re)file a non-competed award or J&A under its vendor keys and agency; no keys unfiles it
-        (nothing to unfile for a notice first stored in this transaction, most of a page)."""
-        if uid not in self._fresh:
+        (nothing to unfile for a notice first stored in this transaction and not filed since, most of
+        a page). Filing leaves it fresh for `save_flags`: it still has no flag rows to clear."""
+        if uid not in self._fresh or uid in self._filed:
             self._execute("DELETE FROM flag_vendors WHERE uid = ?", (uid,))
-        elif vendors:
-            self._fresh.discard(uid)
+        if vendors and uid in self._fresh:
+            self._filed.add(uid)
         for vendor in vendors:
             self._execute("INSERT INTO flag_vendors (uid, vendor, agency, day, reference) VALUES (?, ?, ?, ?, ?)",
                           (uid, vendor, agency, day, reference))

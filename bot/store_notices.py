@@ -73,10 +73,11 @@ class NoticeRows:
             else:
                 self._index_new()
         self._known[notice.uid] = (rowid, version, digest)
-        material = is_material(changes)
+        material = bool(changes) and is_material(changes)  # a first version has no changes: "{}", 0
         self._write("INSERT INTO notice_versions ({columns}) VALUES ({values})", {
             "id": self._keep_raw(notice, version if old else None), "uid": notice.uid, "version": version,
-            "content_hash": digest, "seen_at": now, "changes": _text(changes), "material": int(material)})
+            "content_hash": digest, "seen_at": now, "changes": json_dumps(changes) if changes else "{}",
+            "material": int(material)})
         return Saved(notice.uid, version, "updated" if old else "new", changes, material)
 
     def _keep_raw(self, notice: Notice, below: int | None) -> int | None:
@@ -208,11 +209,11 @@ class NoticeRows:
         self.db.execute("INSERT INTO matches (uid, version, watchlist, hits, matched_at) VALUES (?, ?, ?, ?, ?)"
                         " ON CONFLICT(uid, version, watchlist) DO UPDATE SET hits = excluded.hits,"
                         " matched_at = excluded.matched_at",
-                        (uid, version, watchlist, json.dumps(hits, ensure_ascii=False), now))
+                        (uid, version, watchlist, json_dumps(hits), now))
 
 
 _STATEMENTS: dict[tuple, tuple[str, list[str]]] = {}  # (sql, its parameters' columns): see NoticeRows._write
-_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), its encoder made once
+json_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), its encoder made once
 
 
 def in_batches(items: list, size: int = 500):

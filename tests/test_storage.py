@@ -189,6 +189,27 @@ def test_flags_of_a_notice_stored_in_the_same_transaction_are_cleared_and_unfile
     assert db.flags("sam:1") == [] and db.count("flag_vendors") == 0
 
 
+def test_a_notice_filed_in_its_first_transaction_still_has_no_flags_to_clear_and_is_refiled_whole(tmp_path):
+    """Filing a notice stored in this transaction under its vendor leaves save_flags nothing to clear
+    (no UPDATE until it has flag rows); filing it again replaces its rows."""
+    db = Database(str(tmp_path / "p.db"))
+    now, statements = "2026-01-10T00:00:00+00:00", []
+    with db.transaction():
+        db.save(Notice(source="sam", native_id="1", title="t", reference="R1"), now)
+        db.db.set_trace_callback(statements.append)
+        db.index_vendor("sam:1", ["uei:x", "name:x"], "DHS", "2026-01-01", "R1")
+        db.save_flags("sam:1", [], now)
+        db.index_vendor("sam:1", ["uei:y"], "DHS", "2026-01-02", "R1")
+        db.save_flags("sam:1", [("one_bid", "one bid", None)], now)
+        db.save_flags("sam:1", [], now)
+        db.db.set_trace_callback(None)
+    assert [s.split()[0] for s in statements if " flags " in s] == ["INSERT", "UPDATE"]
+    assert [s.split()[0] for s in statements if "flag_vendors" in s] == ["INSERT", "INSERT", "DELETE", "INSERT"]
+    assert db.db.execute("SELECT * FROM flag_vendors").fetchall() == [("sam:1", "uei:y", "DHS", "2026-01-02", "R1")]
+    assert db.flags("sam:1") == []
+    db.close()
+
+
 def test_a_modification_finds_its_award_through_the_thread_index_not_every_notice_of_its_source(tmp_path):
     db = Database(str(tmp_path / "p.db"))
     for i in range(30):
