@@ -211,13 +211,13 @@ def in_force(rows: list[dict], day: date) -> list[dict]:
     return [r for r in rows if r.get("from", date.min) <= day < r.get("until", date.max)]
 
 
-_DAYS_KEPT, _DAYS = 4096, {}  # texts as_date remembers (at most), text -> its date
+_DAYS_KEPT, _DAYS, _UNKNOWN = 4096, {}, object()  # texts as_date remembers (at most) and their dates
 
 
 def as_date(text) -> date | None:
     """The ISO date `text` begins with, or None; parsed once a text (a run's stamp, a page's days recur)."""
-    if type(text) is str and text in _DAYS:
-        return _DAYS[text]
+    if type(text) is str and (kept := _DAYS.get(text, _UNKNOWN)) is not _UNKNOWN:
+        return kept  # one look-up: another worker thread may clear the table between two
     try:
         day = date.fromisoformat(str(text)[:10]) if text else None
     except ValueError:

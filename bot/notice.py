@@ -67,7 +67,8 @@ class Notice:
 
     @functools.cached_property
     def uid(self) -> str:
-        """Stable identity across polls: `{source}:{native id}` (made once: ingest asks ~24 times a notice)."""
+        """Stable identity across polls: `{source}:{native id}`, made once (ingest asks ~24 times a
+        notice); a notice is never assigned a new id in place: `replace` makes the copy and its uid."""
         return f"{self.source}:{self.native_id}"
 
     def content(self) -> dict:

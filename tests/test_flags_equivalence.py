@@ -119,6 +119,22 @@ def test_remembered_dates_are_the_parsed_ones():
     assert len(flags._DAYS) <= flags._DAYS_KEPT
 
 
+class _ClearedBetweenLookups(dict):
+    """What another worker thread filling the table to its bound can do to as_date's table: clear it
+    right after a text was found in it."""
+
+    def __contains__(self, text):
+        found = super().__contains__(text)
+        self.clear()
+        return found
+
+
+def test_a_date_is_answered_when_another_thread_clears_the_table_meanwhile(monkeypatch):
+    table = _ClearedBetweenLookups({"2026-10-02": date(2026, 10, 2)})
+    monkeypatch.setattr(flags, "_DAYS", table)
+    assert flags.as_date("2026-10-02") == date(2026, 10, 2)
+
+
 def _plain_near_threshold(notice, table):
     """near_threshold as defined, every in-force threshold's band computed in full."""
     if notice.competition not in flags.NON_COMPETED or notice.currency != "USD" or not notice.amount:
