@@ -106,6 +106,7 @@ def content_hash(content: dict) -> str:
 
 
 _HASHED = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # the encoder made once, not per call
+json_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False): hits and changes, its encoder made once
 
 
 def json_text(value) -> str:

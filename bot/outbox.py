@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from . import redact
 from .store import Database
-from .store_notices import json_dumps
+from .notice import json_dumps
 
 MAX_ATTEMPTS = 8
 # Every query of the queue names the partial indexes' condition (migration m012) word for word, so

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import NamedTuple
 
 from .store_notices import Saved
 
@@ -34,16 +35,23 @@ def _thread_sql(kinds: int) -> str:
             " AND NOT withdrawn ORDER BY coalesce(awarded_at, posted_at), uid")
 
 
+class _VendorSql(NamedTuple):
+    listing: str  # vendor_threads: the distinct threads, up to a limit
+    counting: str  # vendor_threads beyond it: counted in SQL
+    later: str  # later_same_vendor
+    history: str  # vendor_history: the filed rows around a day
+
+
 @functools.cache
-def _vendor_sql(keys: int) -> tuple[str, str, str, str]:
+def _vendor_sql(keys: int) -> _VendorSql:
     """The same-vendor queries for `keys` vendor keys, built once: vendor_threads' two (listing up to
     a limit; counting), later_same_vendor's and vendor_history's listing."""
     where = f"FROM flag_vendors f WHERE {_same_vendor(keys)} AND f.day BETWEEN ? AND ? AND {_NOT_WITHDRAWN}"
-    return (f"SELECT DISTINCT {_THREAD_OF} AS t {where} AND t != ? ORDER BY t LIMIT ?",
-            f"SELECT t, count(*) OVER () FROM (SELECT DISTINCT {_THREAD_OF} AS t {where}) WHERE t != ? ORDER BY t LIMIT ?",
-            f"SELECT f.uid FROM flag_vendors f WHERE {_same_vendor(keys)} AND f.day > ? AND f.day <= ?"
-            f" AND {_NOT_WITHDRAWN} GROUP BY f.uid ORDER BY min(f.day), f.uid",
-            f"SELECT f.uid, f.day, {_THREAD_OF} {where} LIMIT ?")
+    return _VendorSql(f"SELECT DISTINCT {_THREAD_OF} AS t {where} AND t != ? ORDER BY t LIMIT ?",
+                      f"SELECT t, count(*) OVER () FROM (SELECT DISTINCT {_THREAD_OF} AS t {where}) WHERE t != ? ORDER BY t LIMIT ?",
+                      f"SELECT f.uid FROM flag_vendors f WHERE {_same_vendor(keys)} AND f.day > ? AND f.day <= ?"
+                      f" AND {_NOT_WITHDRAWN} GROUP BY f.uid ORDER BY min(f.day), f.uid",
+                      f"SELECT f.uid, f.day, {_THREAD_OF} {where} LIMIT ?")
 
 
 class FlagQueries:
@@ -74,25 +82,25 @@ class FlagQueries:
         `start` to `end`, but `uid`'s own: listed up to `_LISTED` (most vendors have a few, and
         a plain DISTINCT took half the time of counting), else counted in SQL on the covering index
         (a busy vendor has hundreds)."""
-        listing, counting = _vendor_sql(len(vendors))[:2]
+        sql = _vendor_sql(len(vendors))
         args = (*vendors, agency, uid, start, end, mine)
-        listed = [t for t, in self._execute(listing, (*args, _LISTED))]
+        listed = [t for t, in self._execute(sql.listing, (*args, _LISTED))]
         if len(listed) < _LISTED:
             return len(listed), listed[:shown + 1]
-        found = self._execute(counting, (*args, shown + 1)).fetchall()
+        found = self._execute(sql.counting, (*args, shown + 1)).fetchall()
         return found[0][1], [t for t, _ in found]
 
     def later_same_vendor(self, uid: str, vendors: list[str], agency: str, after: str, end: str) -> list[str]:
         """The other filed records (uids) of these vendor keys at this agency dated after `after`
         up to `end`, in date order."""
-        return [u for u, in self._execute(_vendor_sql(len(vendors))[2], (*vendors, agency, uid, after, end))]
+        return [u for u, in self._execute(_vendor_sql(len(vendors)).later, (*vendors, agency, uid, after, end))]
 
     def vendor_history(self, uid: str, vendors: list[str], agency: str, start: str, day: str, end: str, mine: str,
                        shown: int = 3) -> tuple[int, list[str], list[str]]:
         """vendor_threads(uid, vendors, agency, start, day, mine, shown) and later_same_vendor(uid,
         vendors, agency, day, end) from one listing of the filed rows dated `start` to `end` (a
         notice's vendor mostly has a few), or from those two queries when it has `_LISTED` or more."""
-        rows = self._execute(_vendor_sql(len(vendors))[3], (*vendors, agency, uid, start, end, _LISTED)).fetchall()
+        rows = self._execute(_vendor_sql(len(vendors)).history, (*vendors, agency, uid, start, end, _LISTED)).fetchall()
         if len(rows) >= _LISTED:
             return *self.vendor_threads(uid, vendors, agency, start, day, mine, shown), \
                 self.later_same_vendor(uid, vendors, agency, day, end)

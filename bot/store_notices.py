@@ -12,7 +12,7 @@ from decimal import Decimal
 
 
 from .migrations import INDEXED
-from .notice import CONTENT_FIELDS, Notice, changed_fields, content_hash, is_material, json_text
+from .notice import CONTENT_FIELDS, Notice, changed_fields, content_hash, is_material, json_dumps, json_text
 
 ANY = object()  # NoticeRows.related: any idv code
 
@@ -213,7 +213,6 @@ class NoticeRows:
 
 
 _STATEMENTS: dict[tuple, tuple[str, list[str]]] = {}  # (sql, its parameters' columns): see NoticeRows._write
-json_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), its encoder made once
 
 
 def in_batches(items: list, size: int = 500):
