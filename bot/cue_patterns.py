@@ -189,22 +189,7 @@ def _mandatory(branch: str) -> str:
                 j += 2 if branch[j] == "\\" else 1
             i = j + 1
         elif ch == "(":
-            depth, j = 0, i
-            while True:
-                if branch[j] == "\\":
-                    j += 2
-                    continue
-                if branch[j] == "[":
-                    j += 1
-                    j += branch[j] == "^"
-                    j += branch[j] == "]"
-                    while branch[j] != "]":
-                        j += 2 if branch[j] == "\\" else 1
-                depth += (branch[j] == "(") - (branch[j] == ")")
-                j += 1
-                if depth == 0:
-                    break
-            i = j
+            i = _group_end(branch, i)
         elif ch in "?*{":
             cur = cur[:-1]  # the character before may be absent
             i = branch.index("}", i) + 1 if ch == "{" else i + 1
@@ -221,17 +206,34 @@ def _mandatory(branch: str) -> str:
     return max(runs + [cur], key=len)
 
 
+def _group_end(branch: str, i: int) -> int:
+    """The index just after the group that opens at branch[i] (escapes and classes skipped)."""
+    depth, j = 0, i
+    while True:
+        if branch[j] == "\\":
+            j += 2
+            continue
+        if branch[j] == "[":
+            j += 1
+            j += branch[j] == "^"
+            j += branch[j] == "]"
+            while branch[j] != "]":
+                j += 2 if branch[j] == "\\" else 1
+        depth += (branch[j] == "(") - (branch[j] == ")")
+        j += 1
+        if depth == 0:
+            return j
+
+
 def _leading(branch: str) -> frozenset[str]:
     """The literal starts a branch can have: its prefix, or each choice of a leading (?:a|b|c) group.
 
     Empty when some start is shorter than ANCHOR_MIN."""
     if branch.startswith("(?:"):
-        depth, end = 0, 0
-        for end, ch in enumerate(branch):
-            depth += (ch == "(") - (ch == ")")
-            if depth == 0:
-                break
-        starts = {_literal_prefix(choice) for choice in _alternatives(branch[3:end])}
+        end = _group_end(branch, 0)
+        if branch[end:end + 1] in ("?", "*", "{"):  # the group may be skipped: no start is certain
+            return frozenset()
+        starts = {_literal_prefix(choice) for choice in _alternatives(branch[3:end - 1])}
     else:
         starts = {_literal_prefix(branch)}
     return frozenset(starts) if all(len(start) >= ANCHOR_MIN for start in starts) else frozenset()

@@ -290,6 +290,8 @@ def test_term_extensions_of_a_running_contract(text, expected):
     "Os serviços só podem ser fornecidos por um determinado operador económico.",
     "De diensten kunnen slechts door een bepaalde ondernemer worden verricht.",
     "Usługi mogą być świadczone tylko przez określonego wykonawcę: brak konkurencji z przyczyn technicznych.",
+    # Art. 76(2)(b)(2) d.lgs. 36/2023 without its subject "la concorrenza" (the gate once required that word)
+    "Il servizio è affidato alla ditta X in quanto assente per motivi tecnici ogni alternativa di mercato.",
     "The services can be supplied only by a particular economic operator because competition is absent for "
     "technical reasons.",
     # TED's own label of procedure code T, and the codes written as they are in the XML or JSON

@@ -98,6 +98,11 @@ def test_a_branch_is_gated_by_a_later_group_only_when_every_match_passes_through
                       r"d\s+(?=protect|exclusive)", r"d\s+(?!protect|exclusive)", r"d\s+(?:protect|ex)",
                       r"d\s+(?P<x>protect)"):
         assert _starts(skippable) == frozenset(), skippable
+    # a leading group a quantifier lets be skipped gives no start: the branch is gated by what follows it
+    assert _starts(r"(?:protect\s+(?:the\s+)?)?exclusive\s+rights") == {"exclusive"}
+    assert _starts(r"(?:protect|guard)*\s*exclusive\s+rights") == {"exclusive"}
+    assert _starts(r"(?:protect\s+){0,2}rights") == {"rights"}
+    assert _starts(r"(?:protect\(|guarded)\s+of") == {"protect(", "guarded"}  # an escaped ( opens no group
     t = statements.tables()
     assert [t.cues.branches[n][0].pattern for n in t.cues.always] == [r"j\s*&\s*a\b"]
     for text, label in (("d exclusive rights are held by the vendor", "eForms or TED code"),
