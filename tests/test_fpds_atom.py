@@ -115,6 +115,13 @@ def test_records_in_the_older_fpdsng_namespace_read_the_same():
            [(n.uid, n.competition, n.vendor_name, n.amount) for n in parsed(FULL)]
 
 
+def test_records_in_no_namespace_read_the_same():
+    plain = FULL.replace(b' xmlns:ns1="https://www.fpds.gov/FPDS"', b"").replace(b"ns1:", b"")
+    assert b"fpds.gov/FPDS" not in plain
+    assert [(n.uid, n.competition, n.vendor_name, n.amount, n.agency_path, n.title) for n in parsed(plain)] == \
+           [(n.uid, n.competition, n.vendor_name, n.amount, n.agency_path, n.title) for n in parsed(FULL)]
+
+
 def test_each_alert_links_to_its_own_award_page_not_the_feeds_shared_search_link():
     notices = parsed(FULL)
     assert notices[0].url == "https://www.usaspending.gov/award/CONT_AWD_1B3G02670_4740_-NONE-_-NONE-/"
