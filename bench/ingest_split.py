@@ -33,11 +33,11 @@ from bot.pipeline import run_source  # noqa: E402
 from bot.store import Database  # noqa: E402
 
 
-def worker(folder: str, names: list[str], work: dict[str, list[bytes]], ready, go, out) -> None:
+def worker(folder: str, names: list[str], work: dict[str, list[bytes]], locked: bool, ready, go, out) -> None:
     """One process: its sources' pages through the pipeline once `go` is set; puts (finished at,
     notices stored, seconds per source)."""
     cfg = ingest.config(folder)
-    if LOCKED:
+    if locked:
         _locked_transactions(Path(folder) / "write.lock")
     matching, routes = ingest.matcher()
     matching.match(next(ingest.corpus.notices(1, ingest.corpus.harvest())))  # its one-time tables built
@@ -55,9 +55,6 @@ def worker(folder: str, names: list[str], work: dict[str, list[bytes]], ready, g
         stored, spent[name] = stored + result.new, time.perf_counter() - started
     db.close()
     out.put((time.perf_counter(), stored, spent))
-
-
-LOCKED = False  # --locked: page transactions take a file lock first (set before the processes fork)
 
 
 def _locked_transactions(path: Path) -> None:
@@ -78,12 +75,13 @@ def _locked_transactions(path: Path) -> None:
     Database.transaction = transaction
 
 
-def run(folder: str, groups: list[list[str]], work: dict[str, list[bytes]]) -> tuple[float, int, dict]:
+def run(folder: str, groups: list[list[str]], work: dict[str, list[bytes]],
+        locked: bool = False) -> tuple[float, int, dict]:
     """(wall seconds from the start signal to the last process's end, notices stored, seconds per source)."""
     Database(str(Path(folder) / "procwatch.db")).close()  # migrated once, before the processes open it
     context = multiprocessing.get_context("fork")
     ready, go, out = context.Queue(), context.Event(), context.Queue()
-    procs = [context.Process(target=worker, args=(folder, g, work, ready, go, out)) for g in groups]
+    procs = [context.Process(target=worker, args=(folder, g, work, locked, ready, go, out)) for g in groups]
     for p in procs:
         p.start()
     for _ in procs:
@@ -117,8 +115,6 @@ def main() -> int:
     parser.add_argument("--locked", action="store_true",
                         help="hand the write lock over through a file lock, not SQLite's sleeping busy wait")
     args = parser.parse_args()
-    global LOCKED
-    LOCKED = args.locked
     work = {k.source: list(ingest.bodies(k, n)) for k, n in ingest.plan(args.notices)}
     gc.freeze()  # the prebuilt pages are shared with the forked processes, never collected
     one, many, floor, spent = [], [], [], None
@@ -131,7 +127,7 @@ def main() -> int:
                     floor.append(stored / ingest.run_floor(folder, work, ingest.stored_tables(folder)))
                 else:
                     groups = split(spent, args.processes)
-                    seconds, stored, _ = run(folder, groups, work)
+                    seconds, stored, _ = run(folder, groups, work, args.locked)
                     many.append(stored / seconds)
                     print(f"round {n + 1}: processes {' | '.join(', '.join(g) for g in groups)}", flush=True)
     print(f"{stored:,} notices; {args.rounds} rounds, sides alternating; notices/s (min / median / max)")
