@@ -148,11 +148,7 @@ def _passed_groups(branch: str) -> list[str]:
             i += 2
             continue
         if ch == "[":
-            i += 1
-            i += branch[i] == "^"
-            i += branch[i] == "]"
-            while branch[i] != "]":
-                i += 2 if branch[i] == "\\" else 1
+            i = _class_close(branch, i)
         elif ch == "(":
             start = i if depth == 0 else start
             depth += 1
@@ -182,12 +178,7 @@ def _mandatory(branch: str) -> str:
                     runs, cur, i = runs + [cur], "", i + 1
                 continue
         elif ch == "[":
-            j = i + 1
-            j += branch[j] == "^"
-            j += branch[j] == "]"
-            while branch[j] != "]":
-                j += 2 if branch[j] == "\\" else 1
-            i = j + 1
+            i = _class_close(branch, i) + 1
         elif ch == "(":
             i = _group_end(branch, i)
         elif ch in "?*{":
@@ -214,15 +205,22 @@ def _group_end(branch: str, i: int) -> int:
             j += 2
             continue
         if branch[j] == "[":
-            j += 1
-            j += branch[j] == "^"
-            j += branch[j] == "]"
-            while branch[j] != "]":
-                j += 2 if branch[j] == "\\" else 1
+            j = _class_close(branch, j)
         depth += (branch[j] == "(") - (branch[j] == ")")
         j += 1
         if depth == 0:
             return j
+
+
+def _class_close(branch: str, i: int) -> int:
+    """The index of the `]` that closes the character class opening at branch[i] (a `]` first in
+    the class, after any `^`, is a member; escapes are skipped)."""
+    j = i + 1
+    j += branch[j] == "^"
+    j += branch[j] == "]"
+    while branch[j] != "]":
+        j += 2 if branch[j] == "\\" else 1
+    return j
 
 
 def _leading(branch: str) -> frozenset[str]:
