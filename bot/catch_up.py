@@ -16,7 +16,7 @@ import dataclasses
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from . import flags, outbox
 from .config import Config, Watchlist
@@ -52,7 +52,7 @@ def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int
             names = [w.name for w in todo]
             seen = {(r["uid"], r["watchlist"]) for r in db.rows(
                 f"SELECT uid, watchlist FROM matches WHERE watchlist IN ({','.join('?' * len(names))})", names)}
-            for notice, version in _stored(db, since, todo):
+            for notice, version in _stored(db, since, todo, config.aliases):
                 for match in matcher.match(notice, flags.codes(db, notice.uid)):
                     if (notice.uid, match.watchlist) not in seen:  # alerted (or held back) already
                         queued += _queue(db, routes, notice.uid, version, match, stamp)
@@ -60,14 +60,14 @@ def run(db: Database, config: Config, routes: list[Route], now: datetime) -> int
     return queued
 
 
-def _stored(db: Database, since: str, watchlists: list[Watchlist]):
+def _stored(db: Database, since: str, watchlists: list[Watchlist], aliases: Mapping[str, Sequence[str]]):
     """(notice, current version) of stored, not withdrawn notices in the window that `watchlists`
     may match (those the full-text index finds, when it can tell; bot/match_query.py), with one
     query for the versions and withdrawals, not one per notice."""
     versions = {r["uid"]: r["version"] for r in db.rows(
         "SELECT uid, version FROM notices WHERE (posted_at >= ? OR (posted_at IS NULL AND first_seen_at >= ?))"
         " AND NOT coalesce(withdrawn, 0)", (since, since))}  # the window's indexes, not a table scan
-    notices, _ = candidates(db, watchlists, since)
+    notices, _ = candidates(db, watchlists, since, aliases=aliases)
     for notice in notices:
         if notice.uid in versions:
             yield notice, versions[notice.uid]

@@ -26,31 +26,17 @@ from bot.notice import Notice
 
 # Acronym -> names it also matches in `agency_path` (the acronym itself always matches too).
 AGENCY_ALIASES: dict[str, tuple[str, ...]] = {
-    "CBP": ("customs and border protection",),
-    "ICE": ("immigration and customs enforcement",),
-    "HSI": ("homeland security investigations",),
-    "DHS": ("homeland security",),
-    "FBI": ("federal bureau of investigation",),
-    "DEA": ("drug enforcement administration",),
-    "USMS": ("marshals service",),
-    "ATF": ("alcohol tobacco firearms and explosives",),
-    "BOP": ("bureau of prisons", "federal prison system"),
-    "DOD": ("defense",),
-    "DOJ": ("justice",),
-    "TSA": ("transportation security administration",),
-    "USCIS": ("citizenship and immigration services",),
-    "USSS": ("secret service",),
-    "USCG": ("coast guard",),
-    "FEMA": ("federal emergency management agency",),
-    "CISA": ("cybersecurity and infrastructure security agency",),
-    "NSA": ("national security agency",),
-    "OIG": ("inspector general",),
-    "EOIR": ("executive office for immigration review",),
-    "IRS": ("internal revenue service",),
-    "VA": ("veterans affairs",),
-    "GSA": ("general services administration",),
-    "HHS": ("health and human services",),
-    "DOS": ("state department of", "department of state"),
+    "CBP": ("customs and border protection",), "ICE": ("immigration and customs enforcement",),
+    "HSI": ("homeland security investigations",), "DHS": ("homeland security",),
+    "FBI": ("federal bureau of investigation",), "DEA": ("drug enforcement administration",),
+    "USMS": ("marshals service",), "ATF": ("alcohol tobacco firearms and explosives",),
+    "BOP": ("bureau of prisons", "federal prison system"), "DOD": ("defense",), "DOJ": ("justice",),
+    "TSA": ("transportation security administration",), "USCIS": ("citizenship and immigration services",),
+    "USSS": ("secret service",), "USCG": ("coast guard",), "FEMA": ("federal emergency management agency",),
+    "CISA": ("cybersecurity and infrastructure security agency",), "NSA": ("national security agency",),
+    "OIG": ("inspector general",), "EOIR": ("executive office for immigration review",),
+    "IRS": ("internal revenue service",), "VA": ("veterans affairs",), "GSA": ("general services administration",),
+    "HHS": ("health and human services",), "DOS": ("state department of", "department of state"),
     "USPS": ("postal service",),
 }
 
@@ -119,6 +105,20 @@ def normalize(text: str) -> str:
     except _OtherScript:
         return " " + " ".join(filter(None, map(_token_words, text.split()))) + " "
     return " " + " ".join(data.translate(_ASCII_BYTES).decode().split()) + " "
+
+
+def alias_table(aliases: Mapping[str, Sequence[str]] = {}) -> dict[str, list[str]]:
+    """Normalised acronym -> the names it also matches: the built-in AGENCY_ALIASES, then the user's."""
+    table: dict[str, list[str]] = {}
+    for acronym, names in [*AGENCY_ALIASES.items(), *aliases.items()]:
+        table.setdefault(normalize(acronym), []).extend(names)
+    return table
+
+
+def agency_patterns(term: str, table: Mapping[str, Sequence[str]]) -> set[str]:
+    """The normalised texts an agency term hits in an agency level: itself and its aliases' names."""
+    key = normalize(term)
+    return {key, *map(normalize, table.get(key, ()))}
 
 
 class _OtherScript(Exception):
@@ -253,9 +253,7 @@ class Matcher:
         self._memo = {"vendor_name": recurring, "agency_path": recurring, "title": {}}  # see _search
         self._conditional = {i for i, w in enumerate(self._lists) if w.min_amount > 0 or w.sources}
         self._flagged = {i: frozenset(w.flags) for i, w in enumerate(self._lists) if w.flags}  # see match
-        table: dict[str, list[str]] = {}
-        for acronym, names in [*AGENCY_ALIASES.items(), *aliases.items()]:
-            table.setdefault(normalize(acronym), []).extend(names)
+        table = alias_table(aliases)
         for i, wl in enumerate(self._lists):
             self._compile(i, wl, table)
         self._ready = len(self._auto) > 0
@@ -275,8 +273,7 @@ class Matcher:
         for term in wl.exclude:
             self._add(normalize(term), i, "exclude", term)
         for term in wl.agencies:
-            key = normalize(term)
-            for pattern in {key, *map(normalize, table.get(key, ()))}:
+            for pattern in agency_patterns(term, table):
                 self._add(pattern, i, "agency", term)
         for term in wl.codes:
             scheme, _, value = term.partition(":")

@@ -2,16 +2,20 @@
 and catch-up let the index find the candidate notices and judge only those with the real `Matcher`.
 
 A watchlist with vendor or keyword terms matches a notice only if one of them hits title or
-description (a vendor also vendor_name) in `normalize`d form (`Matcher._verdict`), so the OR of
-the terms' phrases, each limited to those columns, is a necessary condition. The index (FTS5,
-unicode61, diacritics removed) splits and lowercases ASCII exactly as `normalize` does; it keeps
-what `normalize` folds elsewhere (ß, ligatures, fullwidth letters, ², Greek accents), so each term
-word's alternatives are its ASCII self plus every non-ASCII token of the index's vocabulary whose
-normal form is that word. Such a token's ASCII prefix is a prefix of the word, so the vocabulary
-is read only in the ranges "prefix of a word, then a non-ASCII character" (tokens starting with a
-non-ASCII character are one range), never whole. A token whose normal form is several words (a
-private-use or fraction character inside it) sharing one with a term, or none (between a phrase's
-words), and a phrase with too many spellings, leave the watchlist to the full scan.
+description (a vendor also vendor_name) in `normalize`d form (`Matcher._verdict`), so the OR of the
+terms' phrases, each limited to those columns, is a necessary condition. A watchlist without such
+terms but with agencies matches only a notice one of them (or an alias's name) hits in a level of
+its agency path, so the OR of those phrases in the `agency` column (the levels joined) is one for
+it; only codes alone, or text terms beside a vendor id without agencies, need the full scan. The
+index (FTS5, unicode61, diacritics removed) splits and lowercases ASCII exactly as `normalize` does;
+it keeps what `normalize` folds elsewhere (ß, ligatures, fullwidth letters, ², Greek accents), so
+each term word's alternatives are its ASCII self plus every non-ASCII token of the index's
+vocabulary whose normal form is that word. Such a token's ASCII prefix is a prefix of the word, so
+the vocabulary is read only in the ranges "prefix of a word, then a non-ASCII character" (tokens
+starting with a non-ASCII character are one range), never whole. A token whose normal form is
+several words (a private-use or fraction character inside it) sharing one with a term, or none
+(between a phrase's words), and a phrase with too many spellings, leave the watchlist to the full
+scan.
 Known gap, by design of the two tokenisers (tests/test_match_query.py pins the list): 1,543
 characters unicode61 treats as separators but `normalize` spells out (™ → tm, Ⓐ → a, ㎏ → kg) or
 deletes (some Hebrew, Arabic and Thai marks, joining the words around them); a term word written
@@ -22,34 +26,41 @@ that follows such a splitting character inside one token that starts with anothe
 from __future__ import annotations
 
 from itertools import product
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from bot.config_types import Watchlist
-from bot.match import id_key, normalize, vendor_key
+from bot.match import agency_patterns, alias_table, id_key, normalize, vendor_key
 
 KEYWORD_COLUMNS = "{title description}"  # where a keyword hit counts (match._FIELD_KINDS)
 VENDOR_COLUMNS = "{title description vendor_name}"
+AGENCY_COLUMNS = "{agency}"  # the agency path's levels joined, each scanned alone by the matcher
 _SPELLINGS = 64  # spellings of one phrase the query may list before the full scan is cheaper
 
 Tokens = Callable[[str], Iterable[str]]  # ASCII prefix -> index tokens: that prefix, then non-ASCII
 
 
-def phrases(watchlist: Watchlist) -> list[tuple[str, tuple[str, ...]]] | None:
-    """(columns, normalised words) of each text term; None when the watchlist can match without a
-    text hit in those columns (no vendor or keyword term, or a vendor given by id)."""
-    if not (watchlist.vendors or watchlist.keywords) or any(id_key(v) for v in watchlist.vendors):
+def phrases(watchlist: Watchlist, table: dict[str, list[str]]) -> list[tuple[str, tuple[str, ...]]] | None:
+    """(columns, normalised words) of each text term; failing those (no vendor or keyword term, or
+    a vendor given by id), of each agency term and its aliases' names (`table`: `match.alias_table`),
+    since a watchlist with agencies matches only a notice one of them hits; None when neither tells."""
+    if (watchlist.vendors or watchlist.keywords) and not any(id_key(v) for v in watchlist.vendors):
+        found = [(VENDOR_COLUMNS, tuple(vendor_key(v).split())) for v in watchlist.vendors]
+        found += [(KEYWORD_COLUMNS, tuple(normalize(k).split())) for k in watchlist.keywords]
+    elif watchlist.agencies:
+        found = [(AGENCY_COLUMNS, tuple(p.split())) for a in watchlist.agencies for p in agency_patterns(a, table)]
+    else:
         return None
-    found = [(VENDOR_COLUMNS, tuple(vendor_key(v).split())) for v in watchlist.vendors]
-    found += [(KEYWORD_COLUMNS, tuple(normalize(k).split())) for k in watchlist.keywords]
     return [(columns, words) for columns, words in found if words]  # an empty term never hits
 
 
-def index_query(watchlists: Sequence[Watchlist], tokens: Tokens) -> str | None:
-    """An FTS5 query every notice matched by any of `watchlists` satisfies; "" when no notice in
-    the index can match (a word no token spells); None when only the full scan can tell."""
-    terms = []
+def index_query(watchlists: Sequence[Watchlist], tokens: Tokens,
+                aliases: Mapping[str, Sequence[str]] = {}) -> str | None:
+    """An FTS5 query every notice matched by any of `watchlists` (agency `aliases` as the Matcher's)
+    satisfies; "" when no notice in the index can match (a word no token spells); None when only
+    the full scan can tell."""
+    terms, table = [], alias_table(aliases)
     for watchlist in watchlists:
-        found = phrases(watchlist)
+        found = phrases(watchlist, table)
         if found is None:
             return None
         terms += found
@@ -59,7 +70,7 @@ def index_query(watchlists: Sequence[Watchlist], tokens: Tokens) -> str | None:
     if spellings is None:
         return None
     parts = []
-    for columns in (VENDOR_COLUMNS, KEYWORD_COLUMNS):
+    for columns in (VENDOR_COLUMNS, KEYWORD_COLUMNS, AGENCY_COLUMNS):
         listed = []
         for _, words in ((c, w) for c, w in terms if c == columns):
             if not all(spellings[w] for w in words):
@@ -89,10 +100,12 @@ def _spellings(words: set[str], tokens: Tokens, phrases_of_many: bool) -> dict[s
     return found
 
 
-def candidates(db, watchlists: Sequence[Watchlist], since: str, competition=(), sources=(), min_amount=0):
+def candidates(db, watchlists: Sequence[Watchlist], since: str, competition=(), sources=(), min_amount=0,
+               aliases: Mapping[str, Sequence[str]] = {}):
     """(notices, through the index?): the stored notices in the window (`Database.notices_since`'s
-    filters and order) that `watchlists` may match: those the index finds when it can tell, else every one."""
-    query = index_query(watchlists, db.index_tokens)
+    filters and order) that `watchlists` (with the agency `aliases`) may match: those the index
+    finds when it can tell, else every one."""
+    query = index_query(watchlists, db.index_tokens, aliases)
     if query is None:
         return db.notices_since(since, competition, sources, min_amount), False
     return db.notices_matching(query, since, competition, sources, min_amount), True

@@ -197,7 +197,7 @@ def test_non_ascii_spellings_come_from_the_index_vocabulary(corpus):
 
 def test_what_the_index_cannot_prove_takes_the_full_scan(corpus, tmp_path):
     db, _ = corpus
-    assert index_query([Watchlist("x", agencies=("FBI",))], db.index_tokens) is None
+    assert index_query([Watchlist("x", codes=("naics:54",))], db.index_tokens) is None
     assert index_query([Watchlist("x", vendors=("uei:ABC123", "Acme"))], db.index_tokens) is None
     assert index_query([Watchlist("x", keywords=("a",)), Watchlist("y", codes=("naics:54",))], db.index_tokens) is None
     assert index_query([Watchlist("x", keywords=("—",))], db.index_tokens) is None
@@ -218,6 +218,34 @@ def test_what_the_index_cannot_prove_takes_the_full_scan(corpus, tmp_path):
     _SCANNED.clear()
 
 
+def test_agency_lists_take_the_index_with_the_built_in_and_the_user_s_aliases(corpus):
+    db, texts = corpus
+    aliases = {"MUC": ("Stadt München",), "QC": ("ville de quebec",), "CPH": ("KØBENHAVNS KOMMUNE",)}
+    lists = [Watchlist("cbp", agencies=("CBP",), competition=VERDICTS),  # ＣＢＰ and Customs and Border Protection
+             Watchlist("fbi", agencies=("FBI",), competition=VERDICTS),
+             Watchlist("user", agencies=("MUC", "QC", "CPH"), competition=VERDICTS),  # Københavns: a non-ASCII token
+             Watchlist("dhs-id", agencies=("DHS",), vendors=("uei:ABC123",), competition=VERDICTS),
+             Watchlist("dhs-sole", agencies=("Department of Homeland Security", "Wien"), competition=VERDICTS[:1])]
+    rng = random.Random(5)
+    levels = [n.agency_path[0] for n in _notices(texts) if n.agency_path]
+    lists += [Watchlist(f"a{i}", agencies=tuple(_phrases(rng.sample(levels, 3), rng, 2)), competition=VERDICTS)
+              for i in range(40)]
+    matched = 0
+    for watchlist in lists:
+        window = (SINCE, watchlist.competition, watchlist.sources, watchlist.min_amount)
+        matcher = Matcher([watchlist], aliases)
+        full = [(n.uid, m.hits) for n in db.notices_since(*window) for m in matcher.match(n)]
+        notices, indexed = candidates(db, [watchlist], *window, aliases=aliases)
+        assert indexed and [(n.uid, m.hits) for n in notices for m in matcher.match(n)] == full, watchlist
+        matched += bool(full)
+    hits = {w.name: [n.uid for n in candidates(db, [w], SINCE, aliases=aliases)[0]
+                     if Matcher([w], aliases).match(n)] for w in lists[:3]}
+    assert {"made:c1", "made:c2"} <= set(hits["cbp"]) and "made:c7" in hits["fbi"]
+    assert {"made:c0", "made:c4", "made:c8"} <= set(hits["user"]) and matched > 25
+    assert '"ｃｂｐ"' in index_query(lists[:1], db.index_tokens)  # the index's own spellings
+    assert '"københavns kommune"' in index_query(lists[2:3], db.index_tokens, aliases)
+
+
 def test_watch_test_prints_the_same_with_and_without_the_index(tmp_path, capsys, monkeypatch):
     texts = _fixture_texts()
     db = _database(tmp_path / "state" / "procwatch.db", _notices(texts))
@@ -229,7 +257,7 @@ def test_watch_test_prints_the_same_with_and_without_the_index(tmp_path, capsys,
     assert main(["--config", str(config), "watch", "test", "w", "--days", "36500"]) == 0
     printed = capsys.readouterr()
     fast = printed.out
-    assert "the full-text index finds for w's vendors and keywords" in printed.err  # the user is told how
+    assert "the full-text index finds for w's terms" in printed.err  # the user is told how
     monkeypatch.setattr("bot.match_query.index_query", lambda *a: None)
     assert main(["--config", str(config), "watch", "test", "w", "--days", "36500"]) == 0
     printed = capsys.readouterr()
@@ -243,7 +271,7 @@ def test_catch_up_streams_the_same_matches_from_the_index(corpus, monkeypatch):
     matcher = Matcher(lists)
 
     def stored():
-        return [(n.uid, version, matcher.match(n)) for n, version in catch_up._stored(db, SINCE, lists)]
+        return [(n.uid, version, matcher.match(n)) for n, version in catch_up._stored(db, SINCE, lists, {})]
     fast = stored()
     assert index_query(lists, db.index_tokens) is not None
     monkeypatch.setattr("bot.match_query.index_query", lambda *a: None)

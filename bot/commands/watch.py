@@ -122,7 +122,7 @@ def _test(args, config: Config, out) -> int:
         total = db.count_since(since)
         found = 0
         notices, indexed = candidates(db, [watchlist], since, watchlist.competition, watchlist.sources,
-                                      watchlist.min_amount)
+                                      watchlist.min_amount, config.aliases)
         print(_READING[indexed].format(name=args.name, since=since), file=sys.stderr)
         for notice in notices:
             raised = flags.codes(db, notice.uid) if watchlist.flags else frozenset()
@@ -145,9 +145,9 @@ def _print_hit(notice, match, out) -> None:
 
 
 _READING = {  # on stderr: how much is read, so a slow run is expected rather than a surprise
-    True: "reading the notices since {since} that the full-text index finds for {name}'s vendors and keywords",
+    True: "reading the notices since {since} that the full-text index finds for {name}'s terms",
     False: "reading every notice stored since {since}: the full-text index cannot narrow {name}'s terms"
-           " (agencies, codes or vendor ids only, or too many spellings), which takes longer on a large database",
+           " (codes only, vendor ids without agencies, or too many spellings), which takes longer on a large database",
 }
 _FLAGS = {"vendors": "--vendor", "keywords": "--keyword", "agencies": "--agency"}
 _NO_ONE = "no one (no channel or subscriber receives it)"
