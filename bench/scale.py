@@ -19,7 +19,8 @@ Delivery: a poll of 300 new SAM notices (matching bench/match.py's watchlists) i
 The build's queued alerts (~12% of notices) are counted as delivered before the commands run, as
        a running daemon would have sent them (`--backlog` keeps them pending: `status` then counts
        181,000 unsent rows at 1.5M). `watch test --days 366` is the issue's year of notices: posted
-       (or, undated, first seen) in the 366 days before the machine's clock.
+       (or, undated, first seen) in the 366 days before the machine's clock; it runs for a list of
+       keywords (`surveillance`) and for one of agencies alone (`border_agencies`).
 Also: bytes per stored notice (file size, WAL checkpointed, over notices) and `procwatch --version`.
 `--only "watch test --days 366"` times that command alone (repeatable) and writes nothing (no
        delivery, the build's alerts left as they are): for a database another run also reads.
@@ -50,11 +51,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 import ingest  # noqa: E402
 
 PROCWATCH = [sys.executable, "-m", "bot"]
-WATCHLIST = """
-[watchlists.surveillance]
-keywords = ["surveillance", "facial recognition", "body-worn cameras", "licence plate recognition"]
-competition = ["sole_source", "limited"]
-"""
+WATCHLISTS = {  # added to the build's feeds.toml: a list of keywords, and one of agencies alone
+    "surveillance": 'keywords = ["surveillance", "facial recognition", "body-worn cameras", "licence plate recognition"]',
+    "border_agencies": 'agencies = ["CBP", "ICE"]',
+}
 
 
 def build(folder: str, total: int) -> tuple[float, int]:
@@ -215,9 +215,11 @@ def main() -> int:
             return 0
     db = str(Path(folder) / "procwatch.db")
     config = str(Path(folder) / "feeds.toml")
-    if "[watchlists.surveillance]" not in Path(config).read_text():
-        with open(config, "a") as f:
-            f.write(WATCHLIST)
+    written = Path(config).read_text()
+    with open(config, "a") as f:
+        for name, terms in WATCHLISTS.items():
+            if f"[watchlists.{name}]" not in written:
+                f.write(f'\n[watchlists.{name}]\n{terms}\ncompetition = ["sole_source", "limited"]\n')
     if not (args.backlog or args.only):
         from bot.store import Database
         store = Database(db)
@@ -239,6 +241,8 @@ def main() -> int:
         "search services --best": ["--config", config, "search", "services", "--best"],
         "search <rare word>": ["--config", config, "search", "kennzeichenerkennung"],
         "watch test --days 366": ["--config", config, "watch", "test", "surveillance", "--days", "366"],
+        "watch test border_agencies --days 366": ["--config", config, "watch", "test", "border_agencies", "--days",
+                                                  "366"],
         "db check": ["--config", config, "db", "check"],
     }
     print(f"{'command':28}{'cold s':>8}{'warm s min/med/max':>22}{'peak RSS MB':>13}")
