@@ -6,7 +6,7 @@ description (a vendor also vendor_name) in `normalize`d form (`Matcher._verdict`
 terms' phrases, each limited to those columns, is a necessary condition. A watchlist without such
 terms but with agencies matches only a notice one of them (or an alias's name) hits in a level of
 its agency path, so the OR of those phrases in the `agency` column (the levels joined) is one for
-it; only codes alone, or text terms beside a vendor id without agencies, need the full scan. The
+it; only a list of codes alone, or one with a vendor id and no agencies, needs the full scan. The
 index (FTS5, unicode61, diacritics removed) splits and lowercases ASCII exactly as `normalize` does;
 it keeps what `normalize` folds elsewhere (ß, ligatures, fullwidth letters, ², Greek accents), so
 each term word's alternatives are its ASCII self plus every non-ASCII token of the index's
