@@ -93,7 +93,7 @@ def _alternatives(pattern: str) -> list[str]:
             cur, i = cur + pattern[i:i + 2], i + 2
             continue
         if ch == "[":
-            j = pattern.index("]", i + 2)
+            j = _class_close(pattern, i)
             cur, i = cur + pattern[i:j + 1], j + 1
             continue
         depth += (ch == "(") - (ch == ")")

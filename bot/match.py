@@ -115,10 +115,9 @@ def alias_table(aliases: Mapping[str, Sequence[str]] = {}) -> dict[str, list[str
     return table
 
 
-def agency_patterns(term: str, table: Mapping[str, Sequence[str]]) -> set[str]:
-    """The normalised texts an agency term hits in an agency level: itself and its aliases' names."""
-    key = normalize(term)
-    return {key, *map(normalize, table.get(key, ()))}
+def agency_names(term: str, table: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The texts an agency term hits in an agency level (once normalised): itself and its aliases' names."""
+    return term, *table.get(normalize(term), ())
 
 
 class _OtherScript(Exception):
@@ -273,7 +272,7 @@ class Matcher:
         for term in wl.exclude:
             self._add(normalize(term), i, "exclude", term)
         for term in wl.agencies:
-            for pattern in agency_patterns(term, table):
+            for pattern in set(map(normalize, agency_names(term, table))):
                 self._add(pattern, i, "agency", term)
         for term in wl.codes:
             scheme, _, value = term.partition(":")

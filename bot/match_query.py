@@ -18,18 +18,20 @@ several words (a private-use or fraction character inside it) sharing one with a
 scan.
 Known gap, by design of the two tokenisers (tests/test_match_query.py pins the list): 1,543
 characters unicode61 treats as separators but `normalize` spells out (™ → tm, Ⓐ → a, ㎏ → kg) or
-deletes (some Hebrew, Arabic and Thai marks, joining the words around them); a term word written
-with one of those inside it, or glued by one, is not found through the index; nor is a term word
-that follows such a splitting character inside one token that starts with another ASCII word.
+deletes (some Hebrew, Arabic and Thai marks, joining the words around them). A term written with one
+of those takes the full scan (`split_alike`); a stored text whose words one of them glues to or
+splits from a term word is not found through the index, nor is a term word that follows such a
+splitting character inside one token that starts with another ASCII word.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from itertools import product
 from typing import Callable, Iterable, Mapping, Sequence
 
 from bot.config_types import Watchlist
-from bot.match import agency_patterns, alias_table, id_key, normalize, vendor_key
+from bot.match import agency_names, alias_table, id_key, normalize, vendor_key
 
 KEYWORD_COLUMNS = "{title description}"  # where a keyword hit counts (match._FIELD_KINDS)
 VENDOR_COLUMNS = "{title description vendor_name}"
@@ -39,18 +41,41 @@ _SPELLINGS = 64  # spellings of one phrase the query may list before the full sc
 Tokens = Callable[[str], Iterable[str]]  # ASCII prefix -> index tokens: that prefix, then non-ASCII
 
 
-def phrases(watchlist: Watchlist, table: dict[str, list[str]]) -> list[tuple[str, tuple[str, ...]]] | None:
+def phrases(watchlist: Watchlist, table: Mapping[str, Sequence[str]]) -> list[tuple[str, tuple[str, ...]]] | None:
     """(columns, normalised words) of each text term; failing those (no vendor or keyword term, or
     a vendor given by id), of each agency term and its aliases' names (`table`: `match.alias_table`),
-    since a watchlist with agencies matches only a notice one of them hits; None when neither tells."""
+    since a watchlist with agencies matches only a notice one of them hits; None when neither tells
+    or a term is one the index splits otherwise (`split_alike`)."""
     if (watchlist.vendors or watchlist.keywords) and not any(id_key(v) for v in watchlist.vendors):
+        texts = [*watchlist.vendors, *watchlist.keywords]
         found = [(VENDOR_COLUMNS, tuple(vendor_key(v).split())) for v in watchlist.vendors]
         found += [(KEYWORD_COLUMNS, tuple(normalize(k).split())) for k in watchlist.keywords]
     elif watchlist.agencies:
-        found = [(AGENCY_COLUMNS, tuple(p.split())) for a in watchlist.agencies for p in agency_patterns(a, table)]
+        texts = [name for a in watchlist.agencies for name in agency_names(a, table)]
+        found = [(AGENCY_COLUMNS, tuple(p.split())) for p in dict.fromkeys(map(normalize, texts))]
     else:
         return None
+    if not split_alike(texts):
+        return None
     return [(columns, words) for columns, words in found if words]  # an empty term never hits
+
+
+def split_alike(texts: Sequence[str]) -> bool:
+    """True when the index's tokeniser (FTS5's default unicode61, as the notices index is built)
+    splits every text into the words `normalize` makes of it. A term holding a character that the
+    index drops as a separator while `normalize` spells it out or joins words at it (№, ™, Ⓐ, some
+    marks) names words no stored text is indexed under: only the full scan finds its notices."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE split USING fts5(text)")
+        conn.execute("CREATE VIRTUAL TABLE words USING fts5vocab(split, instance)")
+        conn.executemany("INSERT INTO split (rowid, text) VALUES (?, ?)", enumerate(texts, 1))
+        indexed: dict[int, list[str]] = {}
+        for word, row in conn.execute("SELECT term, doc FROM words ORDER BY doc, offset"):
+            indexed.setdefault(row, []).append(word)
+    finally:
+        conn.close()
+    return all(normalize(" ".join(indexed.get(i, ()))).split() == normalize(t).split() for i, t in enumerate(texts, 1))
 
 
 def index_query(watchlists: Sequence[Watchlist], tokens: Tokens,

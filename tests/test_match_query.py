@@ -246,6 +246,25 @@ def test_agency_lists_take_the_index_with_the_built_in_and_the_user_s_aliases(co
     assert '"københavns kommune"' in index_query(lists[2:3], db.index_tokens, aliases)
 
 
+def test_a_term_the_index_splits_otherwise_takes_the_full_scan(tmp_path):
+    """№, ™ … are separators to the index but letters to `normalize`: a term holding one names
+    words no stored text is indexed under, so its list reads every notice (and finds them)."""
+    small = _database(tmp_path / "gap.db", [
+        Notice(source="m", native_id="1", title="Доставка на храни", agency_path=["ДГ № 5 Слънце", "Община Варна"],
+               competition="sole_source", posted_at="2026-01-01"),
+        Notice(source="m", native_id="2", title="Acme™ body cameras", vendor_name="Acme™ Ltd",
+               competition="sole_source", posted_at="2026-01-01")])
+    for watchlist in (Watchlist("bg", agencies=("ДГ № 5",)), Watchlist("tm", keywords=("Acme™",)),
+                      Watchlist("alias", agencies=("KG",))):
+        aliases = {"KG": ("ДГ № 5",)}
+        notices, indexed = candidates(small, [watchlist], SINCE, aliases=aliases)
+        found = [n.uid for n in notices if Matcher([watchlist], aliases).match(n)]
+        assert not indexed and found == [n.uid for n in small.notices_since(SINCE)
+                                         if Matcher([watchlist], aliases).match(n)] and len(found) == 1, watchlist
+    assert index_query([Watchlist("x", agencies=("ДГ 5",))], small.index_tokens) is not None
+    small.close()
+
+
 def test_watch_test_prints_the_same_with_and_without_the_index(tmp_path, capsys, monkeypatch):
     texts = _fixture_texts()
     db = _database(tmp_path / "state" / "procwatch.db", _notices(texts))

@@ -200,7 +200,8 @@ def _reads(r, namespace: str) -> dict[str, str]:
 @functools.cache
 def _xpath(expression: str, namespace: str) -> etree.XPath:
     """An XPath compiled once per record namespace (compiling it per record cost more than reading); a
-    record in no namespace is read by plain names (XPath cannot bind a prefix to no namespace)."""
+    record in no namespace is read by plain names (XPath cannot bind a prefix to no namespace; every
+    "f:" in READS is a step's prefix, so dropping them leaves the same paths)."""
     if not namespace:
         return etree.XPath(expression.replace("f:", ""), smart_strings=False)
     return etree.XPath(expression, namespaces={"f": namespace}, smart_strings=False)
