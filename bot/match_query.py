@@ -6,16 +6,16 @@ description (a vendor also vendor_name) in `normalize`d form (`Matcher._verdict`
 terms' phrases, each limited to those columns, is a necessary condition. A watchlist without such
 terms but with agencies matches only a notice one of them (or an alias's name) hits in a level of
 its agency path, so the OR of those phrases in the `agency` column (the levels joined) is one for
-it; only a list of codes alone, or one with a vendor id and no agencies, needs the full scan. The
-index (FTS5, unicode61, diacritics removed) splits and lowercases ASCII exactly as `normalize` does;
-it keeps what `normalize` folds elsewhere (ß, ligatures, fullwidth letters, ², Greek accents), so
-each term word's alternatives are its ASCII self plus every non-ASCII token of the index's
-vocabulary whose normal form is that word. Such a token's ASCII prefix is a prefix of the word, so
-the vocabulary is read only in the ranges "prefix of a word, then a non-ASCII character" (tokens
-starting with a non-ASCII character are one range), never whole. A token whose normal form is
-several words (a private-use or fraction character inside it) sharing one with a term, or none
-(between a phrase's words), and a phrase with too many spellings, leave the watchlist to the full
-scan.
+it; only a list of codes, exclusions or flags alone, or one with a vendor id and no agencies, needs
+the full scan. The index (FTS5, unicode61, diacritics removed) splits and lowercases ASCII exactly
+as `normalize` does; it keeps what `normalize` folds elsewhere (ß, ligatures, fullwidth letters, ²,
+Greek accents), so each term word's alternatives are its ASCII self plus every non-ASCII token of
+the index's vocabulary whose normal form is that word. Such a token's ASCII prefix is a prefix of
+the word, so the vocabulary is read only in the ranges "prefix of a word, then a non-ASCII
+character" (tokens starting with a non-ASCII character are one range), never whole. A token whose
+normal form is several words (a private-use or fraction character inside it) sharing one with a
+term, or none (between a phrase's words), and a phrase with too many spellings, leave the watchlist
+to the full scan.
 Known gap, by design of the two tokenisers (tests/test_match_query.py pins the list): 1,543
 characters unicode61 treats as separators but `normalize` spells out (™ → tm, Ⓐ → a, ㎏ → kg) or
 deletes (some Hebrew, Arabic and Thai marks, joining the words around them). A term written with one

@@ -147,7 +147,8 @@ def _print_hit(notice, match, out) -> None:
 _READING = {  # on stderr: how much is read, so a slow run is expected rather than a surprise
     True: "reading the notices since {since} that the full-text index finds for {name}'s terms",
     False: "reading every notice stored since {since}: the full-text index cannot narrow {name}'s terms"
-           " (codes only, vendor ids without agencies, or too many spellings), which takes longer on a large database",
+           " (codes, exclusions or flags alone, vendor ids without agencies, a term holding a character such as"
+           " № or ™, or too many spellings), which takes longer on a large database",
 }
 _FLAGS = {"vendors": "--vendor", "keywords": "--keyword", "agencies": "--agency"}
 _NO_ONE = "no one (no channel or subscriber receives it)"
