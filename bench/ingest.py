@@ -350,16 +350,21 @@ def matcher() -> tuple[Matcher, list[Route]]:
     return Matcher(lists), [Route("console", "", frozenset(w.name for w in lists))]
 
 
+def ready(folder: str, work, kinds: list[Kind]):
+    """(config, matcher, routes, database, replayed sources of `kinds`), made before the clock starts
+    as the daemon makes them at start: the matcher's one-time tables built, and the sources' HTTP
+    client importing requests (60 ms no page pays; an older checkout imported it with the module)."""
+    cfg = config(folder)
+    matching, routes = matcher()
+    matching.match(next(corpus.notices(1, corpus.harvest())))
+    db = Database(cfg.bot.database)
+    return cfg, matching, routes, db, [replay(cfg, k.source, db, iter(work[k.source]), decoder(k)) for k in kinds]
+
+
 def run_procwatch(folder: str, work: dict[str, list[bytes]] | dict[str, Iterator[bytes]]) -> tuple[float, int, int]:
     """(seconds, notices stored, outbox rows) for the pipeline over every kind's pages (the matcher
     is compiled first, as the daemon does once at start)."""
-    cfg = config(folder)
-    matching, routes = matcher()
-    matching.match(next(corpus.notices(1, corpus.harvest())))  # its one-time tables built
-    db = Database(cfg.bot.database)
-    # The sources are made before the clock starts, as the daemon makes them at start: their HTTP
-    # client imports requests (60 ms no page pays; an older checkout imported it with the module).
-    sources = [replay(cfg, kind.source, db, iter(work[kind.source]), decoder(kind)) for kind in KINDS]
+    cfg, matching, routes, db, sources = ready(folder, work, KINDS)
     started = time.perf_counter()
     stored = 0
     for kind, source in zip(KINDS, sources):

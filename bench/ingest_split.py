@@ -33,18 +33,14 @@ from bot.pipeline import run_source  # noqa: E402
 from bot.store import Database  # noqa: E402
 
 
-def worker(folder: str, names: list[str], work: dict[str, list[bytes]], locked: bool, ready, go, out) -> None:
+def worker(folder: str, names: list[str], work: dict[str, list[bytes]], locked: bool, armed, go, out) -> None:
     """One process: its sources' pages through the pipeline once `go` is set; puts (finished at,
     notices stored, seconds per source)."""
-    cfg = ingest.config(folder)
     if locked:
         _locked_transactions(Path(folder) / "write.lock")
-    matching, routes = ingest.matcher()
-    matching.match(next(ingest.corpus.notices(1, ingest.corpus.harvest())))  # its one-time tables built
-    db = Database(cfg.bot.database)
-    kinds = {k.source: k for k in ingest.KINDS}
-    sources = [ingest.replay(cfg, n, db, iter(work[n]), ingest.decoder(kinds[n])) for n in names]
-    ready.put(None)
+    cfg, matching, routes, db, sources = ingest.ready(folder, work, [k for k in ingest.KINDS if k.source in names])
+    names = [s.name for s in sources]
+    armed.put(None)
     go.wait()
     stored, spent = 0, {}
     for name, source in zip(names, sources):
@@ -80,12 +76,12 @@ def run(folder: str, groups: list[list[str]], work: dict[str, list[bytes]],
     """(wall seconds from the start signal to the last process's end, notices stored, seconds per source)."""
     Database(str(Path(folder) / "procwatch.db")).close()  # migrated once, before the processes open it
     context = multiprocessing.get_context("fork")
-    ready, go, out = context.Queue(), context.Event(), context.Queue()
-    procs = [context.Process(target=worker, args=(folder, g, work, locked, ready, go, out)) for g in groups]
+    armed, go, out = context.Queue(), context.Event(), context.Queue()
+    procs = [context.Process(target=worker, args=(folder, g, work, locked, armed, go, out)) for g in groups]
     for p in procs:
         p.start()
     for _ in procs:
-        ready.get(timeout=600)
+        armed.get(timeout=600)
     started = time.perf_counter()
     go.set()
     results = [out.get(timeout=3600) for _ in procs]
